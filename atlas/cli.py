@@ -1,0 +1,180 @@
+"""The ``atlas`` command: a thin layer over the library. Domain errors become one line on
+stderr and a non-zero exit here, and nowhere else."""
+
+from __future__ import annotations
+
+import contextlib
+import functools
+import sys
+from collections.abc import Callable, Iterator
+from dataclasses import asdict
+from pathlib import Path
+
+import click
+
+from atlas import demo, output, queries, settings
+from atlas.errors import AtlasError, InvalidInput
+from atlas.store import Store, open_store
+
+EXIT_ERROR = 1
+EXIT_BAD_INPUT = 2
+
+
+def db_option(fn: Callable) -> Callable:
+    return click.option(
+        "--db", "db", type=click.Path(dir_okay=False, path_type=Path), envvar=settings.DB_ENV_VAR,
+        default=settings.DEFAULT_DB_PATH, show_default=True,
+        help=f"The atlas store (a DuckDB file). Also read from ${settings.DB_ENV_VAR}.",
+    )(fn)
+
+
+def format_option(fn: Callable) -> Callable:
+    return click.option(
+        "--format", "fmt", type=click.Choice(output.FORMATS), default="table", show_default=True,
+        help="How to print the result.",
+    )(fn)
+
+
+def fail(message: str, code: int = EXIT_ERROR) -> None:
+    click.echo(f"Error: {message}", err=True)
+    sys.exit(code)
+
+
+def handle_errors(fn: Callable) -> Callable:
+    """Turn the atlas's own errors into one line and an exit code, with no traceback."""
+
+    @functools.wraps(fn)
+    def wrapper(*args, **kwargs):
+        try:
+            return fn(*args, **kwargs)
+        except InvalidInput as exc:
+            fail(str(exc), EXIT_BAD_INPUT)
+        except AtlasError as exc:
+            fail(str(exc))
+
+    return wrapper
+
+
+@contextlib.contextmanager
+def cli_store(db: Path, *, create: bool = False, read_only: bool = False) -> Iterator[Store]:
+    store = open_store(db, create=create, read_only=read_only)
+    try:
+        yield store
+    finally:
+        store.close()
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(package_name="asset-atlas")
+def main() -> None:
+    """Asset Atlas: find a place's assets and put them to work."""
+
+
+@main.command()
+@db_option
+@handle_errors
+def init(db: Path) -> None:
+    """Create an empty atlas store (or upgrade an older one)."""
+    with cli_store(db, create=True) as store:
+        click.echo(f"Atlas store ready at {store.path} (schema {store.schema_version}).")
+
+
+@main.command("demo")
+@db_option
+@handle_errors
+def demo_cmd(db: Path) -> None:
+    """Load the USE-IT! demo area (approximate data) into the store."""
+    with cli_store(db, create=True) as store:
+        counts = demo.load_demo(store)
+        for extra in _demo_extras:
+            extra(store)
+    click.echo(
+        f"Loaded the USE-IT! demo (approximate) into {db}: {counts['boundaries']} wards, "
+        f"{counts['features']} sites, {counts['assets']} assets."
+    )
+
+
+# Other packages (plans) add their demo content here so `atlas demo` loads it all.
+_demo_extras: list[Callable[[Store], None]] = []
+
+
+@main.command()
+@db_option
+@format_option
+@handle_errors
+def info(db: Path, fmt: str) -> None:
+    """Counts, CRS, schema version and extent of the store."""
+    with cli_store(db) as store:
+        data = queries.info(store)
+    if fmt == "json":
+        click.echo(output.to_json(asdict(data)))
+        return
+    rows = [
+        {"what": "store", "value": data.path},
+        {"what": "place", "value": data.place or ""},
+        {"what": "schema version", "value": str(data.schema_version)},
+        {"what": "metric CRS", "value": f"EPSG:{data.metric_epsg}" if data.metric_epsg else "not set yet"},
+        {"what": "currency", "value": data.currency},
+        *({"what": k, "value": f"{v:,}"} for k, v in data.counts.items()),
+        {"what": "extent (lon/lat)", "value": ", ".join(f"{v:.5f}" for v in data.extent) if data.extent else ""},
+    ]
+    click.echo(output.render(rows, fmt))
+
+
+@main.command()
+@click.argument("site")
+@click.option("--radius", "radius_m", type=float, default=settings.DEFAULT_RADIUS_M, show_default=True,
+              help="Distance from the site's edge, in metres.")
+@db_option
+@format_option
+@handle_errors
+def nearby(site: str, radius_m: float, db: Path, fmt: str) -> None:
+    """Assets and features within RADIUS metres of SITE (a name, feature:ID, asset:ID or "lon,lat")."""
+    with cli_store(db, read_only=False) as store:
+        result = queries.nearby(store, site, radius_m)
+    assets = [
+        {"id": a.id, "name": a.name, "scale": a.scale, "sector": a.sector, "category": a.category,
+         "distance_m": round(a.distance_m, 1), "wkt": a.wkt}
+        for a in result.assets
+    ]
+    features = [
+        {"id": f.id, "name": f.name, "kind": f.kind, "status": f.status, "area_m2": f.area_m2,
+         "distance_m": round(f.distance_m, 1), "wkt": f.wkt}
+        for f in result.features
+    ]
+    if fmt == "json":
+        click.echo(output.to_json({
+            "site": {"name": result.site.name, "wkt": result.site.wkt},
+            "radius_m": result.radius_m, "assets": assets, "features": features,
+        }))
+        return
+    if fmt == "csv":
+        rows = [{"type": "asset", **a} for a in assets] + [{"type": "feature", **f} for f in features]
+        click.echo(output.to_csv(rows, ["type", "id", "name", "scale", "sector", "category", "kind", "status",
+                                        "distance_m", "wkt"]))
+        return
+    click.echo(f"Within {radius_m:,.0f} m of {result.site.name}:\n")
+    for title, rows in (("Macro assets", [a for a in assets if a["scale"] == "macro"]),
+                        ("Micro assets", [a for a in assets if a["scale"] == "micro"])):
+        click.echo(f"{title} ({len(rows)})")
+        click.echo(output.table(rows, ["distance_m", "name", "sector", "category", "id"]) + "\n")
+    click.echo(f"Sites and land ({len(features)})")
+    click.echo(output.table(features, ["distance_m", "name", "kind", "status", "id"]))
+
+
+@main.command()
+@click.argument("text")
+@click.option("--limit", type=int, default=50, show_default=True)
+@db_option
+@format_option
+@handle_errors
+def search(text: str, limit: int, db: Path, fmt: str) -> None:
+    """Find assets, sites and areas by name (case and accents ignored)."""
+    with cli_store(db) as store:
+        hits = queries.search(store, text, limit=limit)
+    rows = [asdict(h) for h in hits]
+    click.echo(output.render(rows, fmt, ["kind", "id", "name", "detail", "lon", "lat"]))
+
+
+if __name__ == "__main__":  # pragma: no cover
+    main()

@@ -1,0 +1,66 @@
+"""The embedded demo: the USE-IT! area of west Birmingham and Smethwick.
+
+Written by the Asset Atlas project with approximate coordinates (see
+``data/boundaries/README.md``); good for trying the atlas, not for surveying.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import geopandas as gpd
+import pandas as pd
+
+from atlas import writes
+from atlas.errors import NotFound
+from atlas.projection import BRITISH_NATIONAL_GRID, WGS84
+from atlas.store import Store
+
+DEMO_DIR = Path(__file__).resolve().parent.parent / "data" / "boundaries"
+DEMO_SOURCE = "asset-atlas-demo"
+DEMO_LICENCE = "Asset Atlas demo data (approximate, written by the project)"
+DEMO_PLACE = "USE-IT! area, west Birmingham and Smethwick (approximate demo data)"
+
+
+def demo_files(directory: Path = DEMO_DIR) -> dict[str, Path]:
+    files = {name: directory / name for name in ("wards.geojson", "sites.geojson", "assets.csv")}
+    missing = [str(p) for p in files.values() if not p.exists()]
+    if missing:
+        raise NotFound(f"The demo data is missing ({', '.join(missing)}); run from a full checkout of Asset Atlas.")
+    return files
+
+
+def load_demo(store: Store, directory: Path = DEMO_DIR) -> dict[str, int]:
+    """Load (or reload) the demo into ``store``; returns counts of what it holds."""
+    files = demo_files(directory)
+    wards = gpd.read_file(files["wards.geojson"])
+    sites = gpd.read_file(files["sites.geojson"])
+    table = pd.read_csv(files["assets.csv"], dtype={"source_id": str}, keep_default_na=False, na_values=[""])
+    assets = gpd.GeoDataFrame(
+        table, geometry=gpd.points_from_xy(table["lon"], table["lat"]), crs=WGS84
+    )
+    common = {"source": DEMO_SOURCE, "licence": DEMO_LICENCE}
+    with store.bulk_load():
+        store.set_metric_crs(BRITISH_NATIONAL_GRID)
+        store.set_place(DEMO_PLACE)
+        writes.upsert_boundaries(store, wards, level="ward", **common)
+        writes.upsert_features(store, sites.drop(columns=["owner"]), **common)
+        site_ids = _ids(store, "features")
+        assets["feature_id"] = assets["site"].map(site_ids)
+        writes.upsert_assets(store, assets, **common)
+        asset_ids = _ids(store, "assets")
+        sites["owner_asset_id"] = sites["owner"].map(asset_ids)
+        writes.upsert_features(store, sites, **common)
+    return {t: store.con.execute(f"SELECT count(*) FROM {t}").fetchone()[0] for t in ("boundaries", "features", "assets")}
+
+
+def _ids(store: Store, table: str) -> dict[str, int]:
+    rows = store.con.execute(f"SELECT name, id FROM {table} WHERE source = ?", [DEMO_SOURCE]).fetchall()
+    return {name: id_ for name, id_ in rows}
+
+
+def is_empty(store: Store) -> bool:
+    return not any(
+        store.con.execute(f"SELECT EXISTS (SELECT 1 FROM {t})").fetchone()[0]
+        for t in ("features", "assets", "boundaries")
+    )

@@ -1,0 +1,179 @@
+"""Typed records at the atlas's boundaries: what queries return and callers pass in.
+
+Geometries are shapely objects in WGS84 with (longitude, latitude) axis order unless a
+name ends in ``_m`` (the store's metric CRS).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date
+
+import shapely
+
+FEATURE_KINDS = ("land", "building", "green_space", "water", "other")
+FEATURE_STATUSES = ("in_use", "vacant", "disused", "underused", "unknown")
+SECTORS = ("public", "private", "social", "community")
+ASSET_TYPES = ("physical", "financial", "community", "human")
+
+
+@dataclass(frozen=True)
+class Site:
+    """What 'near' is measured from: a stored feature or asset, or a drawn point or polygon."""
+
+    name: str
+    geom: shapely.Geometry
+    geom_m: shapely.Geometry
+    kind: str  # "feature", "asset" or "geometry"
+    id: int | None = None
+
+    @property
+    def wkt(self) -> str:
+        return self.geom.wkt
+
+
+@dataclass(frozen=True)
+class NearbyAsset:
+    id: int
+    name: str
+    scale: str
+    scale_reason: str
+    sector: str | None
+    category: str | None
+    offers: list[str]
+    needs: list[str]
+    distance_m: float
+    geom: shapely.Geometry
+
+    @property
+    def wkt(self) -> str:
+        return self.geom.wkt
+
+
+@dataclass(frozen=True)
+class NearbyFeature:
+    id: int
+    name: str | None
+    kind: str
+    land_use: str | None
+    status: str
+    area_m2: float | None
+    distance_m: float
+    geom: shapely.Geometry
+
+    @property
+    def wkt(self) -> str:
+        return self.geom.wkt
+
+
+@dataclass(frozen=True)
+class NearbyResult:
+    site: Site
+    radius_m: float
+    assets: list[NearbyAsset]
+    features: list[NearbyFeature]
+
+    @property
+    def macro(self) -> list[NearbyAsset]:
+        return [a for a in self.assets if a.scale == "macro"]
+
+    @property
+    def micro(self) -> list[NearbyAsset]:
+        return [a for a in self.assets if a.scale == "micro"]
+
+
+@dataclass(frozen=True)
+class Asset:
+    """One organisation, group or person with skills. ``contact`` is restricted: queries
+    fill it only when asked for restricted fields."""
+
+    id: int
+    name: str
+    scale: str
+    scale_reason: str
+    sector: str | None
+    category: str | None
+    asset_type: str | None
+    employees: int | None
+    annual_spend: float | None
+    land_ha: float | None
+    offers: list[str]
+    needs: list[str]
+    offers_text: str | None
+    needs_text: str | None
+    description: str | None
+    feature_id: int | None
+    verified_by: str | None
+    verified_on: date | None
+    source: str
+    source_id: str
+    licence: str | None
+    geom: shapely.Geometry
+    contact: str | None = None
+
+
+@dataclass(frozen=True)
+class Feature:
+    id: int
+    name: str | None
+    kind: str
+    land_use: str | None
+    status: str
+    owner_asset_id: int | None
+    area_m2: float | None
+    description: str | None
+    source: str
+    source_id: str
+    licence: str | None
+    geom: shapely.Geometry
+
+
+@dataclass(frozen=True)
+class Boundary:
+    id: int
+    name: str
+    level: str
+    code: str | None
+    geom: shapely.Geometry
+
+
+@dataclass(frozen=True)
+class BoundaryCount:
+    boundary_id: int
+    boundary: str
+    level: str
+    scale: str
+    category: str | None
+    count: int
+
+
+@dataclass(frozen=True)
+class SearchHit:
+    kind: str  # "asset", "feature" or "boundary"
+    id: int
+    name: str
+    detail: str | None
+    lon: float
+    lat: float
+
+
+@dataclass(frozen=True)
+class WriteResult:
+    """What a bulk write did. ``updated`` rows already existed under the same source id."""
+
+    inserted: int = 0
+    updated: int = 0
+    removed: int = 0
+
+
+@dataclass(frozen=True)
+class StoreInfo:
+    path: str
+    schema_version: int
+    metric_epsg: int | None
+    currency: str
+    thresholds: dict[str, float]
+    counts: dict[str, int]
+    extent: tuple[float, float, float, float] | None
+    place: str | None = None
+    sources: list[dict] = field(default_factory=list)

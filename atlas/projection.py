@@ -1,0 +1,58 @@
+"""CRS policy: WGS84 (longitude, latitude) for storage and display, a metric CRS for every
+distance and area. British National Grid in Great Britain, the local UTM zone elsewhere.
+
+Every transformer here is built with ``always_xy=True`` so coordinates are always in
+(x, y) = (longitude, latitude) or (easting, northing) order, whatever the CRS's own axis
+order says.
+"""
+
+from functools import lru_cache
+
+import numpy as np
+import shapely
+from pyproj import CRS, Transformer
+from pyproj.aoi import AreaOfInterest
+from pyproj.database import query_utm_crs_info
+
+WGS84 = 4326
+BRITISH_NATIONAL_GRID = 27700
+
+# Great Britain's mainland and islands, the area of use of EPSG:27700, as lon/lat bounds.
+_GB_BOUNDS = (-9.01, 49.75, 2.01, 61.01)
+
+
+def _inside(bounds: tuple[float, float, float, float], outer: tuple[float, float, float, float]) -> bool:
+    return bounds[0] >= outer[0] and bounds[1] >= outer[1] and bounds[2] <= outer[2] and bounds[3] <= outer[3]
+
+
+def choose_metric_crs(lonlat_bounds: tuple[float, float, float, float]) -> int:
+    """EPSG code of the metric CRS for data with these WGS84 (minx, miny, maxx, maxy) bounds.
+
+    British National Grid for data inside Great Britain; otherwise the UTM zone (WGS84
+    datum) in which the data's centre lies.
+    """
+    if _inside(lonlat_bounds, _GB_BOUNDS):
+        return BRITISH_NATIONAL_GRID
+    minx, miny, maxx, maxy = lonlat_bounds
+    cx, cy = (minx + maxx) / 2, (miny + maxy) / 2
+    infos = query_utm_crs_info(
+        datum_name="WGS 84",
+        area_of_interest=AreaOfInterest(cx, cy, cx, cy),
+    )
+    if not infos:
+        raise ValueError(f"No UTM zone covers longitude {cx:.4f}, latitude {cy:.4f}.")
+    return int(infos[0].code)
+
+
+@lru_cache(maxsize=32)
+def transformer(src_epsg: int, dst_epsg: int) -> Transformer:
+    """A cached (x, y)-ordered transformer between two EPSG codes."""
+    return Transformer.from_crs(CRS.from_epsg(src_epsg), CRS.from_epsg(dst_epsg), always_xy=True)
+
+
+def reproject(geom: shapely.Geometry, src_epsg: int, dst_epsg: int) -> shapely.Geometry:
+    """``geom`` moved from one CRS to another, coordinates in (x, y) order both sides."""
+    if src_epsg == dst_epsg:
+        return geom
+    t = transformer(src_epsg, dst_epsg)
+    return shapely.transform(geom, lambda xy: np.column_stack(t.transform(xy[:, 0], xy[:, 1])))

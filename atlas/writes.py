@@ -1,0 +1,309 @@
+"""Bulk writes into the store, keyed by (source, source_id) so a re-import updates.
+
+Callers hand over GeoDataFrames in any CRS; here they are put in WGS84 for display and in
+the store's metric CRS for measurement. Every function runs inside one transaction: a
+failure leaves the store exactly as it was.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import date
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+import shapely
+
+from atlas.classify import classify
+from atlas.errors import InvalidInput
+from atlas.models import ASSET_TYPES, FEATURE_KINDS, FEATURE_STATUSES, SECTORS, WriteResult
+from atlas.projection import WGS84, choose_metric_crs
+from atlas.store import Store
+
+_FEATURE_FIELDS = ["name", "kind", "land_use", "status", "owner_asset_id", "area_m2", "description"]
+_ASSET_FIELDS = [
+    "name", "scale", "scale_reason", "sector", "category", "asset_type", "employees", "annual_spend",
+    "land_ha", "offers", "needs", "offers_text", "needs_text", "description", "contact", "feature_id",
+    "verified_by", "verified_on",
+]
+_BOUNDARY_FIELDS = ["name", "level", "code"]
+
+
+def _geometries(store: Store, gdf: gpd.GeoDataFrame, what: str) -> tuple[gpd.GeoSeries, gpd.GeoSeries]:
+    """(WGS84, metric) copies of the frame's geometry; fixes the store's metric CRS on first fill."""
+    if gdf.crs is None:
+        raise InvalidInput(f"The {what} have no coordinate reference system; say which one (for example EPSG:27700).")
+    if gdf.geometry.isna().any() or gdf.geometry.is_empty.any():
+        raise InvalidInput(f"Some {what} have no geometry; drop or fix them before writing.")
+    lonlat = gdf.geometry.to_crs(WGS84)
+    if store.settings.metric_epsg is None:
+        store.set_metric_crs(choose_metric_crs(tuple(lonlat.total_bounds)))
+    metric = gdf.geometry.to_crs(store.metric_epsg)
+    return lonlat, metric
+
+
+def _check_keys(gdf: pd.DataFrame, what: str) -> None:
+    if "source_id" not in gdf or gdf["source_id"].isna().any():
+        raise InvalidInput(f"Every one of the {what} needs a source_id.")
+    dupes = gdf["source_id"][gdf["source_id"].duplicated()].unique()
+    if len(dupes):
+        raise InvalidInput(f"The {what} repeat source ids: {', '.join(map(str, dupes[:5]))}.")
+
+
+def _check_vocab(values: pd.Series, allowed: Sequence[str], field: str, what: str, nullable: bool) -> None:
+    bad = values[~values.isin(allowed) & ~(values.isna() if nullable else False)]
+    if len(bad):
+        row = bad.index[0]
+        raise InvalidInput(
+            f"{what} row {row}: {field} {bad.iloc[0]!r} is not one of {', '.join(allowed)}."
+        )
+
+
+def _column(gdf: pd.DataFrame, name: str, default=None) -> pd.Series:
+    if name in gdf:
+        return gdf[name]
+    return pd.Series([default] * len(gdf), index=gdf.index, dtype=object)
+
+
+def _arrow(frame: dict[str, object], lonlat: gpd.GeoSeries, metric: gpd.GeoSeries) -> pa.Table:
+    columns = {k: pa.array(v) if not isinstance(v, pa.Array) else v for k, v in frame.items()}
+    columns["wkb"] = pa.array(shapely.to_wkb(lonlat.values, output_dimension=2), type=pa.binary())
+    columns["wkb_m"] = pa.array(shapely.to_wkb(metric.values, output_dimension=2), type=pa.binary())
+    return pa.table(columns)
+
+
+def _upsert(store: Store, table: str, fields: list[str], data: pa.Table, source: str,
+            licence: str | None, replace: bool) -> WriteResult:
+    con = store.con
+    removed = 0
+    if replace:
+        removed = con.execute(f"SELECT count(*) FROM {table} WHERE source = ?", [source]).fetchone()[0]
+        con.execute(f"DELETE FROM {table} WHERE source = ?", [source])
+    con.register("_incoming", data)
+    try:
+        updated = con.execute(
+            f"SELECT count(*) FROM {table} t JOIN _incoming i ON t.source = ? AND t.source_id = i.source_id",
+            [source],
+        ).fetchone()[0]
+        cols = ", ".join(fields)
+        sets = ", ".join(f"{f} = excluded.{f}" for f in [*fields, "licence", "imported_at", "geom", "geom_m"])
+        con.execute(
+            f"INSERT INTO {table} (source, source_id, licence, imported_at, {cols}, geom, geom_m) "
+            f"SELECT ?, source_id, ?, current_timestamp, {cols}, ST_GeomFromWKB(wkb), ST_GeomFromWKB(wkb_m) "
+            f"FROM _incoming ON CONFLICT (source, source_id) DO UPDATE SET {sets}",
+            [source, licence],
+        )
+    finally:
+        con.unregister("_incoming")
+    return WriteResult(inserted=data.num_rows - updated, updated=updated, removed=removed)
+
+
+def _strings(series: pd.Series) -> pa.Array:
+    return pa.array([None if _missing(v) else str(v) for v in series], type=pa.string())
+
+
+def _numbers(series: pd.Series, type_: pa.DataType) -> pa.Array:
+    values = pd.to_numeric(series, errors="coerce")
+    return pa.array([None if pd.isna(v) else v for v in values], type=type_)
+
+
+def _missing(v: object) -> bool:
+    return v is None or (isinstance(v, float) and np.isnan(v)) or v is pd.NA or v is pd.NaT
+
+
+def _tags(series: pd.Series) -> pa.Array:
+    """Tags as lists of lower-case words; a string is split on semicolons or commas."""
+    out = []
+    for v in series:
+        if _missing(v):
+            out.append([])
+        elif isinstance(v, str):
+            out.append([t.strip().lower() for t in v.replace(",", ";").split(";") if t.strip()])
+        else:
+            out.append([str(t).strip().lower() for t in v if str(t).strip()])
+    return pa.array(out, type=pa.list_(pa.string()))
+
+
+def _dates(series: pd.Series) -> pa.Array:
+    values = pd.to_datetime(series, errors="coerce")
+    return pa.array([None if pd.isna(v) else v.date() for v in values], type=pa.date32())
+
+
+def upsert_features(store: Store, gdf: gpd.GeoDataFrame, *, source: str, licence: str | None = None,
+                    replace: bool = False) -> WriteResult:
+    """Write physical assets (land, buildings, green spaces, water). Columns: ``source_id``,
+    ``kind`` and the geometry are required; ``name``, ``land_use``, ``status``,
+    ``owner_asset_id`` and ``description`` are optional. Area is computed here, in m2."""
+    _check_keys(gdf, "features")
+    status = _column(gdf, "status", "unknown").fillna("unknown")
+    _check_vocab(_column(gdf, "kind"), FEATURE_KINDS, "kind", "features", nullable=False)
+    _check_vocab(status, FEATURE_STATUSES, "status", "features", nullable=False)
+    with store.transaction():
+        lonlat, metric = _geometries(store, gdf, "features")
+        areas = metric.area.where(metric.geom_type.isin(["Polygon", "MultiPolygon"]))
+        data = _arrow(
+            {
+                "source_id": _strings(gdf["source_id"]),
+                "name": _strings(_column(gdf, "name")),
+                "kind": _strings(gdf["kind"]),
+                "land_use": _strings(_column(gdf, "land_use")),
+                "status": _strings(status),
+                "owner_asset_id": _numbers(_column(gdf, "owner_asset_id"), pa.int64()),
+                "area_m2": _numbers(areas, pa.float64()),
+                "description": _strings(_column(gdf, "description")),
+            },
+            lonlat,
+            metric,
+        )
+        result = _upsert(store, "features", _FEATURE_FIELDS, data, source, licence, replace)
+        refresh_membership(store)
+    return result
+
+
+def upsert_assets(store: Store, gdf: gpd.GeoDataFrame, *, source: str, licence: str | None = None,
+                  replace: bool = False) -> WriteResult:
+    """Write organisations, groups and people with skills, classifying each as macro or
+    micro by the store's thresholds. Required: ``source_id``, ``name`` and a point geometry."""
+    _check_keys(gdf, "assets")
+    names = _column(gdf, "name")
+    if names.isna().any() or (names.astype(str).str.strip() == "").any():
+        row = names.index[(names.isna() | (names.astype(str).str.strip() == "")).to_numpy()][0]
+        raise InvalidInput(f"assets row {row}: name is empty; every asset needs a name.")
+    _check_vocab(_column(gdf, "sector"), SECTORS, "sector", "assets", nullable=True)
+    _check_vocab(_column(gdf, "asset_type"), ASSET_TYPES, "asset_type", "assets", nullable=True)
+    thresholds = store.settings.thresholds
+    employees = pd.to_numeric(_column(gdf, "employees"), errors="coerce")
+    spend = pd.to_numeric(_column(gdf, "annual_spend"), errors="coerce")
+    land = pd.to_numeric(_column(gdf, "land_ha"), errors="coerce")
+    classes = [
+        classify(_num(e), _num(s), _num(h), thresholds) for e, s, h in zip(employees, spend, land)
+    ]
+    with store.transaction():
+        lonlat, metric = _geometries(store, gdf, "assets")
+        # An asset is drawn and measured as a point: a polygon given for it is reduced to a
+        # point on its surface (inside it, unlike a centroid).
+        if not (lonlat.geom_type == "Point").all():
+            lonlat = lonlat.representative_point()
+            metric = metric.representative_point()
+        data = _arrow(
+            {
+                "source_id": _strings(gdf["source_id"]),
+                "name": _strings(names),
+                "scale": pa.array([c.scale for c in classes], type=pa.string()),
+                "scale_reason": pa.array([c.reason for c in classes], type=pa.string()),
+                "sector": _strings(_column(gdf, "sector")),
+                "category": _strings(_column(gdf, "category")),
+                "asset_type": _strings(_column(gdf, "asset_type")),
+                "employees": _numbers(employees, pa.int64()),
+                "annual_spend": _numbers(spend, pa.float64()),
+                "land_ha": _numbers(land, pa.float64()),
+                "offers": _tags(_column(gdf, "offers")),
+                "needs": _tags(_column(gdf, "needs")),
+                "offers_text": _strings(_column(gdf, "offers_text")),
+                "needs_text": _strings(_column(gdf, "needs_text")),
+                "description": _strings(_column(gdf, "description")),
+                "contact": _strings(_column(gdf, "contact")),
+                "feature_id": _numbers(_column(gdf, "feature_id"), pa.int64()),
+                "verified_by": _strings(_column(gdf, "verified_by")),
+                "verified_on": _dates(_column(gdf, "verified_on")),
+            },
+            lonlat,
+            metric,
+        )
+        result = _upsert(store, "assets", _ASSET_FIELDS, data, source, licence, replace)
+        refresh_membership(store)
+    return result
+
+
+def upsert_boundaries(store: Store, gdf: gpd.GeoDataFrame, *, source: str, level: str,
+                      licence: str | None = None, replace: bool = False) -> WriteResult:
+    """Write named areas (wards, neighbourhoods ...) of one ``level``. Requires ``name``;
+    ``source_id`` defaults to the name and ``code`` is optional."""
+    gdf = gdf.copy()
+    if "source_id" not in gdf:
+        gdf["source_id"] = gdf["name"]
+    _check_keys(gdf, "boundaries")
+    with store.transaction():
+        lonlat, metric = _geometries(store, gdf, "boundaries")
+        data = _arrow(
+            {
+                "source_id": _strings(gdf["source_id"]),
+                "name": _strings(gdf["name"]),
+                "level": pa.array([level] * len(gdf), type=pa.string()),
+                "code": _strings(_column(gdf, "code")),
+            },
+            lonlat,
+            metric,
+        )
+        result = _upsert(store, "boundaries", _BOUNDARY_FIELDS, data, source, licence, replace)
+        refresh_membership(store)
+    return result
+
+
+def _num(v: float) -> float | None:
+    return None if pd.isna(v) else float(v)
+
+
+def refresh_membership(store: Store) -> None:
+    """Recompute which boundaries each asset and feature lies in, by a point on its surface,
+    so a shape on a border is counted in one area of each level only."""
+    con = store.con
+    with store.transaction():
+        con.execute("DELETE FROM asset_boundaries")
+        con.execute("DELETE FROM feature_boundaries")
+        con.execute(
+            "INSERT INTO asset_boundaries SELECT a.id, b.id FROM assets a JOIN boundaries b "
+            "ON ST_Contains(b.geom_m, ST_PointOnSurface(a.geom_m))"
+        )
+        con.execute(
+            "INSERT INTO feature_boundaries SELECT f.id, b.id FROM features f JOIN boundaries b "
+            "ON ST_Contains(b.geom_m, ST_PointOnSurface(f.geom_m))"
+        )
+
+
+def reclassify_assets(store: Store) -> int:
+    """Apply the store's current thresholds to every asset; returns how many changed scale."""
+    thresholds = store.settings.thresholds
+    rows = store.con.execute(
+        "SELECT id, employees, annual_spend, land_ha, scale, scale_reason FROM assets"
+    ).fetchall()
+    changes = []
+    changed_scale = 0
+    for id_, emp, spend, land, scale, reason in rows:
+        c = classify(emp, spend, land, thresholds)
+        if (c.scale, c.reason) != (scale, reason):
+            changes.append((id_, c.scale, c.reason))
+            changed_scale += c.scale != scale
+    if changes:
+        table = pa.table({
+            "id": pa.array([c[0] for c in changes], type=pa.int64()),
+            "scale": pa.array([c[1] for c in changes]),
+            "scale_reason": pa.array([c[2] for c in changes]),
+        })
+        with store.transaction():
+            store.con.register("_scales", table)
+            try:
+                store.con.execute(
+                    "UPDATE assets SET scale = s.scale, scale_reason = s.scale_reason "
+                    "FROM _scales s WHERE assets.id = s.id"
+                )
+            finally:
+                store.con.unregister("_scales")
+    return changed_scale
+
+
+def verify_asset(store: Store, asset_id: int, verified_by: str, verified_on: date) -> None:
+    """Record that a community researcher checked this asset on this day."""
+    if not verified_by.strip():
+        raise InvalidInput("Say who verified the asset.")
+    with store.transaction():
+        n = store.con.execute(
+            "UPDATE assets SET verified_by = ?, verified_on = ? WHERE id = ? RETURNING id",
+            [verified_by.strip(), verified_on, asset_id],
+        ).fetchall()
+    if not n:
+        from atlas.errors import NotFound
+
+        raise NotFound(f"There is no asset {asset_id}.")
