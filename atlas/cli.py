@@ -12,7 +12,7 @@ from pathlib import Path
 
 import click
 
-from atlas import demo, output, queries, settings
+from atlas import output, queries, settings
 from atlas.errors import AtlasError, InvalidInput
 from atlas.store import Store, open_store
 
@@ -84,18 +84,14 @@ def init(db: Path) -> None:
 @handle_errors
 def demo_cmd(db: Path) -> None:
     """Load the USE-IT! demo area (approximate data) into the store."""
+    from cedplans.demo import load_full_demo
+
     with cli_store(db, create=True) as store:
-        counts = demo.load_demo(store)
-        for extra in _demo_extras:
-            extra(store)
+        counts = load_full_demo(store)
     click.echo(
         f"Loaded the USE-IT! demo (approximate) into {db}: {counts['boundaries']} wards, "
         f"{counts['features']} sites, {counts['assets']} assets."
     )
-
-
-# Other packages (plans) add their demo content here so `atlas demo` loads it all.
-_demo_extras: list[Callable[[Store], None]] = []
 
 
 @main.command()

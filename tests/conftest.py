@@ -11,7 +11,8 @@ from pathlib import Path
 
 import pytest
 
-from atlas import demo, open_store
+from atlas import open_store
+from cedplans.demo import load_full_demo
 from atlas.store import Store
 
 SHARED_DATA = Path(__file__).resolve().parents[2] / "shared" / "data"
@@ -36,12 +37,7 @@ def empty_store(store_path: Path):
 def _demo_store_file(tmp_path_factory) -> Path:
     path = tmp_path_factory.mktemp("demo") / "demo.duckdb"
     with open_store(path) as store:
-        demo.load_demo(store)
-        from atlas import cli
-
-        for extra in cli._demo_extras:
-            extra(store)
-        store.checkpoint()
+        load_full_demo(store)
     return path
 
 
