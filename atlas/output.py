@@ -15,7 +15,7 @@ def _cell(v: Any) -> str:
     if v is None:
         return ""
     if isinstance(v, float):
-        return f"{v:,.1f}"
+        return f"{v:,.6f}".rstrip("0").rstrip(".")
     if isinstance(v, (list, tuple)):
         return "; ".join(map(str, v))
     return str(v)

@@ -221,12 +221,15 @@ def open_store(path: str | Path | None = None, *, create: bool = True, read_only
     else:
         path.parent.mkdir(parents=True, exist_ok=True)
 
+    replaying_wal = Path(f"{path}.wal").exists()
     con = duckdb.connect(":memory:")
     try:
         load_spatial(con)
         _attach(con, path, read_only)
         store = Store(con, path, read_only)
         _migrate(store)
+        if replaying_wal and not read_only:
+            _rebuild_spatial_indexes(store)
     except BaseException:
         con.close()
         raise
@@ -250,6 +253,25 @@ def _attach(con: duckdb.DuckDBPyConnection, path: Path, read_only: bool) -> None
     except duckdb.Error as exc:
         raise NotAnAtlasStore(f"{path} could not be opened as an atlas store: {exc}") from exc
     con.execute(f"USE {_CATALOG}")
+
+
+def _rebuild_spatial_indexes(store: Store) -> None:
+    """After a crash, rebuild the R-tree indexes from the replayed tables.
+
+    DuckDB spatial 1.5.5 replays R-tree changes from a write-ahead log into an index that
+    then fails every query and checkpoint ("Operation requires a flat vector",
+    duckdb-spatial#861, fixed upstream after that release). The table rows replay
+    correctly, so dropping and recreating the indexes restores a healthy store. Each
+    statement commits on its own: dropping a broken index inside an explicit transaction
+    aborts DuckDB at COMMIT. Interrupted half-way, the next open simply does it again.
+    """
+    if "atlas_meta" not in _tables(store.con):
+        return
+    log.warning("store %s was not closed cleanly; rebuilding its spatial indexes", store.path)
+    for name, _table, _column in migrations.SPATIAL_INDEXES:
+        store.con.execute(f"DROP INDEX IF EXISTS {name}")
+    store._create_spatial_indexes()
+    store.checkpoint()
 
 
 def _tables(con: duckdb.DuckDBPyConnection) -> set[str]:
