@@ -208,3 +208,26 @@ def test_env_var_names_the_default_store(tmp_path, monkeypatch):
     with open_store() as store:
         assert store.path == tmp_path / "from-env.duckdb"
     assert (tmp_path / "from-env.duckdb").exists()
+
+
+def test_spatial_falls_back_to_duckdbs_own_install(monkeypatch, tmp_path):
+    """Without the wheel, INSTALL spatial is tried; here it finds the extension already in
+    DuckDB's extension folder, as it would after a first online install."""
+    from duckdb_extensions import import_extension
+
+    import_extension("spatial", con=duckdb.connect())  # puts the extension in DuckDB's folder
+    monkeypatch.setitem(sys.modules, "duckdb_extensions", None)
+    con = duckdb.connect()
+    load_spatial(con)
+    assert con.execute("SELECT ST_AsText(ST_Point(1, 2))").fetchone()[0] == "POINT (1 2)"
+
+
+def test_no_spatial_anywhere_is_one_clear_error(monkeypatch, tmp_path):
+    monkeypatch.setitem(sys.modules, "duckdb_extensions", None)
+    con = duckdb.connect()
+    con.execute("SET extension_directory = ?", [str(tmp_path / "no-extensions")])
+    con.execute("SET custom_extension_repository = 'http://127.0.0.1:9'")
+    from atlas.errors import SpatialExtensionMissing
+
+    with pytest.raises(SpatialExtensionMissing, match=r"pip install duckdb==[\d.]+ duckdb-extension-spatial=="):
+        load_spatial(con)
