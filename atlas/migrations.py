@@ -85,7 +85,109 @@ CREATE TABLE feature_boundaries (feature_id BIGINT NOT NULL, boundary_id BIGINT 
                                  PRIMARY KEY (feature_id, boundary_id));
 """
 
-MIGRATIONS: list[str] = [_V1_CORE, _V2_MEMBERSHIP]
+# CED plans (cedplans). Each save of a plan is a row of plan_versions holding the whole
+# plan as a JSON document, so any version can be shown, compared or restored. plans holds
+# the latest version's headline fields and is the compare-and-swap point that refuses a
+# stale save; plan_zones and plan_partners mirror the latest version for maps and
+# queries. Ideas are not versioned: they are hidden with a reason, never deleted.
+_PLANS = """
+CREATE SEQUENCE plan_id_seq START 1;
+CREATE SEQUENCE plan_item_id_seq START 1;
+CREATE SEQUENCE plan_idea_id_seq START 1;
+
+CREATE TABLE plans (
+    id BIGINT PRIMARY KEY DEFAULT nextval('plan_id_seq'),
+    title VARCHAR NOT NULL,
+    status VARCHAR NOT NULL CHECK (status IN
+        ('idea', 'draft', 'consulted', 'agreed', 'in delivery', 'done', 'dropped')),
+    latest_version INTEGER NOT NULL,
+    site_feature_id BIGINT,
+    site_name VARCHAR,
+    created_by VARCHAR NOT NULL,
+    created_at TIMESTAMP NOT NULL,
+    updated_by VARCHAR NOT NULL,
+    updated_at TIMESTAMP NOT NULL,
+    site_geom GEOMETRY,
+    site_geom_m GEOMETRY
+);
+
+CREATE TABLE plan_versions (
+    plan_id BIGINT NOT NULL,
+    version INTEGER NOT NULL,
+    author VARCHAR NOT NULL,
+    saved_at TIMESTAMP NOT NULL,
+    summary VARCHAR NOT NULL,
+    title VARCHAR NOT NULL,
+    status VARCHAR NOT NULL,
+    restored_from INTEGER,
+    document VARCHAR NOT NULL,
+    PRIMARY KEY (plan_id, version)
+);
+
+CREATE TABLE plan_zones (
+    plan_id BIGINT NOT NULL,
+    zone_id BIGINT NOT NULL,
+    name VARCHAR,
+    use VARCHAR NOT NULL,
+    description VARCHAR,
+    area_m2 DOUBLE,
+    length_m DOUBLE,
+    geom GEOMETRY NOT NULL,
+    geom_m GEOMETRY NOT NULL
+);
+
+CREATE TABLE plan_partners (
+    plan_id BIGINT NOT NULL,
+    asset_id BIGINT NOT NULL,
+    role VARCHAR NOT NULL
+);
+
+CREATE TABLE plan_ideas (
+    id BIGINT PRIMARY KEY DEFAULT nextval('plan_idea_id_seq'),
+    plan_id BIGINT NOT NULL,
+    zone_id BIGINT,
+    text VARCHAR NOT NULL,
+    category VARCHAR NOT NULL,
+    author VARCHAR,
+    created_at TIMESTAMP NOT NULL,
+    hidden BOOLEAN NOT NULL DEFAULT false,
+    hidden_reason VARCHAR,
+    hidden_by VARCHAR,
+    hidden_at TIMESTAMP,
+    geom GEOMETRY,
+    geom_m GEOMETRY
+);
+
+CREATE TABLE plan_idea_votes (
+    idea_id BIGINT NOT NULL,
+    voter VARCHAR,
+    voted_at TIMESTAMP NOT NULL,
+    UNIQUE (idea_id, voter)
+);
+
+CREATE TABLE plan_idea_moderation (
+    idea_id BIGINT NOT NULL,
+    action VARCHAR NOT NULL CHECK (action IN ('hidden', 'shown')),
+    reason VARCHAR NOT NULL,
+    moderator VARCHAR NOT NULL,
+    moderated_at TIMESTAMP NOT NULL
+);
+"""
+
+# Postcode lookup (atlas.importers): filled once from the ONS Postcode Directory or OS
+# Code-Point Open with `atlas import-postcodes`, then used to place table rows that carry
+# a postcode but no coordinates. Postcodes are kept upper-case without spaces ("B11AY").
+_POSTCODES = """
+CREATE TABLE postcodes (
+    postcode VARCHAR PRIMARY KEY,
+    lon DOUBLE NOT NULL,
+    lat DOUBLE NOT NULL,
+    source VARCHAR NOT NULL,
+    imported_at TIMESTAMP NOT NULL DEFAULT current_timestamp
+);
+"""
+
+MIGRATIONS: list[str] = [_V1_CORE, _V2_MEMBERSHIP, _PLANS, _POSTCODES]
 
 SCHEMA_VERSION = len(MIGRATIONS)
 

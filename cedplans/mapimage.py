@@ -1,0 +1,187 @@
+"""The plan's map as a PNG, drawn by our own code so a report needs no tiles or network.
+
+Two panels, both in the store's metric CRS so shapes are true and scale bars are in
+metres: on the left the site and its numbered zones (numbers match the report's zone
+table) with the workshop ideas; on the right the setting, with the macro and micro
+assets within the report's radius and the partners ringed.
+"""
+
+from __future__ import annotations
+
+import io
+import math
+from collections.abc import Sequence
+
+import geopandas as gpd
+import shapely
+from matplotlib import patheffects
+from matplotlib.axes import Axes
+from matplotlib.figure import Figure
+from matplotlib.lines import Line2D
+from matplotlib.patches import Patch
+
+from atlas.models import NearbyResult
+from atlas.projection import WGS84, reproject
+from cedplans import colours
+from cedplans.model import Idea, Partner, Plan
+
+SITE_MARGIN_M = 25.0
+"""Space left around the site and zones in the left panel, in metres."""
+
+_HALO = [patheffects.withStroke(linewidth=2.5, foreground="white")]
+
+
+def plan_map_png(plan: Plan, *, epsg: int, site: shapely.Geometry | None, nearby: NearbyResult | None,
+                 partners: Sequence[tuple[Partner, shapely.Geometry | None]],
+                 ideas: Sequence[tuple[Idea, shapely.Geometry | None]],
+                 width_in: float = 10.0, height_in: float = 5.6, dpi: int = 150) -> bytes:
+    """A PNG map of the plan. Geometries come in WGS84 and are drawn in ``epsg`` (metres)."""
+    def m(g: shapely.Geometry) -> shapely.Geometry:
+        return reproject(g, WGS84, epsg)
+
+    site_m = m(site) if site is not None else None
+    zones_m = [(i, z, m(z.geom)) for i, z in enumerate(plan.zones, 1)]
+    ideas_m = [m(g) for _, g in ideas if g is not None]
+    partners_m = [m(g) for _, g in partners if g is not None]
+    assets_m = [(a.scale, m(a.geom)) for a in nearby.assets] if nearby else []
+    features_m = [(f.kind, m(f.geom)) for f in nearby.features] if nearby else []
+
+    fig = Figure(figsize=(width_in, height_in), dpi=dpi)
+    left = fig.add_axes((0.005, 0.16, 0.49, 0.78))
+    right = fig.add_axes((0.505, 0.16, 0.49, 0.78))
+    handles: list = []
+
+    # Left: the site and zones, close up.
+    _context(left, features_m)
+    _site(left, site_m)
+    for number, z, g in zones_m:
+        _zone(left, z.use, g, number)
+    if ideas_m:
+        left.scatter([p.x for p in ideas_m], [p.y for p in ideas_m], s=34, c=colours.IDEA_COLOUR, marker="^",
+                     edgecolors="white", linewidths=0.6, zorder=10)
+    close_up = [g for g in [site_m, *(g for _, _, g in zones_m)] if g is not None]
+    _finish(left, close_up, SITE_MARGIN_M, "Site and zones")
+
+    # Right: the setting, with the assets around.
+    _context(right, features_m)
+    _site(right, site_m)
+    for _, z, g in zones_m:
+        _zone(right, z.use, g, None)
+    for scale, colour, marker, size in (("macro", colours.MACRO_COLOUR, "s", 40), ("micro", colours.MICRO_COLOUR, "o", 20)):
+        pts = [g for s, g in assets_m if s == scale]
+        if pts:
+            right.scatter([p.x for p in pts], [p.y for p in pts], s=size, c=colour, marker=marker,
+                          edgecolors="white", linewidths=0.5, zorder=7)
+            handles.append(Line2D([], [], color=colour, marker=marker, linestyle="",
+                                  label=f"{scale.capitalize()} asset nearby ({len(pts)})"))
+    setting = close_up + [g for _, g in assets_m]
+    if partners_m:
+        right.scatter([p.x for p in partners_m], [p.y for p in partners_m], s=120, facecolors="none",
+                      edgecolors="#000000", linewidths=1.4, zorder=8)
+        handles.append(Line2D([], [], color="#000000", marker="o", markerfacecolor="none", linestyle="",
+                              label="Partner (ringed)"))
+    radius = f" within {nearby.radius_m:,.0f} m" if nearby else ""
+    _finish(right, setting, 4 * SITE_MARGIN_M, f"Assets{radius}")
+
+    if site_m is not None:
+        handles.insert(0, Line2D([], [], color=colours.SITE_COLOUR, linestyle="--", label="Site"))
+    for use in dict.fromkeys(z.use for z in plan.zones):
+        handles.append(Patch(facecolor=colours.zone_colour(use), alpha=0.7, label=f"Zone: {use}"))
+    if ideas_m:
+        handles.append(Line2D([], [], color=colours.IDEA_COLOUR, marker="^", linestyle="",
+                              label=f"Idea pinned to a point ({len(ideas_m)})"))
+    if handles:
+        fig.legend(handles=handles, loc="lower center", ncol=min(4, len(handles)), fontsize=7, frameon=False)
+    fig.text(0.995, 0.003, f"Drawn by Asset Atlas in EPSG:{epsg}", fontsize=6, ha="right", va="bottom",
+             color="#666666")
+    buf = io.BytesIO()
+    fig.savefig(buf, format="png", dpi=dpi)
+    return buf.getvalue()
+
+
+def _context(ax: Axes, features: Sequence[tuple[str, shapely.Geometry]]) -> None:
+    if not features:
+        return
+    frame = gpd.GeoDataFrame({"kind": [k for k, _ in features]}, geometry=[g for _, g in features])
+    for kind, group in frame.groupby("kind"):
+        group.plot(ax=ax, color=colours.FEATURE_FILLS.get(str(kind), "#EEEEEE"), edgecolor="#AAAAAA",
+                   linewidth=0.4, zorder=1)
+
+
+def _site(ax: Axes, site: shapely.Geometry | None) -> None:
+    if site is not None:
+        gpd.GeoSeries([site]).plot(ax=ax, facecolor="none", edgecolor=colours.SITE_COLOUR, linewidth=1.6,
+                                   linestyle="--", zorder=3)
+
+
+def _zone(ax: Axes, use: str, g: shapely.Geometry, number: int | None) -> None:
+    colour = colours.zone_colour(use)
+    series = gpd.GeoSeries([g])
+    dim = shapely.get_dimensions(g)
+    if dim == 2:
+        series.plot(ax=ax, color=colour, alpha=0.55, edgecolor=colour, linewidth=1.0, zorder=4)
+    elif dim == 1:
+        series.plot(ax=ax, color=colour, linewidth=3, zorder=5)
+    else:
+        series.plot(ax=ax, color=colour, marker="*", markersize=150, edgecolor="white", linewidth=0.8, zorder=6)
+    if number is not None:
+        at = g.interpolate(0.5, normalized=True) if dim == 1 else g.representative_point()
+        ax.annotate(str(number), (at.x, at.y), fontsize=8, fontweight="bold", ha="center", va="center",
+                    color="#111111", path_effects=_HALO, zorder=9)
+
+
+def _finish(ax: Axes, geoms: Sequence[shapely.Geometry], margin_m: float, title: str) -> None:
+    ax.set_axis_off()
+    ax.set_aspect("equal", adjustable="datalim")
+    ax.set_title(title, fontsize=9, loc="left")
+    if not geoms:
+        ax.text(0.5, 0.5, "Nothing to map yet:\nchoose a site or draw zones.", ha="center", va="center",
+                transform=ax.transAxes, fontsize=10, color="#555555")
+        return
+    minx, miny, maxx, maxy = shapely.GeometryCollection(list(geoms)).bounds
+    minx, miny, maxx, maxy = minx - margin_m, miny - margin_m, maxx + margin_m, maxy + margin_m
+    bbox = ax.get_position()
+    fig_w, fig_h = ax.figure.get_size_inches()
+    aspect = (bbox.width * fig_w) / (bbox.height * fig_h)
+    w, h = maxx - minx, maxy - miny
+    # Widen the short side so the frame fills the panel without distorting the map.
+    if w / h < aspect:
+        extra = (h * aspect - w) / 2
+        minx, maxx = minx - extra, maxx + extra
+    else:
+        extra = (w / aspect - h) / 2
+        miny, maxy = miny - extra, maxy + extra
+    ax.set_xlim(minx, maxx)
+    ax.set_ylim(miny, maxy)
+    ax.add_patch(_border(minx, miny, maxx, maxy))
+    _scale_bar(ax)
+    _north_arrow(ax)
+
+
+def _border(minx: float, miny: float, maxx: float, maxy: float) -> Patch:
+    from matplotlib.patches import Rectangle
+
+    return Rectangle((minx, miny), maxx - minx, maxy - miny, fill=False, edgecolor="#999999", linewidth=0.8,
+                     zorder=11)
+
+
+def _scale_bar(ax: Axes) -> None:
+    x0, x1 = ax.get_xlim()
+    y0, y1 = ax.get_ylim()
+    length = _nice((x1 - x0) / 4)
+    x, y = x0 + (x1 - x0) * 0.05, y0 + (y1 - y0) * 0.05
+    ax.plot([x, x + length], [y, y], color="#111111", linewidth=3, solid_capstyle="butt", zorder=10)
+    label = f"{length / 1000:g} km" if length >= 1000 else f"{length:g} m"
+    ax.text(x + length / 2, y + (y1 - y0) * 0.015, label, ha="center", va="bottom", fontsize=7,
+            path_effects=_HALO, zorder=10)
+
+
+def _nice(value: float) -> float:
+    """The largest 1, 2 or 5 times a power of ten not above ``value``."""
+    power = 10 ** math.floor(math.log10(value))
+    return max(s * power for s in (1, 2, 5) if s * power <= value)
+
+
+def _north_arrow(ax: Axes) -> None:
+    ax.annotate("N", xy=(0.94, 0.95), xytext=(0.94, 0.84), xycoords="axes fraction", ha="center",
+                fontsize=9, fontweight="bold", arrowprops={"arrowstyle": "-|>", "color": "#111111"}, zorder=10)

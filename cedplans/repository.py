@@ -1,0 +1,550 @@
+"""Plans in the store: saving versions, reading them back, history, and workshop ideas.
+
+All of the plans' SQL lives here. Every save writes a new version (who, when, what
+changed) and never overwrites one. A save based on an older version than the latest is
+refused with :class:`~cedplans.errors.StalePlan`; the check and the write are one
+compare-and-swap on ``plans.latest_version`` inside one transaction, so two editors can
+never both win. Times are UTC.
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from datetime import UTC, datetime
+
+import duckdb
+import pyarrow as pa
+import shapely
+
+from atlas import queries
+from atlas.errors import InvalidInput, NotFound
+from atlas.models import Site
+from atlas.projection import WGS84, reproject
+from atlas.store import Store
+from cedplans import document, sketch, workflow
+from cedplans.errors import StalePlan
+from cedplans.history import VersionDiff, diff_plans
+from cedplans.model import (
+    IDEA_CATEGORIES,
+    Idea,
+    Moderation,
+    Plan,
+    PlanSummary,
+    Version,
+    Zone,
+    check_plan,
+)
+
+IDEA_TEXT_MAX = 2_000
+"""The longest workshop contribution, in characters: a paragraph or two, not an essay."""
+
+
+def _now() -> datetime:
+    return datetime.now(UTC).replace(tzinfo=None)
+
+
+def _geom(wkb: bytes | bytearray | None) -> shapely.Geometry | None:
+    return None if wkb is None else shapely.from_wkb(bytes(wkb))
+
+
+def _author(author: str, what: str = "Say who is saving") -> str:
+    author = (author or "").strip()
+    if not author:
+        raise InvalidInput(f"{what}: a name or role, so the history shows who made each change.")
+    return author
+
+
+# -- plans ------------------------------------------------------------------------------
+
+def create_plan(store: Store, plan: Plan | str, *, author: str, summary: str = "") -> Plan:
+    """Store a new plan as its version 1 and return it as stored (with its id).
+
+    ``plan`` may be just a title. Zones are checked, repaired and measured; partners and
+    macro assets must exist in the atlas.
+    """
+    if isinstance(plan, str):
+        plan = Plan(title=plan)
+    author = _author(author)
+    if plan.status not in ("idea", "draft"):
+        raise InvalidInput(f"A new plan starts as an idea or a draft, not {plan.status!r}; "
+                           "move it on once it is stored, so its history shows each step.")
+    plan = _prepared(store, plan)
+    now = _now()
+    with store.transaction():
+        plan = _with_item_ids(store, plan)
+        plan_id = store.con.execute(
+            "INSERT INTO plans (title, status, latest_version, site_feature_id, site_name, created_by, "
+            "created_at, updated_by, updated_at, site_geom, site_geom_m) "
+            "VALUES (?, ?, 1, ?, ?, ?, ?, ?, ?, ST_GeomFromWKB(?), ST_GeomFromWKB(?)) RETURNING id",
+            [plan.title.strip(), plan.status, plan.site_feature_id, plan.site_name, author, now, author, now,
+             *_site_wkbs(store, plan)],
+        ).fetchone()[0]
+        _insert_version(store, plan_id, 1, plan, author, now, summary.strip() or "Plan started", None)
+        _mirror(store, plan_id, plan)
+    return _as_saved(plan, plan_id, 1, author, now)
+
+
+def get_plan(store: Store, plan_id: int, version: int | None = None) -> Plan:
+    """The plan as its latest version (or ``version``) holds it."""
+    row = store.con.execute(
+        "SELECT v.version, v.author, v.saved_at, v.document FROM plan_versions v "
+        "WHERE v.plan_id = ? AND v.version = coalesce(?, (SELECT latest_version FROM plans WHERE id = ?))",
+        [plan_id, version, plan_id],
+    ).fetchone()
+    if row is None:
+        if version is not None and _exists(store, plan_id):
+            raise NotFound(f"Plan {plan_id} has no version {version}; see its history for the versions it has.")
+        raise NotFound(f"There is no plan {plan_id}. List the plans with: atlas plan list")
+    plan = document.from_document(document.loads(row[3]))
+    plan.id, plan.version, plan.saved_by, plan.saved_at = plan_id, row[0], row[1], row[2]
+    if plan.site_feature_id is not None:
+        name = store.con.execute("SELECT name FROM features WHERE id = ?", [plan.site_feature_id]).fetchone()
+        if name is not None and name[0]:
+            plan.site_name = name[0]
+    return plan
+
+
+def save_plan(store: Store, plan: Plan, *, author: str, based_on_version: int | None = None,
+              summary: str = "") -> Plan:
+    """Save ``plan`` as a new version and return it as stored.
+
+    ``based_on_version`` (default: the version ``plan`` was loaded from) must still be the
+    latest, else :class:`StalePlan` is raised carrying the newer version and nothing is
+    written. A status change must be an allowed transition. ``summary`` defaults to an
+    account of what changed; a save that changes nothing is refused.
+    """
+    if plan.id is None:
+        raise InvalidInput("This plan has not been stored yet; create it first.")
+    based_on = plan.version if based_on_version is None else based_on_version
+    return _save(store, plan, author=_author(author), based_on=based_on, summary=summary, restored_from=None)
+
+
+def restore_version(store: Store, plan_id: int, version: int, *, author: str,
+                    based_on_version: int | None = None) -> Plan:
+    """Make version ``version``'s content the plan's newest version (history is kept).
+
+    The status stays as it is now: status only moves by the allowed transitions.
+    ``based_on_version`` defaults to the latest version.
+    """
+    author = _author(author, "Say who is restoring the plan")
+    old = get_plan(store, plan_id, version)
+    latest = latest_version(store, plan_id)
+    if version == latest.version:
+        raise InvalidInput(f"Version {version} is already the latest version of plan {plan_id}.")
+    old.status = latest.status
+    old.id = plan_id
+    based_on = latest.version if based_on_version is None else based_on_version
+    return _save(store, old, author=author, based_on=based_on, summary="", restored_from=version)
+
+
+def set_status(store: Store, plan_id: int, status: str, *, author: str,
+               based_on_version: int | None = None) -> Plan:
+    """Move the plan to ``status`` (an allowed transition) as a new version."""
+    plan = get_plan(store, plan_id)
+    if based_on_version is not None:
+        plan.version = based_on_version
+    workflow.advance(plan, status)
+    return save_plan(store, plan, author=author)
+
+
+def _save(store: Store, plan: Plan, *, author: str, based_on: int, summary: str,
+          restored_from: int | None) -> Plan:
+    plan_id = plan.id
+    assert plan_id is not None
+    plan = _prepared(store, plan)
+    with store.transaction():
+        current = _latest_row(store, plan_id)
+        if current.version != based_on:
+            raise StalePlan(plan_id, based_on, current)
+        stored = get_plan(store, plan_id)
+        workflow.check_transition(stored.status, plan.status, plan)
+        plan = _with_item_ids(store, plan)
+        changes = diff_plans(stored, plan)
+        if not changes:
+            raise InvalidInput(f"Nothing has changed since version {current.version}; nothing was saved.")
+        auto = changes.summary()
+        if restored_from is not None:
+            text = f"Restored version {restored_from} ({auto})"
+        else:
+            text = f"{summary.strip()} ({auto})" if summary.strip() else auto
+        new_version = current.version + 1
+        now = _now()
+        swapped = store.con.execute(
+            "UPDATE plans SET title = ?, status = ?, latest_version = ?, site_feature_id = ?, site_name = ?, "
+            "updated_by = ?, updated_at = ?, site_geom = ST_GeomFromWKB(?), site_geom_m = ST_GeomFromWKB(?) "
+            "WHERE id = ? AND latest_version = ? RETURNING id",
+            [plan.title.strip(), plan.status, new_version, plan.site_feature_id, plan.site_name, author, now,
+             *_site_wkbs(store, plan), plan_id, current.version],
+        ).fetchall()
+        if not swapped:  # another writer got in between our read and our write
+            raise StalePlan(plan_id, based_on, _latest_row(store, plan_id))
+        try:
+            _insert_version(store, plan_id, new_version, plan, author, now, text, restored_from)
+        except duckdb.ConstraintException as exc:
+            raise StalePlan(plan_id, based_on, _latest_row(store, plan_id)) from exc
+        _mirror(store, plan_id, plan)
+    return _as_saved(plan, plan_id, new_version, author, now)
+
+
+def _as_saved(plan: Plan, plan_id: int, version: int, author: str, now: datetime) -> Plan:
+    """The prepared plan as the store now holds it (the same as reading it back)."""
+    plan.id, plan.version, plan.saved_by, plan.saved_at = plan_id, version, author, now
+    return plan
+
+
+def _prepared(store: Store, plan: Plan) -> Plan:
+    """A copy of ``plan`` with its references checked against the atlas, names filled in,
+    and every shape checked, repaired and measured in the store's metric CRS."""
+    check_plan(plan)
+    plan = replace(plan, title=plan.title.strip())
+    site_geom = None
+    if plan.site_feature_id is not None:
+        row = store.con.execute(
+            "SELECT name, ST_AsWKB(geom) FROM features WHERE id = ?", [plan.site_feature_id]
+        ).fetchone()
+        if row is None:
+            raise InvalidInput(f"The plan's site (atlas site {plan.site_feature_id}) is not in the atlas; choose another.")
+        plan.site_name = row[0] or plan.site_name or f"site {plan.site_feature_id}"
+        site_geom = _geom(row[1])
+    elif plan.site_geom is not None:
+        site = sketch.check_geometry(store, plan.site_geom, what="The plan's site")
+        plan.site_geom = site_geom = site.geom
+    names = _asset_names(store, {p.asset_id for p in plan.partners} | {f.asset_id for f in plan.macro_focus})
+    for i, p in enumerate(plan.partners, 1):
+        if p.asset_id not in names:
+            raise InvalidInput(f"Partner {i} ({p.asset_name or 'asset'} {p.asset_id}) is not in the atlas; "
+                               "choose an asset the atlas holds.")
+    for i, f in enumerate(plan.macro_focus, 1):
+        if f.asset_id not in names:
+            raise InvalidInput(f"Macro asset {i} ({f.asset_name or 'asset'} {f.asset_id}) is not in the atlas.")
+    plan.partners = [replace(p, asset_name=names[p.asset_id]) for p in plan.partners]
+    plan.macro_focus = [replace(f, asset_name=names[f.asset_id]) for f in plan.macro_focus]
+    sketches = sketch.check_geometries(store, [z.geom for z in plan.zones],
+                                       [f"Zone {i} ({z.label})" for i, z in enumerate(plan.zones, 1)],
+                                       near=site_geom)
+    plan.zones = [replace(z, geom=s.geom, area_m2=s.area_m2 if s.kind == "area" else None,
+                          length_m=s.length_m if s.kind != "point" else None)
+                  for z, s in zip(plan.zones, sketches)]
+    plan.objectives = [o.strip() for o in plan.objectives if o and o.strip()]
+    plan.indicators = list(plan.indicators)
+    return plan
+
+
+def _with_item_ids(store: Store, plan: Plan) -> Plan:
+    """Give new zones and actions the ids that keep them recognisable across versions."""
+    def new_id() -> int:
+        return store.con.execute("SELECT nextval('plan_item_id_seq')").fetchone()[0]
+
+    plan.zones = [z if z.id is not None else replace(z, id=new_id()) for z in plan.zones]
+    plan.actions = [a if a.id is not None else replace(a, id=new_id()) for a in plan.actions]
+    return plan
+
+
+def _site_wkbs(store: Store, plan: Plan) -> list[bytes | None]:
+    geom = site_geometry(store, plan)
+    if geom is None:
+        return [None, None]
+    return [shapely.to_wkb(geom), shapely.to_wkb(reproject(geom, WGS84, store.metric_epsg))]
+
+
+def _insert_version(store: Store, plan_id: int, version: int, plan: Plan, author: str, now: datetime,
+                    summary: str, restored_from: int | None) -> None:
+    store.con.execute(
+        "INSERT INTO plan_versions (plan_id, version, author, saved_at, summary, title, status, restored_from, "
+        "document) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        [plan_id, version, author, now, summary, plan.title, plan.status, restored_from,
+         document.dumps(document.to_document(plan))],
+    )
+
+
+def _mirror(store: Store, plan_id: int, plan: Plan) -> None:
+    """Keep the latest version's zones and partners queryable as rows."""
+    con = store.con
+    con.execute("DELETE FROM plan_zones WHERE plan_id = ?", [plan_id])
+    con.execute("DELETE FROM plan_partners WHERE plan_id = ?", [plan_id])
+    if plan.zones:
+        epsg = store.metric_epsg
+        geoms = [z.geom for z in plan.zones]
+        # One statement for all zones: row-by-row inserts cost a millisecond each.
+        zones = pa.table({
+            "zone_id": pa.array([z.id for z in plan.zones], pa.int64()),
+            "name": pa.array([z.name for z in plan.zones], pa.string()),
+            "use": pa.array([z.use for z in plan.zones], pa.string()),
+            "description": pa.array([z.description for z in plan.zones], pa.string()),
+            "area_m2": pa.array([z.area_m2 for z in plan.zones], pa.float64()),
+            "length_m": pa.array([z.length_m for z in plan.zones], pa.float64()),
+            "wkb": pa.array(shapely.to_wkb(geoms).tolist(), pa.binary()),
+            "wkb_m": pa.array(shapely.to_wkb([reproject(g, WGS84, epsg) for g in geoms]).tolist(), pa.binary()),
+        })
+        con.register("_plan_zones", zones)
+        try:
+            con.execute(
+                "INSERT INTO plan_zones SELECT ?, zone_id, name, use, description, area_m2, length_m, "
+                "ST_GeomFromWKB(wkb), ST_GeomFromWKB(wkb_m) FROM _plan_zones",
+                [plan_id],
+            )
+        finally:
+            con.unregister("_plan_zones")
+    if plan.partners:
+        con.execute(
+            "INSERT INTO plan_partners SELECT ?, unnest(?), unnest(?)",
+            [plan_id, [p.asset_id for p in plan.partners], [p.role for p in plan.partners]],
+        )
+
+
+def _exists(store: Store, plan_id: int) -> bool:
+    return store.con.execute("SELECT EXISTS (SELECT 1 FROM plans WHERE id = ?)", [plan_id]).fetchone()[0]
+
+
+def _asset_names(store: Store, ids: set[int]) -> dict[int, str]:
+    if not ids:
+        return {}
+    rows = store.con.execute("SELECT id, name FROM assets WHERE list_contains(?, id)", [sorted(ids)]).fetchall()
+    return dict(rows)
+
+
+def site_geometry(store: Store, plan: Plan) -> shapely.Geometry | None:
+    """The plan's site in WGS84: its atlas site's shape, or the sketched area, or None."""
+    if plan.site_feature_id is not None:
+        row = store.con.execute("SELECT ST_AsWKB(geom) FROM features WHERE id = ?", [plan.site_feature_id]).fetchone()
+        return None if row is None else _geom(row[0])
+    return plan.site_geom
+
+
+def plan_site(store: Store, plan: Plan) -> Site | None:
+    """The plan's site as an atlas :class:`~atlas.models.Site`, for nearby searches."""
+    if plan.site_feature_id is not None:
+        return queries.resolve_site(store, f"feature:{plan.site_feature_id}")
+    if plan.site_geom is not None:
+        return queries.site_from_geometry(store, plan.site_geom, name=plan.site_name or plan.title)
+    return None
+
+
+def plan_extent(store: Store, plan: Plan) -> shapely.Geometry | None:
+    """Site and zones together (WGS84): what a plan's map is centred on."""
+    parts = [g for g in [site_geometry(store, plan), *(z.geom for z in plan.zones)] if g is not None]
+    return shapely.unary_union(parts) if parts else None
+
+
+def find_asset_id(store: Store, name: str) -> int:
+    """The id of the asset called ``name`` (case and accents ignored)."""
+    rows = store.con.execute(
+        "SELECT id FROM assets WHERE strip_accents(lower(name)) = strip_accents(lower(?)) ORDER BY id LIMIT 2",
+        [name.strip()],
+    ).fetchall()
+    if not rows:
+        hits = [h.name for h in queries.search(store, name, limit=5) if h.kind == "asset"] if name.strip() else []
+        hint = f" Did you mean: {'; '.join(hits)}?" if hits else ""
+        raise NotFound(f"No asset is called {name!r}.{hint}")
+    return rows[0][0]
+
+
+def find_feature_id(store: Store, name: str) -> int:
+    """The id of the atlas site (feature) called ``name`` (case and accents ignored)."""
+    rows = store.con.execute(
+        "SELECT id FROM features WHERE strip_accents(lower(name)) = strip_accents(lower(?)) ORDER BY id LIMIT 1",
+        [name.strip()],
+    ).fetchall()
+    if not rows:
+        raise NotFound(f"No site is called {name!r}. Find sites with: atlas search WORD")
+    return rows[0][0]
+
+
+def list_plans(store: Store) -> list[PlanSummary]:
+    """Every plan, most recently saved first."""
+    rows = store.con.execute(
+        "SELECT p.id, p.title, p.status, p.latest_version, coalesce(p.site_name, ''), "
+        "(SELECT count(DISTINCT asset_id) FROM plan_partners pp WHERE pp.plan_id = p.id), "
+        "(SELECT count(*) FROM plan_zones z WHERE z.plan_id = p.id), "
+        "(SELECT count(*) FROM plan_ideas i WHERE i.plan_id = p.id AND NOT i.hidden), "
+        "p.updated_by, p.updated_at FROM plans p ORDER BY p.updated_at DESC, p.id DESC"
+    ).fetchall()
+    return [PlanSummary(*r) for r in rows]
+
+
+def plans_for_asset(store: Store, asset_id: int) -> list[tuple[PlanSummary, str]]:
+    """The plans an asset is a partner in, with its role in each."""
+    roles = store.con.execute(
+        "SELECT plan_id, string_agg(role, ', ' ORDER BY role) FROM plan_partners WHERE asset_id = ? GROUP BY plan_id",
+        [asset_id],
+    ).fetchall()
+    by_id = dict(roles)
+    return [(p, by_id[p.id]) for p in list_plans(store) if p.id in by_id]
+
+
+# -- history ----------------------------------------------------------------------------
+
+_VERSION_COLUMNS = "plan_id, version, author, saved_at, summary, title, status, restored_from"
+
+
+def list_versions(store: Store, plan_id: int) -> list[Version]:
+    """Every saved version of the plan, newest first."""
+    rows = store.con.execute(
+        f"SELECT {_VERSION_COLUMNS} FROM plan_versions WHERE plan_id = ? ORDER BY version DESC", [plan_id]
+    ).fetchall()
+    if not rows:
+        raise NotFound(f"There is no plan {plan_id}. List the plans with: atlas plan list")
+    return [Version(*r) for r in rows]
+
+
+def latest_version(store: Store, plan_id: int) -> Version:
+    """The plan's newest saved version."""
+    if not _exists(store, plan_id):
+        raise NotFound(f"There is no plan {plan_id}. List the plans with: atlas plan list")
+    return _latest_row(store, plan_id)
+
+
+def _latest_row(store: Store, plan_id: int) -> Version:
+    row = store.con.execute(
+        f"SELECT {_VERSION_COLUMNS} FROM plan_versions WHERE plan_id = ? AND version = "
+        "(SELECT latest_version FROM plans WHERE id = ?)",
+        [plan_id, plan_id],
+    ).fetchone()
+    if row is None:
+        raise NotFound(f"There is no plan {plan_id}. List the plans with: atlas plan list")
+    return Version(*row)
+
+
+def diff_versions(store: Store, plan_id: int, from_version: int, to_version: int | None = None) -> VersionDiff:
+    """What changed from one version to another (default: to the latest)."""
+    old = get_plan(store, plan_id, from_version)
+    new = get_plan(store, plan_id, to_version)
+    return diff_plans(old, new, plan_id, old.version, new.version)
+
+
+# -- workshop ideas ---------------------------------------------------------------------
+
+_IDEA_SQL = """
+SELECT i.id, i.plan_id, i.text, i.category, i.author, i.created_at,
+       (SELECT count(*) FROM plan_idea_votes v WHERE v.idea_id = i.id) AS votes,
+       ST_AsWKB(i.geom), i.zone_id, i.hidden, i.hidden_reason, i.hidden_by, i.hidden_at
+FROM plan_ideas i
+"""
+
+
+def _idea(row: tuple) -> Idea:
+    return Idea(id=row[0], plan_id=row[1], text=row[2], category=row[3], author=row[4], created_at=row[5],
+                votes=row[6], point=_geom(row[7]), zone_id=row[8], hidden=row[9], hidden_reason=row[10],
+                hidden_by=row[11], hidden_at=row[12])
+
+
+def add_idea(store: Store, plan_id: int, text: str, *, category: str = "idea", author: str | None = None,
+             point: shapely.Point | dict | None = None, zone_id: int | None = None) -> Idea:
+    """Record a workshop contribution pinned to a point (WGS84, or the map's GeoJSON) or
+    to one of the plan's zones. ``author`` None or blank means anonymous."""
+    text = (text or "").strip()
+    if not text:
+        raise InvalidInput("Write the idea or comment before adding it.")
+    if len(text) > IDEA_TEXT_MAX:
+        raise InvalidInput(f"The idea is {len(text):,} characters long; keep it under {IDEA_TEXT_MAX:,}.")
+    if category not in IDEA_CATEGORIES:
+        raise InvalidInput(f"Category {category!r} is not one of: {', '.join(IDEA_CATEGORIES)}.")
+    if (point is None) == (zone_id is None):
+        raise InvalidInput("Pin the idea to one place: either a point on the map or one of the plan's zones.")
+    plan = get_plan(store, plan_id)
+    wkbs: list[bytes | None] = [None, None]
+    if zone_id is not None:
+        if plan.zone(zone_id) is None:
+            raise InvalidInput(f"Plan {plan_id} has no zone {zone_id}; pick one of its zones or a point.")
+    else:
+        near = plan_extent(store, plan)
+        if isinstance(point, shapely.Geometry):
+            s = sketch.check_geometry(store, point, near=near, what="The idea's place")
+        else:
+            s = sketch.parse_drawing(store, point, near=near)
+        if s.kind != "point" or s.geom.geom_type != "Point":
+            raise InvalidInput("Pin an idea to a single point (a marker), not a line or an area.")
+        wkbs = [shapely.to_wkb(s.geom), shapely.to_wkb(s.geom_m)]
+    author = (author or "").strip() or None
+    new_id = store.con.execute(
+        "INSERT INTO plan_ideas (plan_id, zone_id, text, category, author, created_at, geom, geom_m) "
+        "VALUES (?, ?, ?, ?, ?, ?, ST_GeomFromWKB(?), ST_GeomFromWKB(?)) RETURNING id",
+        [plan_id, zone_id, text, category, author, _now(), *wkbs],
+    ).fetchone()[0]
+    return get_idea(store, new_id)
+
+
+def get_idea(store: Store, idea_id: int) -> Idea:
+    """One idea with its vote count, hidden or not."""
+    row = store.con.execute(_IDEA_SQL + " WHERE i.id = ?", [idea_id]).fetchone()
+    if row is None:
+        raise NotFound(f"There is no idea {idea_id}.")
+    return _idea(row)
+
+
+def list_ideas(store: Store, plan_id: int, *, include_hidden: bool = False) -> list[Idea]:
+    """The plan's ideas, most votes first (then oldest first); hidden ones only if asked."""
+    rows = store.con.execute(
+        _IDEA_SQL + " WHERE i.plan_id = ? AND (? OR NOT i.hidden) ORDER BY votes DESC, i.created_at, i.id",
+        [plan_id, include_hidden],
+    ).fetchall()
+    return [_idea(r) for r in rows]
+
+
+def vote(store: Store, idea_id: int, voter: str | None = None) -> int:
+    """Add one vote to an idea and return its total. A named voter may vote once per idea;
+    anonymous votes are counted as they come (as on a workshop wall)."""
+    idea = get_idea(store, idea_id)
+    if idea.hidden:
+        raise InvalidInput("This idea has been hidden by a moderator and cannot be voted for.")
+    voter = (voter or "").strip() or None
+    # Checked first so a repeat vote inside a larger transaction does not abort it.
+    if voter is not None and store.con.execute(
+        "SELECT EXISTS (SELECT 1 FROM plan_idea_votes WHERE idea_id = ? AND voter = ?)", [idea_id, voter]
+    ).fetchone()[0]:
+        raise InvalidInput(f"{voter} has already voted for this idea.")
+    try:
+        store.con.execute("INSERT INTO plan_idea_votes VALUES (?, ?, ?)", [idea_id, voter, _now()])
+    except duckdb.ConstraintException as exc:
+        raise InvalidInput(f"{voter} has already voted for this idea.") from exc
+    return get_idea(store, idea_id).votes
+
+
+def hide_idea(store: Store, idea_id: int, *, reason: str, moderator: str) -> Idea:
+    """Hide an idea from the plan's public views and reports. Nothing is deleted: the
+    idea, and who hid it, when and why, stay in the store."""
+    return _moderate(store, idea_id, hide=True, reason=reason, moderator=moderator)
+
+
+def show_idea(store: Store, idea_id: int, *, reason: str, moderator: str) -> Idea:
+    """Undo a hide, recording who and why."""
+    return _moderate(store, idea_id, hide=False, reason=reason, moderator=moderator)
+
+
+def _moderate(store: Store, idea_id: int, *, hide: bool, reason: str, moderator: str) -> Idea:
+    reason = (reason or "").strip()
+    if not reason:
+        raise InvalidInput("Give a reason: it is recorded with the moderation so it can be checked later.")
+    moderator = _author(moderator, "Say who is moderating")
+    idea = get_idea(store, idea_id)
+    if idea.hidden == hide:
+        raise InvalidInput(f"Idea {idea_id} is already {'hidden' if hide else 'shown'}.")
+    now = _now()
+    with store.transaction():
+        store.con.execute(
+            "UPDATE plan_ideas SET hidden = ?, hidden_reason = ?, hidden_by = ?, hidden_at = ? WHERE id = ?",
+            [hide, reason if hide else None, moderator if hide else None, now if hide else None, idea_id],
+        )
+        store.con.execute(
+            "INSERT INTO plan_idea_moderation VALUES (?, ?, ?, ?, ?)",
+            [idea_id, "hidden" if hide else "shown", reason, moderator, now],
+        )
+    return get_idea(store, idea_id)
+
+
+def moderation_log(store: Store, idea_id: int) -> list[Moderation]:
+    """Every hide and show of an idea, oldest first."""
+    rows = store.con.execute(
+        "SELECT idea_id, action, reason, moderator, moderated_at FROM plan_idea_moderation "
+        "WHERE idea_id = ? ORDER BY moderated_at, rowid",
+        [idea_id],
+    ).fetchall()
+    return [Moderation(*r) for r in rows]
+
+
+def idea_location(plan: Plan, idea: Idea) -> shapely.Geometry | None:
+    """Where to draw an idea (WGS84): its point, or a point inside its zone."""
+    if idea.point is not None:
+        return idea.point
+    zone: Zone | None = plan.zone(idea.zone_id) if idea.zone_id is not None else None
+    return None if zone is None else zone.geom.representative_point()
