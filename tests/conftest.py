@@ -18,7 +18,7 @@ from atlas.store import Store
 SHARED_DATA = Path(__file__).resolve().parents[2] / "shared" / "data"
 
 # Fixture modules of each area, kept apart so each stays small.
-pytest_plugins: list[str] = []
+pytest_plugins: list[str] = ["tests.browser_fixtures", "tests.app_fixtures"]
 
 
 @pytest.fixture

@@ -1,0 +1,1 @@
+"""The Asset Atlas Streamlit app: shared state, map building and the pages (app/pages/)."""

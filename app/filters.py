@@ -1,0 +1,44 @@
+"""The asset filters in the sidebar, shared by the pages that list or map assets."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import streamlit as st
+
+from app import map_style, state
+from atlas.models import SECTORS
+from atlas.views import AssetFilter, months_before
+
+VERIFIED_CHOICES: tuple[int | None, ...] = (None, 3, 6, 12, 24)
+"""Months for the "verified within" filter; None means any asset, checked or not."""
+
+
+def _verified_label(months: int | None) -> str:
+    return "Any (checked or not)" if months is None else f"Within the last {months} months"
+
+
+def asset_filter_sidebar(prefix: str, *, today: date | None = None) -> AssetFilter:
+    """Draw the filters in the sidebar and return what they select. ``prefix`` keeps each
+    page's widgets apart."""
+    categories = state.asset_categories()
+    boundaries = state.list_boundaries()
+    names = {b.id: f"{b.name} ({b.level})" for b in boundaries}
+    with st.sidebar:
+        st.subheader("Filter assets")
+        scales = st.multiselect("Scale", ["macro", "micro"], format_func=map_style.SCALE_LABEL.__getitem__,
+                                key=f"{prefix}_scales", placeholder="Macro and micro")
+        sectors = st.multiselect("Sector", list(SECTORS), format_func=lambda s: map_style.SECTOR_LABEL.get(s, s),
+                                 key=f"{prefix}_sectors", placeholder="Every sector")
+        chosen_categories = st.multiselect("Category", categories, key=f"{prefix}_categories",
+                                           placeholder="Every category")
+        boundary = st.selectbox("Area", [None, *names], format_func=lambda i: "Everywhere" if i is None else names[i],
+                                key=f"{prefix}_boundary")
+        months = st.selectbox("Verified", VERIFIED_CHOICES, format_func=_verified_label, key=f"{prefix}_verified")
+    return AssetFilter(
+        scales=tuple(scales),
+        sectors=tuple(sectors),
+        categories=tuple(chosen_categories),
+        boundary_id=boundary,
+        verified_since=None if months is None else months_before(today or date.today(), months),
+    )

@@ -1,0 +1,209 @@
+"""Asset register: add and edit assets, record who checked them and when, find stale
+entries, and import files through the same importer as the ``atlas import`` command."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pandas as pd
+import streamlit as st
+
+from app import importing, maps, state
+from atlas import register, views, writes
+from atlas.errors import AtlasError
+from atlas.models import ASSET_TYPES, SECTORS
+from atlas.register import AssetDraft
+
+NEW = 0  # the "asset" choice that means a new one
+
+PLACE_ZOOM = 16
+FORM_FIELDS = ("name", "sector", "category", "asset_type", "employees", "annual_spend", "land_ha",
+               "offers", "needs", "offers_text", "needs_text", "description", "contact")
+
+
+def _asset_names() -> dict[int, str]:
+    rows, _ = state.list_assets(limit=5_000)
+    return {r.id: r.name for r in rows}
+
+
+def _load_form(asset_id: int) -> None:
+    """Fill the form from the asset chosen (or empty it for a new one)."""
+    draft = state.query(register.draft_from_asset, asset_id) if asset_id != NEW else None
+    for name in FORM_FIELDS:
+        value = getattr(draft, name) if draft else None
+        if name in ("offers", "needs"):
+            value = ", ".join(value or ())
+        elif name in ("employees", "annual_spend", "land_ha"):
+            value = value if value is not None else None
+        elif value is None and name not in ("sector", "asset_type"):
+            value = ""
+        st.session_state[f"reg_{name}"] = value
+    st.session_state["reg_place"] = (draft.lon, draft.lat) if draft else None
+    st.session_state["reg_loaded"] = asset_id
+
+
+def _tags(text: str | None) -> tuple[str, ...]:
+    return tuple(t.strip().lower() for t in (text or "").replace(";", ",").split(",") if t.strip())
+
+
+def _place_picker() -> None:
+    """Where the asset is: click the map, or look a postcode up."""
+    place = st.session_state.get("reg_place")
+    postcode_col, coords_col = st.columns([2, 3])
+    with postcode_col:
+        with st.form("reg_postcode_form", border=False):
+            code = st.text_input("Postcode", key="reg_postcode", placeholder="B16 0AA")
+            found = st.form_submit_button("Find postcode")
+        if found and code.strip():
+            try:
+                where = importing.postcode_location(code)
+            except AtlasError as exc:
+                st.error(str(exc))
+            else:
+                st.session_state["reg_place"] = place = where
+    with coords_col:
+        if place:
+            st.markdown(f"**Place:** {place[1]:.5f}° N, {abs(place[0]):.5f}° {'W' if place[0] < 0 else 'E'}")
+        else:
+            st.markdown("**Place:** not chosen yet: click the map or find a postcode.")
+
+    extent = state.extent()
+    if place:
+        view = views.Viewport.around(place[0], place[1], PLACE_ZOOM, height_px=420)
+    elif extent:
+        view = views.Viewport.fitting(extent, height_px=420)
+    else:
+        view = views.Viewport.around(-1.9, 52.48, 5, height_px=420)  # Britain, for an empty atlas
+    contents = state.map_contents(view.snapped(), views.AssetFilter())
+    m = maps.base_map(view, fit=not place)
+    decimals = maps.decimals_for(view.zoom)
+    maps.add_boundaries(m, contents.boundaries, decimals=decimals)
+    maps.add_features(m, contents.features, decimals=decimals)
+    if contents.assets_aggregated:
+        maps.add_asset_cells(m, contents.asset_cells, decimals=decimals)
+    else:
+        maps.add_assets(m, contents.assets, decimals=decimals)
+    if place:
+        maps.add_pin(m, place[0], place[1], "The asset's place")
+    maps.finish(m, legend_open=False)
+    clicked = maps.show_map(m, key="reg_map", height=420, returned=("last_clicked",)).last_clicked
+    if clicked and clicked != st.session_state.get("reg_last_click"):
+        st.session_state["reg_last_click"] = clicked
+        st.session_state["reg_place"] = clicked
+        st.rerun()
+
+
+def _draft() -> AssetDraft:
+    s = st.session_state
+    place = s.get("reg_place") or (float("nan"), float("nan"))
+    return AssetDraft(
+        name=s["reg_name"], lon=place[0], lat=place[1], sector=s["reg_sector"], category=s["reg_category"],
+        asset_type=s["reg_asset_type"], employees=None if s["reg_employees"] is None else int(s["reg_employees"]),
+        annual_spend=s["reg_annual_spend"], land_ha=s["reg_land_ha"], offers=_tags(s["reg_offers"]),
+        needs=_tags(s["reg_needs"]), offers_text=s["reg_offers_text"], needs_text=s["reg_needs_text"],
+        description=s["reg_description"], contact=s["reg_contact"],
+    )
+
+
+def _edit_section(names: dict[int, str]) -> None:
+    asset_id = st.selectbox("Asset", [NEW, *names], key="reg_asset",
+                            format_func=lambda i: "A new asset" if i == NEW else names[i])
+    if st.session_state.get("reg_loaded") != asset_id:
+        _load_form(asset_id)
+    _place_picker()
+    categories = state.asset_categories()
+    with st.form("reg_form"):
+        st.text_input("Name", key="reg_name")
+        a, b, c = st.columns(3)
+        a.selectbox("Sector", [None, *SECTORS], key="reg_sector", format_func=lambda s: "—" if s is None else s)
+        b.text_input("Category", key="reg_category",
+                     help="For example: " + ", ".join(categories[:8]) if categories else None)
+        c.selectbox("Asset type", [None, *ASSET_TYPES], key="reg_asset_type",
+                    format_func=lambda s: "—" if s is None else s)
+        a, b, c = st.columns(3)
+        a.number_input("Employees", min_value=0, step=1, key="reg_employees")
+        b.number_input("Annual spend on goods and services", min_value=0.0, step=10_000.0, key="reg_annual_spend",
+                       help="In the atlas's currency.")
+        c.number_input("Land held (hectares)", min_value=0.0, step=0.5, key="reg_land_ha")
+        a, b = st.columns(2)
+        a.text_input("Offers (tags, separated by commas)", key="reg_offers", placeholder="space, volunteers")
+        b.text_input("Needs (tags, separated by commas)", key="reg_needs", placeholder="funding, translation")
+        a.text_area("What it offers", key="reg_offers_text", height=80)
+        b.text_area("What it needs", key="reg_needs_text", height=80)
+        st.text_area("Description", key="reg_description", height=80)
+        st.text_input("Contact (restricted: never shown on maps or in exports)", key="reg_contact")
+        saved = st.form_submit_button("Save the new asset" if asset_id == NEW else "Save changes", type="primary")
+    if saved:
+        try:
+            draft = _draft()
+            with state.writing() as store:
+                if asset_id == NEW:
+                    new_id = register.add_asset(store, draft)
+                else:
+                    register.update_asset(store, asset_id, draft)
+                    new_id = asset_id
+            saved_asset = state.get_asset(new_id)
+        except AtlasError as exc:
+            st.error(str(exc))
+            return
+        st.session_state["reg_flash"] = f"Saved “{saved_asset.name}”: {saved_asset.scale_reason}."
+        st.session_state["reg_loaded"] = new_id
+        st.session_state["reg_pending_asset"] = new_id
+        st.rerun()
+
+
+def _verify_section(names: dict[int, str]) -> None:
+    if not names:
+        st.info("There are no assets to verify yet.")
+        return
+    with st.form("reg_verify_form"):
+        asset_id = st.selectbox("Asset checked", list(names), format_func=names.__getitem__, key="reg_verify_asset")
+        who = st.text_input("Checked by", key="reg_verify_by", placeholder="Your name or initials")
+        when = st.date_input("Checked on", value=date.today(), max_value=date.today(), key="reg_verify_on")
+        done = st.form_submit_button("Mark as verified")
+    if done:
+        try:
+            with state.writing() as store:
+                writes.verify_asset(store, asset_id, who, when)
+        except AtlasError as exc:
+            st.error(str(exc))
+        else:
+            st.success(f"Recorded: {names[asset_id]} checked by {who.strip()} on {when:%d %B %Y}.")
+
+
+def _stale_section() -> None:
+    months = st.number_input("Not checked for more than (months)", min_value=1, max_value=120,
+                             value=views.DEFAULT_STALE_MONTHS, key="reg_stale_months")
+    rows = state.stale_assets(months=int(months))
+    never = sum(r.verified_on is None for r in rows)
+    st.markdown(f"**{len(rows):,} stale entries**: {never:,} never verified, "
+                f"{len(rows) - never:,} last checked more than {months} months ago.")
+    st.dataframe(
+        pd.DataFrame({
+            "Name": [r.name for r in rows],
+            "Scale": [r.scale for r in rows],
+            "Category": [r.category for r in rows],
+            "Last checked": [r.verified_on for r in rows],
+            "By": [r.verified_by for r in rows],
+        }),
+        hide_index=True, width="stretch", key="reg_stale_table",
+    )
+
+
+st.title("Asset register")
+st.caption("Add or correct an asset, record that it was checked, and keep the atlas fresh.")
+state.handle_or_stop()
+if "reg_flash" in st.session_state:
+    st.success(st.session_state.pop("reg_flash"), icon=":material/check_circle:")
+if "reg_pending_asset" in st.session_state:
+    st.session_state["reg_asset"] = st.session_state.pop("reg_pending_asset")
+names = _asset_names()
+edit_tab, verify_tab, stale_tab, import_tab = st.tabs(["Add or edit", "Verify", "Stale entries", "Import a file"])
+with edit_tab:
+    _edit_section(names)
+with verify_tab:
+    _verify_section(names)
+with stale_tab:
+    _stale_section()
+with import_tab:
+    importing.import_section()

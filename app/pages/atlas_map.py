@@ -1,0 +1,135 @@
+"""Atlas: the whole store on a map, filtered, searchable, with a legend."""
+
+from __future__ import annotations
+
+import pandas as pd
+import streamlit as st
+
+from app import maps, state
+from app.filters import asset_filter_sidebar
+from atlas.views import AssetFilter, MapContents, Viewport
+
+DETAIL_ZOOM = 18  # shapes of a map drawn once are simplified no more than this zoom needs
+
+FOCUS_ZOOM = 17
+LIST_LIMIT = 500
+
+
+def _focus_from_search() -> tuple[float, float, str] | None:
+    """(lon, lat, name) of the search result chosen, if any."""
+    text = st.text_input("Find a place, site or organisation", key="atlas_search",
+                         placeholder="For example: Summerfield Park, Brushstrokes, Ladywood")
+    if not text.strip():
+        return None
+    hits = state.search(text, limit=20)
+    if not hits:
+        st.caption(f"Nothing in the atlas is called anything like “{text.strip()}”.")
+        return None
+    hit = st.selectbox("Results", hits, key="atlas_search_hit",
+                       format_func=lambda h: f"{h.name} · {h.kind}{f' ({h.detail})' if h.detail else ''}")
+    return (hit.lon, hit.lat, hit.name)
+
+
+def _caption(contents: MapContents) -> str:
+    if contents.assets_aggregated:
+        text = (f"{contents.assets_in_view:,} assets in this view, shown as counts: zoom in (or click a count) "
+                "to see them one by one.")
+    else:
+        macro = sum(a.scale == "macro" for a in contents.assets)
+        text = (f"Showing {len(contents.assets):,} assets ({macro:,} macro, {len(contents.assets) - macro:,} micro) "
+                f"and {len(contents.features):,} sites and parcels of land.")
+    if contents.features_truncated:
+        text += f" Only the {len(contents.features):,} largest sites here are drawn: zoom in for the rest."
+    return text
+
+
+def _static_map(extent: tuple[float, float, float, float], filters: AssetFilter, tiles: bool,
+                focus: tuple[float, float, str] | None) -> None:
+    """Everything fits the budget: draw it all once; panning and zooming cost nothing."""
+    contents = state.map_contents(Viewport(*extent, zoom=DETAIL_ZOOM), filters)
+    view = Viewport(*extent, zoom=12) if focus is None else Viewport.around(focus[0], focus[1], FOCUS_ZOOM)
+    m = maps.base_map(view, tiles=tiles, fit=True)
+    maps.add_boundaries(m, contents.boundaries, decimals=maps.FULL_PRECISION_DECIMALS)
+    maps.add_features(m, contents.features, decimals=maps.FULL_PRECISION_DECIMALS)
+    maps.add_assets(m, contents.assets, decimals=maps.FULL_PRECISION_DECIMALS)
+    if focus is not None:
+        maps.add_pin(m, focus[0], focus[1], focus[2])
+    maps.finish(m)
+    st.caption(_caption(contents))
+    maps.show_map(m, key="atlas_map", returned=())
+
+
+@st.fragment
+def _dynamic_map(extent: tuple[float, float, float, float], filters: AssetFilter, tiles: bool,
+                 focus: tuple[float, float, str] | None) -> None:
+    """Too much for one render: draw what is in view (or counts of it), and send a new
+    map only when the view moves far enough to change what must be shown. Only this
+    fragment reruns as the map pans."""
+    reported = maps.MapView.parse(st.session_state.get("atlas_map_view"))
+    view = reported.viewport()
+    open_at = (*reported.center, reported.zoom) if view and reported.center else None
+    if focus is not None and st.session_state.get("atlas_focus") != focus:
+        st.session_state["atlas_focus"] = focus
+        view = Viewport.around(focus[0], focus[1], FOCUS_ZOOM)
+        open_at = (focus[0], focus[1], FOCUS_ZOOM)
+    view = view or Viewport.fitting(extent, height_px=maps.MAP_HEIGHT_PX)
+    snapped = view.snapped()
+    # A new map opens where the user is looking; while what it shows stays the same the
+    # map (and where it opened) stays the same too, so the browser keeps it as it is.
+    drawn = (snapped, filters, tiles, focus, state.handle().revision)
+    if st.session_state.get("atlas_drawn") != drawn:
+        st.session_state["atlas_drawn"] = drawn
+        st.session_state["atlas_open_at"] = open_at or (*view.centre, view.zoom)
+    contents = state.map_contents(snapped, filters)
+    m = maps.base_map(snapped, tiles=tiles, open_at=st.session_state["atlas_open_at"])
+    decimals = maps.decimals_for(view.zoom)
+    maps.add_boundaries(m, contents.boundaries, decimals=decimals)
+    maps.add_features(m, contents.features, decimals=decimals)
+    if contents.assets_aggregated:
+        maps.add_asset_cells(m, contents.asset_cells, decimals=decimals)
+    else:
+        maps.add_assets(m, contents.assets, decimals=decimals)
+    if focus is not None:
+        maps.add_pin(m, focus[0], focus[1], focus[2])
+    maps.finish(m)
+    st.caption(_caption(contents))
+    maps.show_map(m, key="atlas_map_view", returned=("bounds", "zoom", "center"))
+
+
+def _asset_table(filters: AssetFilter) -> None:
+    rows, total = state.list_assets(filters, limit=LIST_LIMIT)
+    shown = "" if total <= len(rows) else f" (the first {len(rows):,} by name)"
+    st.subheader(f"{total:,} assets match the filters{shown}")
+    frame = pd.DataFrame(
+        {
+            "Name": [r.name for r in rows],
+            "Scale": [r.scale for r in rows],
+            "Sector": [r.sector for r in rows],
+            "Category": [r.category for r in rows],
+            "Offers": [", ".join(r.offers) for r in rows],
+            "Needs": [", ".join(r.needs) for r in rows],
+            "Verified on": [r.verified_on for r in rows],
+        }
+    )
+    st.dataframe(frame, hide_index=True, width="stretch")
+    st.download_button("Download this list (CSV)", frame.to_csv(index=False).encode("utf-8"),
+                       file_name="assets.csv", mime="text/csv", disabled=not rows)
+
+
+st.title("Atlas")
+state.handle_or_stop()
+filters = asset_filter_sidebar("atlas")
+tiles = st.sidebar.toggle("Street map background (needs internet)", value=False, key="atlas_tiles",
+                          help="Without it the atlas's own areas, sites and land are the base map.")
+extent = state.extent()
+if extent is None:
+    st.info("This atlas is empty. Import a file on the Asset register page, or load the demo with "
+            "`atlas demo` (with the app stopped).")
+    st.page_link("app/pages/asset_register.py", label="Open the asset register", icon=":material/edit_location_alt:")
+else:
+    focus = _focus_from_search()
+    if state.view_counts(Viewport(*extent, zoom=DETAIL_ZOOM), filters).within_budget:
+        _static_map(extent, filters, tiles, focus)
+    else:
+        _dynamic_map(extent, filters, tiles, focus)
+    _asset_table(filters)

@@ -1,0 +1,263 @@
+"""Workshop mode: one plan on a tablet or a projector, for a room full of people.
+
+Large buttons and plain words. People tap the map to pin an idea (a category and a
+sentence) or pick one of the plan's zones, and vote for the ideas they agree with. The
+page can do nothing else to the plan: it only reads it, and its only writes are
+:func:`cedplans.repository.add_idea` and :func:`cedplans.repository.vote` (a test holds
+it to that). A link with ``?plan=ID`` opens the plan straight away; ``&kiosk=1`` hides
+the app's menu as well.
+"""
+
+from __future__ import annotations
+
+import html
+
+import shapely
+import streamlit as st
+
+from app import maps, plan_maps, state
+from atlas.errors import AtlasError
+from cedplans import repository
+from cedplans.model import IDEA_CATEGORIES, Plan
+from cedplans.repository import IDEA_TEXT_MAX
+
+ss = st.session_state
+
+# Material icons come with Streamlit's own font, so they show without internet.
+CATEGORY_WORDS = {
+    "idea": ":material/lightbulb: An idea",
+    "comment": ":material/chat: A comment",
+    "concern": ":material/warning: A worry",
+    "question": ":material/help: A question",
+    "offer of help": ":material/volunteer_activism: I can help",
+}
+
+# Only our own constants go into this style sheet; nothing a person typed.
+BIG_CSS = """
+<style>
+.stApp, .stMarkdown p, .stMarkdown li { font-size: 1.3rem; }
+.stApp h1 { font-size: 2.6rem; line-height: 1.15; }
+.stButton button, .stFormSubmitButton button {
+  min-height: 3.6rem; font-size: 1.4rem; padding: .6rem 1.4rem; border-radius: .9rem; }
+.stButton button p, .stFormSubmitButton button p { font-size: 1.4rem; }
+.stTextArea textarea, .stTextInput input { font-size: 1.35rem; }
+.stRadio label p, .stSelectbox label p, .stTextArea label p, .stTextInput label p { font-size: 1.3rem; }
+.stRadio [role="radiogroup"] { gap: .4rem 1.4rem; }
+.ws-vision { font-size: 1.45rem; color: #333; }
+.ws-idea { font-size: 1.45rem; margin: .2rem 0 .4rem; }
+.ws-meta { color: #555; font-size: 1.1rem; }
+.ws-number { display: inline-block; min-width: 2.2rem; padding: .1rem .5rem; border-radius: 1rem;
+  background: #EE3377; color: #fff; font-weight: 700; text-align: center; margin-right: .4rem; }
+</style>
+"""
+
+KIOSK_CSS = """
+<style>
+section[data-testid="stSidebar"], [data-testid="stSidebarCollapsedControl"], header[data-testid="stHeader"] {
+  display: none; }
+</style>
+"""
+
+
+def esc(text: str) -> str:
+    return html.escape(text or "")
+
+
+def flash(level: str, text: str) -> None:
+    ss.setdefault("ws.flash", []).append((level, text))
+
+
+# -- choosing the plan -----------------------------------------------------------------------
+
+def chosen_plan_id(plans: list) -> int | None:
+    wanted = st.query_params.get("plan", "")
+    ids = {p.id for p in plans}
+    if wanted.isdigit() and int(wanted) in ids:
+        return int(wanted)
+    if wanted:
+        st.warning("That plan is not in this atlas; choose one below.")
+    return None
+
+
+def open_plan(plan_id: int) -> None:
+    st.query_params["plan"] = str(plan_id)
+    for key in ("ws.pin", "ws.zone"):
+        ss.pop(key, None)
+
+
+def leave_plan() -> None:
+    st.query_params.pop("plan", None)
+
+
+def plan_picker(plans: list) -> None:
+    st.title("Workshop")
+    if not plans:
+        st.info("There are no plans yet. Start one in the plan sketcher, then come back here.")
+        return
+    st.markdown("Choose the plan for this workshop.")
+    for p in plans:
+        label = f"{p.title}" + (f" · {p.site_name}" if p.site_name else "")
+        st.button(label, key=f"ws.open.{p.id}", on_click=open_plan, args=(p.id,), width="stretch")
+
+
+# -- adding an idea ------------------------------------------------------------------------
+
+def add_idea(plan_id: int) -> None:
+    """Store the idea being written (the button's callback)."""
+    text = (ss.get("ws.text") or "").strip()
+    pin, zone_id = ss.get("ws.pin"), ss.get("ws.zone")
+    if pin is None and zone_id is None:
+        flash("warning", "First tap the map where your idea belongs, or choose a zone.")
+        return
+    point = shapely.Point(pin) if pin is not None else None  # pin is (longitude, latitude)
+    try:
+        with state.writing() as store:
+            repository.add_idea(store, plan_id, text, category=ss.get("ws.category") or "idea",
+                                author=ss.get("ws.name") or None, point=point,
+                                zone_id=None if point is not None else zone_id)
+    except AtlasError as exc:
+        flash("error", str(exc))
+        return
+    # One tablet passes from hand to hand: the next person starts with a clean form.
+    ss["ws.text"] = ""
+    ss["ws.name"] = ""
+    ss["ws.category"] = IDEA_CATEGORIES[0]
+    ss.pop("ws.pin", None)
+    ss["ws.zone"] = None
+    flash("success", "Thank you! Your idea is on the wall.")
+
+
+def clear_pin() -> None:
+    ss.pop("ws.pin", None)
+
+
+def vote(idea_id: int) -> None:
+    voted: set[int] = ss.setdefault("ws.voted", set())
+    if idea_id in voted:
+        return
+    try:
+        with state.writing() as store:
+            repository.vote(store, idea_id)
+    except AtlasError as exc:
+        flash("error", str(exc))
+        return
+    voted.add(idea_id)
+
+
+def zone_at(plan: Plan, lon: float, lat: float) -> str:
+    """Words for the zone a pinned point falls in, if any."""
+    point = shapely.Point(lon, lat)
+    for n, z in enumerate(plan.zones, 1):
+        if z.geom.covers(point):
+            return f" It is in zone {n}: {z.label}."
+    return ""
+
+
+def idea_form(plan: Plan) -> None:
+    st.subheader("Add your idea")
+    pin = ss.get("ws.pin")
+    if pin is not None:
+        st.success("Pinned where you tapped." + zone_at(plan, *pin), icon=":material/location_on:")
+        st.button("Take the pin away", key="ws.clear_pin", on_click=clear_pin)
+    else:
+        st.info("Tap the map where your idea belongs" + (", or choose a zone:" if plan.zones else "."),
+                icon=":material/touch_app:")
+        if plan.zones:
+            labels = {z.id: f"Zone {n}: {z.label}" for n, z in enumerate(plan.zones, 1)}
+            if ss.get("ws.zone") not in labels:
+                ss["ws.zone"] = None
+            st.selectbox("Zone", list(labels), key="ws.zone", format_func=lambda i: labels[i], index=None,
+                         placeholder="Choose a zone", label_visibility="collapsed")
+    st.radio("What is it?", IDEA_CATEGORIES, key="ws.category", horizontal=True,
+             format_func=lambda c: CATEGORY_WORDS.get(c, c))
+    st.text_area("Your idea in a sentence", key="ws.text", max_chars=IDEA_TEXT_MAX, height=120,
+                 placeholder="e.g. A Saturday market by the lodge, with local food stalls")
+    st.text_input("Your name (leave it empty to stay anonymous)", key="ws.name")
+    st.button("Add my idea", key="ws.add", type="primary", on_click=add_idea, args=(plan.id,),
+              width="stretch")
+
+
+# -- the wall of ideas -------------------------------------------------------------------------
+
+def idea_wall(plan: Plan, ideas: list) -> None:
+    st.subheader(f"Ideas so far ({len(ideas)})" + (" · most votes first" if len(ideas) > 1 else ""))
+    if not ideas:
+        st.info("No ideas yet. Be the first!")
+        return
+    voted: set[int] = ss.get("ws.voted", set())
+    zone_names = {z.id: f"zone {n}: {z.label}" for n, z in enumerate(plan.zones, 1)}
+    cols = st.columns(2)
+    for n, idea in enumerate(ideas, 1):
+        with cols[(n - 1) % 2].container(border=True):
+            place = "a place on the map" if idea.zone_id is None else zone_names.get(idea.zone_id, "a zone")
+            # The category's words are ours (with an icon); what people typed goes in escaped.
+            words = CATEGORY_WORDS.get(idea.category, "An idea")
+            st.markdown(f"<span class='ws-number'>{n}</span> **{words}**", unsafe_allow_html=True)
+            st.markdown(f"<p class='ws-idea'>{esc(idea.text)}</p>"
+                        f"<p class='ws-meta'>by {esc(idea.by)} · at {esc(place)}</p>",
+                        unsafe_allow_html=True)
+            votes = f"{idea.votes} vote{'s' if idea.votes != 1 else ''}"
+            if idea.id in voted:
+                st.button(f"You agreed · {votes}", key=f"ws.vote.{idea.id}", disabled=True, width="stretch",
+                          icon=":material/check:")
+            else:
+                st.button(f"I agree · {votes}", key=f"ws.vote.{idea.id}", on_click=vote, args=(idea.id,),
+                          width="stretch", icon=":material/thumb_up:")
+
+
+# -- the page -------------------------------------------------------------------------------
+
+def plan_map(plan: Plan, ideas: list) -> None:
+    with state.reading() as store:
+        site = repository.site_geometry(store, plan)
+    places = [plan_maps.MapIdea(i, n, repository.idea_location(plan, i)) for n, i in enumerate(ideas, 1)]
+    parts = [g for g in [site, *(z.geom for z in plan.zones), *(p.place for p in places)] if g is not None]
+    view = plan_maps.plan_viewport(shapely.unary_union(parts) if parts else None,
+                                   None if parts else state.extent())
+    m = plan_maps.plan_map(view, site=site, site_name=plan.site_name,
+                           zones=[plan_maps.MapZone(z, n) for n, z in enumerate(plan.zones, 1)], ideas=places,
+                           pin=ss.get("ws.pin"), pin_label="Your idea goes here")
+    result = maps.show_map(m, key=f"ws.map.{plan.id}", height=620, returned=("last_clicked",))
+    if result.last_clicked is not None and result.last_clicked != ss.get("ws.click_seen"):
+        ss["ws.click_seen"] = result.last_clicked
+        ss["ws.pin"] = result.last_clicked
+        ss["ws.zone"] = None
+        st.rerun()
+
+
+def main() -> None:
+    state.handle_or_stop()
+    st.markdown(BIG_CSS, unsafe_allow_html=True)
+    if st.query_params.get("kiosk") == "1":
+        st.markdown(KIOSK_CSS, unsafe_allow_html=True)
+    for level, text in ss.pop("ws.flash", []):
+        getattr(st, level)(text)
+    plans = state.query(repository.list_plans)
+    plan_id = chosen_plan_id(plans)
+    if plan_id is None:
+        plan_picker(plans)
+        return
+    plan = state.query(repository.get_plan, plan_id)
+    ideas = state.query(repository.list_ideas, plan_id)
+    st.title(plan.title)
+    if plan.vision:
+        st.markdown(f"<p class='ws-vision'>{esc(plan.vision)}</p>", unsafe_allow_html=True)
+    left, right = st.columns([3, 2], gap="large")
+    with left:
+        plan_map(plan, ideas)
+    with right:
+        idea_form(plan)
+    idea_wall(plan, ideas)
+    st.divider()
+    c1, c2 = st.columns(2)
+    c1.button("Choose another plan", key="ws.leave", on_click=leave_plan)
+    kiosk = st.query_params.get("kiosk") == "1"
+    if c2.button("Show the menu" if kiosk else "Hide the menu (full screen)", key="ws.kiosk"):
+        if kiosk:
+            st.query_params.pop("kiosk", None)
+        else:
+            st.query_params["kiosk"] = "1"
+        st.rerun()
+
+
+main()

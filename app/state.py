@@ -1,0 +1,203 @@
+"""The app's hold on the store, shared by every page and every browser session.
+
+The store is a single-writer DuckDB file, so the app opens it once per process
+(``st.cache_resource``) and keeps it open: while the app runs, the ``atlas`` command gets
+:class:`~atlas.errors.StoreBusy` and tells the user the app holds the store. One DuckDB
+connection must not be used by two threads at once, and Streamlit runs each session in
+its own thread, so every use goes through :func:`reading` or :func:`writing`, which take
+the store's lock. :func:`writing` also moves the store's revision on, which is part of
+the key of every cached query, so no page shows data from before a write.
+
+Where the store is: ``$ATLAS_DB``, else ``data/atlas.duckdb``. An empty store is filled
+with the demo (the USE-IT! area and its example plans) unless ``ATLAS_DEMO=0``.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import functools
+import os
+import threading
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Concatenate, ParamSpec, TypeVar
+
+import streamlit as st
+
+from atlas import queries, settings, views
+from atlas.demo import is_empty
+from atlas.errors import AtlasError
+from atlas.store import Store, open_store
+
+DEMO_ENV_VAR = "ATLAS_DEMO"
+"""Set to 0 to leave an empty store empty instead of loading the demo into it."""
+
+T = TypeVar("T")
+P = ParamSpec("P")
+
+
+@dataclass
+class StoreHandle:
+    """The open store, its lock, and a revision that moves on with every write."""
+
+    store: Store
+    lock: threading.RLock = field(default_factory=threading.RLock)
+    revision: int = 0
+    demo_loaded: bool = False
+    index: views.ViewIndex | None = None
+    index_revision: int = -1
+
+    @property
+    def key(self) -> tuple[str, int]:
+        """Identifies the store's contents for cached queries: (path, revision)."""
+        return (str(self.store.path), self.revision)
+
+
+_OPEN: dict[str, StoreHandle] = {}
+_OPEN_LOCK = threading.Lock()
+
+
+def store_path() -> Path:
+    """The store this app uses: ``$ATLAS_DB`` or ``data/atlas.duckdb``, made absolute."""
+    return settings.default_db_path().expanduser().resolve()
+
+
+def demo_wanted() -> bool:
+    return os.environ.get(DEMO_ENV_VAR, "1").strip().lower() not in ("0", "no", "false", "off")
+
+
+def open_app_store(path: Path, *, load_demo: bool = True) -> StoreHandle:
+    """Open the store at ``path`` for the app (and load the demo into it if it is empty
+    and ``load_demo``). The app calls this through :func:`handle`, once per process."""
+    with _OPEN_LOCK:
+        if str(path) in _OPEN:
+            return _OPEN[str(path)]
+        store = open_store(path)
+        handle_ = StoreHandle(store)
+        try:
+            if load_demo and is_empty(store):
+                from cedplans.demo import load_full_demo
+
+                load_full_demo(store)
+                handle_.demo_loaded = True
+        except BaseException:
+            store.close()
+            raise
+        _OPEN[str(path)] = handle_
+        return handle_
+
+
+@st.cache_resource(show_spinner="Opening the atlas…")
+def _cached_handle(path: str, load_demo: bool) -> StoreHandle:
+    return open_app_store(Path(path), load_demo=load_demo)
+
+
+def handle() -> StoreHandle:
+    """The app's store, opened on first use. Raises the atlas's own errors (StoreBusy ...)."""
+    return _cached_handle(str(store_path()), demo_wanted())
+
+
+def handle_or_stop() -> StoreHandle:
+    """The app's store; when it cannot be opened, say why on the page and stop the page."""
+    try:
+        return handle()
+    except AtlasError as exc:
+        st.error(str(exc))
+        st.stop()
+        raise  # unreachable: st.stop() raises
+
+
+@contextlib.contextmanager
+def reading() -> Iterator[Store]:
+    """The store, for reading, with the lock held."""
+    h = handle()
+    with h.lock:
+        yield h.store
+
+
+@contextlib.contextmanager
+def writing() -> Iterator[Store]:
+    """The store, for writing, with the lock held; cached queries are renewed afterwards
+    (also when the write fails part-way, which the store rolls back)."""
+    h = handle()
+    with h.lock:
+        try:
+            yield h.store
+        finally:
+            h.revision += 1
+
+
+def query(fn: Callable[..., T], *args: object, **kwargs: object) -> T:
+    """``fn(store, *args, **kwargs)`` under the lock, uncached."""
+    with reading() as store:
+        return fn(store, *args, **kwargs)
+
+
+def close_all() -> None:
+    """Close every store this process opened and forget the cached handles (tests use
+    this between app runs; the running app keeps its store to the end)."""
+    with _OPEN_LOCK:
+        for h in _OPEN.values():
+            with h.lock:
+                h.store.close()
+        _OPEN.clear()
+    _cached_handle.clear()
+    st.cache_data.clear()
+
+
+# -- cached domain calls ---------------------------------------------------------------
+
+def _cached_query(fn: Callable[Concatenate[Store, P], T]) -> Callable[P, T]:
+    """``fn`` run on the app's store under the lock and cached (``st.cache_data``) until
+    the next write: the handle's (path, revision) key is part of every cache key.
+    Arguments must be hashable values; the frozen dataclasses of :mod:`atlas.views` are."""
+
+    def run(_key: tuple[str, int], *args: P.args, **kwargs: P.kwargs) -> T:
+        with reading() as store:
+            return fn(store, *args, **kwargs)
+
+    # st.cache_data tells functions apart by module and qualified name; give each its own.
+    run.__qualname__ = f"cached_{fn.__module__.replace('.', '_')}_{fn.__name__}"
+    cached_run = st.cache_data(max_entries=64, show_spinner=False)(run)
+
+    @functools.wraps(fn)
+    def call(*args: P.args, **kwargs: P.kwargs) -> T:
+        return cached_run(handle().key, *args, **kwargs)
+
+    return call
+
+
+_map_contents = _cached_query(views.map_contents)
+view_counts = _cached_query(views.view_counts)
+extent = _cached_query(views.extent)
+asset_categories = _cached_query(views.asset_categories)
+list_assets = _cached_query(views.list_assets)
+stale_assets = _cached_query(views.stale_assets)
+what_is_here = _cached_query(views.what_is_here)
+site_choices = _cached_query(views.site_choices)
+list_boundaries = _cached_query(queries.list_boundaries)
+list_features = _cached_query(queries.list_features)
+nearby = _cached_query(queries.nearby)
+resolve_site = _cached_query(queries.resolve_site)
+search = _cached_query(queries.search)
+get_asset = _cached_query(queries.get_asset)
+info = _cached_query(queries.info)
+
+
+def view_index() -> views.ViewIndex | None:
+    """The store's :class:`~atlas.views.ViewIndex`, rebuilt after each write; None for a
+    store small enough to aggregate directly."""
+    h = handle()
+    with h.lock:
+        if h.index_revision != h.revision:
+            if h.index is not None:
+                views.drop_view_index(h.store, h.index)
+            h.index = views.build_view_index(h.store) if views.wants_index(h.store) else None
+            h.index_revision = h.revision
+        return h.index
+
+
+def map_contents(viewport: views.Viewport, filters: views.AssetFilter = views.AssetFilter()) -> views.MapContents:
+    """:func:`atlas.views.map_contents` on the app's store, cached, using the view index."""
+    return _map_contents(viewport, filters, index=view_index())

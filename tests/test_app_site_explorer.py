@@ -1,0 +1,103 @@
+"""The site explorer in Streamlit's AppTest. What it lists is checked against distances
+worked out here with geopandas in British National Grid from the demo's own files."""
+
+from __future__ import annotations
+
+import geopandas as gpd
+import pandas as pd
+import pytest
+
+from tests.app_fixtures import DEMO_DIR, map_args, map_asset_rows, no_exception
+
+PAGE = "site_explorer"
+
+
+@pytest.fixture(scope="module")
+def demo() -> tuple[gpd.GeoDataFrame, gpd.GeoDataFrame]:
+    table = pd.read_csv(DEMO_DIR / "assets.csv", keep_default_na=False, na_values=[""])
+    table["scale"] = (((table["employees"].fillna(0) > 250) | (table["annual_spend"].fillna(0) > 1_000_000)
+                       | (table["land_ha"].fillna(0) > 5))).map({True: "macro", False: "micro"})
+    assets = gpd.GeoDataFrame(table, geometry=gpd.points_from_xy(table["lon"], table["lat"]), crs=4326)
+    sites = gpd.read_file(DEMO_DIR / "sites.geojson")
+    return assets.to_crs(27700), sites.to_crs(27700)
+
+
+def expected(demo, site_name: str, radius_m: float) -> gpd.GeoDataFrame:
+    assets, sites = demo
+    site = sites.loc[sites["name"] == site_name, "geometry"].iloc[0]
+    near = assets.assign(distance_m=assets.distance(site))
+    return near[near["distance_m"] <= radius_m].sort_values("distance_m")
+
+
+def tab_frames(at) -> tuple[pd.DataFrame, pd.DataFrame]:
+    return at.dataframe[0].value, at.dataframe[1].value
+
+
+@pytest.mark.parametrize("radius_m", [400, 800, 1600])
+def test_reservoir_lists_what_lies_within_each_distance(run_page, demo_store_path, demo, radius_m):
+    at = run_page(PAGE, demo_store_path)
+    if radius_m != 800:
+        at.radio(key="explorer_distance").set_value(radius_m).run()
+    no_exception(at)
+    assert at.session_state["explorer_site"].startswith("feature:")
+    want = expected(demo, "Edgbaston Reservoir", radius_m)
+    macro, micro = tab_frames(at)
+    assert sorted(macro["Name"]) == sorted(want.loc[want["scale"] == "macro", "name"])
+    assert sorted(micro["Name"]) == sorted(want.loc[want["scale"] == "micro", "name"])
+    # Distances from the reservoir's edge, to the metre, nearest first.
+    got = pd.concat([macro, micro]).set_index("Name")["Distance (m)"]
+    for name, distance in zip(want["name"], want["distance_m"]):
+        assert abs(got[name] - distance) <= 1
+    assert list(macro["Distance (m)"]) == sorted(macro["Distance (m)"])
+    # The map shows the same assets, the site and a ring for each distance up to the chosen one.
+    assert sorted(r[3] for r in map_asset_rows(at)) == sorted(want["name"])
+    script = map_args(at)["script"]
+    assert script.count('"s":"ring"') == len([d for d in (400, 800, 1600) if d <= radius_m])
+    assert "atlas-site" in script
+
+
+def test_a_typed_distance(run_page, demo_store_path, demo):
+    at = run_page(PAGE, demo_store_path)
+    at.radio(key="explorer_distance").set_value("Other").run()
+    at.number_input(key="explorer_distance_m").set_value(250).run()
+    no_exception(at)
+    want = expected(demo, "Edgbaston Reservoir", 250)
+    macro, micro = tab_frames(at)
+    assert len(macro) + len(micro) == len(want)
+    assert any("Within 250 m" in s.value for s in at.subheader)
+
+
+def test_another_site_from_the_list(run_page, demo_store_path, demo):
+    at = run_page(PAGE, demo_store_path)
+    pick = at.selectbox(key="explorer_pick")
+    pick.select_index(pick.options.index("Site · Summerfield Park")).run()
+    no_exception(at)
+    park = at.session_state["explorer_site"]
+    want = expected(demo, "Summerfield Park", 800)
+    macro, micro = tab_frames(at)
+    assert sorted([*macro["Name"], *micro["Name"]]) == sorted(want["name"])
+    assert at.query_params["site"] == park
+
+
+def test_assets_can_be_downloaded_as_csv(run_page, demo_store_path):
+    at = run_page(PAGE, demo_store_path)
+    button = at.get("download_button")[0]
+    assert "CSV" in button.proto.label and button.proto.url.endswith(".csv")
+
+
+def test_link_reopens_the_same_site_and_distance(run_page, demo_store_path, demo):
+    at = run_page(PAGE, demo_store_path)
+    pick = at.selectbox(key="explorer_pick")
+    pick.select_index(pick.options.index("Site · Summerfield Park")).run()
+    park = at.session_state["explorer_site"]
+    at2 = run_page(PAGE, demo_store_path, query={"site": park, "radius": "400"})
+    no_exception(at2)
+    assert at2.session_state["explorer_site"] == park
+    assert at2.selectbox(key="explorer_pick").value == park
+    assert at2.radio(key="explorer_distance").value == 400
+
+
+def test_empty_store_says_what_to_do(run_page, store_path):
+    at = run_page(PAGE, store_path, demo=False)
+    no_exception(at)
+    assert any("no sites or assets" in i.value for i in at.info)
