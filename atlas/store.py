@@ -107,12 +107,15 @@ class Store:
     @contextlib.contextmanager
     def bulk_load(self) -> Iterator[Store]:
         """A transaction for large writes: R-tree indexes are dropped first and rebuilt
-        once at the end (far quicker than row by row), then the file is checkpointed."""
+        once the rows are committed (far quicker than row by row), then the file is
+        checkpointed. Built inside the same transaction, an index would be created over a
+        table that still looks empty to it and then filled row by row at COMMIT."""
         with self.transaction():
             for name, _table, _column in migrations.SPATIAL_INDEXES:
                 self.con.execute(f"DROP INDEX IF EXISTS {name}")
             yield self
-            self._create_spatial_indexes()
+        # Should the process die here, open_store() rebuilds whatever index is missing.
+        self._create_spatial_indexes()
         self.checkpoint()
 
     def checkpoint(self) -> None:
@@ -230,6 +233,9 @@ def open_store(path: str | Path | None = None, *, create: bool = True, read_only
         _migrate(store)
         if replaying_wal and not read_only:
             _rebuild_spatial_indexes(store)
+        elif not read_only and _missing_spatial_indexes(store):
+            store._create_spatial_indexes()
+            store.checkpoint()
     except BaseException:
         con.close()
         raise
@@ -272,6 +278,13 @@ def _rebuild_spatial_indexes(store: Store) -> None:
         store.con.execute(f"DROP INDEX IF EXISTS {name}")
     store._create_spatial_indexes()
     store.checkpoint()
+
+
+def _missing_spatial_indexes(store: Store) -> bool:
+    present = {r[0] for r in store.con.execute(
+        "SELECT index_name FROM duckdb_indexes() WHERE database_name = ?", [_CATALOG]
+    ).fetchall()}
+    return any(name not in present for name, _table, _column in migrations.SPATIAL_INDEXES)
 
 
 def _tables(con: duckdb.DuckDBPyConnection) -> set[str]:

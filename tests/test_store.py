@@ -231,3 +231,21 @@ def test_no_spatial_anywhere_is_one_clear_error(monkeypatch, tmp_path):
 
     with pytest.raises(SpatialExtensionMissing, match=r"pip install duckdb==[\d.]+ duckdb-extension-spatial=="):
         load_spatial(con)
+
+
+def test_bulk_load_rebuilds_indexes_and_a_store_without_them_gets_them_back(store_path):
+    with open_store(store_path) as store:
+        with store.bulk_load():
+            writes.upsert_assets(store, _points(50), source="bulk")
+            present = store.con.execute("SELECT count(*) FROM duckdb_indexes() WHERE index_name LIKE '%rtree'").fetchone()[0]
+            assert present == 0, "indexes are dropped while loading"
+        assert store.con.execute(
+            "SELECT count(*) FROM duckdb_indexes() WHERE index_name LIKE '%rtree'"
+        ).fetchone()[0] == len(migrations.SPATIAL_INDEXES)
+        # As if the process died between the load's commit and the index build:
+        store.con.execute("DROP INDEX assets_geom_m_rtree")
+        store.checkpoint()
+    with open_store(store_path) as store:
+        names = {r[0] for r in store.con.execute("SELECT index_name FROM duckdb_indexes()").fetchall()}
+        assert "assets_geom_m_rtree" in names
+        assert len(queries.nearby(store, "-1.93,52.48", 100).assets) == 50
