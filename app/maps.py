@@ -409,13 +409,19 @@ def atlas_map(contents: MapContents, *, decimals: int, tiles: bool = False,
     counts) on top, with legend and layer switcher. The map opens on ``view`` (default:
     the contents' viewport)."""
     m = base_map(view or contents.viewport, tiles=tiles)
+    add_contents(m, contents, decimals=decimals)
+    return finish(m)
+
+
+def add_contents(m: folium.Map, contents: MapContents, *, decimals: int) -> None:
+    """Areas, sites and land, then the assets (or their counts, when the view holds more
+    than the budget) on top."""
     add_boundaries(m, contents.boundaries, decimals=decimals)
     add_features(m, contents.features, decimals=decimals)
     if contents.assets_aggregated:
         add_asset_cells(m, contents.asset_cells, decimals=decimals)
     else:
         add_assets(m, contents.assets, decimals=decimals)
-    return finish(m)
 
 
 def html_size(m: folium.Map) -> int:

@@ -76,13 +76,7 @@ def _place_picker() -> None:
         view = views.Viewport.around(-1.9, 52.48, 5, height_px=420)  # Britain, for an empty atlas
     contents = state.map_contents(view.snapped(), views.AssetFilter())
     m = maps.base_map(view, fit=not place)
-    decimals = maps.decimals_for(view.zoom)
-    maps.add_boundaries(m, contents.boundaries, decimals=decimals)
-    maps.add_features(m, contents.features, decimals=decimals)
-    if contents.assets_aggregated:
-        maps.add_asset_cells(m, contents.asset_cells, decimals=decimals)
-    else:
-        maps.add_assets(m, contents.assets, decimals=decimals)
+    maps.add_contents(m, contents, decimals=maps.decimals_for(view.zoom))
     if place:
         maps.add_pin(m, place[0], place[1], "The asset's place")
     maps.finish(m, legend_open=False)

@@ -82,13 +82,7 @@ def _dynamic_map(extent: tuple[float, float, float, float], filters: AssetFilter
         st.session_state["atlas_open_at"] = open_at or (*view.centre, view.zoom)
     contents = state.map_contents(snapped, filters)
     m = maps.base_map(snapped, tiles=tiles, open_at=st.session_state["atlas_open_at"])
-    decimals = maps.decimals_for(view.zoom)
-    maps.add_boundaries(m, contents.boundaries, decimals=decimals)
-    maps.add_features(m, contents.features, decimals=decimals)
-    if contents.assets_aggregated:
-        maps.add_asset_cells(m, contents.asset_cells, decimals=decimals)
-    else:
-        maps.add_assets(m, contents.assets, decimals=decimals)
+    maps.add_contents(m, contents, decimals=maps.decimals_for(view.zoom))
     if focus is not None:
         maps.add_pin(m, focus[0], focus[1], focus[2])
     maps.finish(m)
