@@ -1,67 +1,17 @@
-"""The ``atlas`` command: a thin layer over the library. Domain errors become one line on
-stderr and a non-zero exit here, and nowhere else."""
+"""The ``atlas`` command: a thin layer over the library (see ``atlas.cli_support`` for the
+shared options and error handling; importers and plans bring their own command groups)."""
 
 from __future__ import annotations
 
-import contextlib
-import functools
-import sys
-from collections.abc import Callable, Iterator
 from dataclasses import asdict
 from pathlib import Path
 
 import click
 
 from atlas import output, queries, settings
-from atlas.errors import AtlasError, InvalidInput
-from atlas.store import Store, open_store
-
-EXIT_ERROR = 1
-EXIT_BAD_INPUT = 2
-
-
-def db_option(fn: Callable) -> Callable:
-    return click.option(
-        "--db", "db", type=click.Path(dir_okay=False, path_type=Path), envvar=settings.DB_ENV_VAR,
-        default=settings.DEFAULT_DB_PATH, show_default=True,
-        help=f"The atlas store (a DuckDB file). Also read from ${settings.DB_ENV_VAR}.",
-    )(fn)
-
-
-def format_option(fn: Callable) -> Callable:
-    return click.option(
-        "--format", "fmt", type=click.Choice(output.FORMATS), default="table", show_default=True,
-        help="How to print the result.",
-    )(fn)
-
-
-def fail(message: str, code: int = EXIT_ERROR) -> None:
-    click.echo(f"Error: {message}", err=True)
-    sys.exit(code)
-
-
-def handle_errors(fn: Callable) -> Callable:
-    """Turn the atlas's own errors into one line and an exit code, with no traceback."""
-
-    @functools.wraps(fn)
-    def wrapper(*args, **kwargs):
-        try:
-            return fn(*args, **kwargs)
-        except InvalidInput as exc:
-            fail(str(exc), EXIT_BAD_INPUT)
-        except AtlasError as exc:
-            fail(str(exc))
-
-    return wrapper
-
-
-@contextlib.contextmanager
-def cli_store(db: Path, *, create: bool = False, read_only: bool = False) -> Iterator[Store]:
-    store = open_store(db, create=create, read_only=read_only)
-    try:
-        yield store
-    finally:
-        store.close()
+from atlas.cli_support import cli_store, db_option, format_option, handle_errors
+from atlas.importers.cli import import_cmd, import_postcodes_cmd
+from cedplans.cli import plan
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -90,7 +40,8 @@ def demo_cmd(db: Path) -> None:
         counts = load_full_demo(store)
     click.echo(
         f"Loaded the USE-IT! demo (approximate) into {db}: {counts['boundaries']} wards, "
-        f"{counts['features']} sites, {counts['assets']} assets."
+        f"{counts['features']} sites, {counts['assets']} assets, "
+        f"{counts.get('plans', 0)} example plans."
     )
 
 
@@ -172,5 +123,6 @@ def search(text: str, limit: int, db: Path, fmt: str) -> None:
     click.echo(output.render(rows, fmt, ["kind", "id", "name", "detail", "lon", "lat"]))
 
 
-if __name__ == "__main__":  # pragma: no cover
-    main()
+main.add_command(import_cmd)
+main.add_command(import_postcodes_cmd)
+main.add_command(plan)

