@@ -30,6 +30,7 @@ _ASSET_FIELDS = [
     "verified_by", "verified_on",
 ]
 _BOUNDARY_FIELDS = ["name", "level", "code"]
+_LIST_FIELDS = ("offers", "needs")
 
 
 def _geometries(store: Store, gdf: gpd.GeoDataFrame, what: str) -> tuple[gpd.GeoSeries, gpd.GeoSeries]:
@@ -91,25 +92,53 @@ def _upsert(store: Store, table: str, fields: list[str], data: pa.Table, source:
             licence: str | None, replace: bool) -> WriteResult:
     con = store.con
     removed = 0
-    if replace:
-        removed = con.execute(f"SELECT count(*) FROM {table} WHERE source = ?", [source]).fetchone()[0]
-        con.execute(f"DELETE FROM {table} WHERE source = ?", [source])
     con.register("_incoming", data)
     try:
+        if replace:
+            # The source ends up holding exactly the incoming rows: the rest are deleted,
+            # and rows still present are updated in place below, keeping their ids (so
+            # links to them hold). Deleting and re-inserting the same keys in one
+            # transaction makes DuckDB 1.5's COMMIT take minutes from about 100k rows.
+            gone = f"{table} WHERE source = ? AND source_id NOT IN (SELECT source_id FROM _incoming)"
+            removed = con.execute(f"SELECT count(*) FROM {gone}", [source]).fetchone()[0]
+            if removed:
+                con.execute(f"DELETE FROM {gone}", [source])
         updated = con.execute(
             f"SELECT count(*) FROM {table} t JOIN _incoming i ON t.source = ? AND t.source_id = i.source_id",
             [source],
         ).fetchone()[0]
         cols = ", ".join(fields)
-        sets = ", ".join(f"{f} = excluded.{f}" for f in [*fields, "licence", "imported_at", "geom", "geom_m"])
-        # When no incoming row exists yet (a first import, or after replace) a plain INSERT
-        # spares every row the conflict handling; the UNIQUE constraint still guards it.
-        conflict = f" ON CONFLICT (source, source_id) DO UPDATE SET {sets}" if updated else ""
+        only_new, params = "", [source, licence]
+        if updated:
+            # Rows already stored are updated in place (their ids stay) in two steps: the
+            # plain fields of every row, then lists and geometries only where they changed.
+            # DuckDB 1.5 rewrites a whole row to update a list or geometry column, which
+            # with the spatial indexes takes minutes at COMMIT for 100k rows; a
+            # re-import mostly brings the same shapes and tags back.
+            key = f"{table}.source = ? AND {table}.source_id = i.source_id"
+            plain = [f for f in fields if f not in _LIST_FIELDS]
+            lists = [f for f in fields if f in _LIST_FIELDS]
+            sets = ", ".join(f"{f} = i.{f}" for f in plain)
+            con.execute(
+                f"UPDATE {table} SET {sets}, licence = ?, imported_at = current_timestamp FROM _incoming i "
+                f"WHERE {key}",
+                [licence, source],
+            )
+            changed = " OR ".join([f"ST_AsWKB({table}.geom) <> i.wkb", f"ST_AsWKB({table}.geom_m) <> i.wkb_m",
+                                   *(f"{table}.{f} IS DISTINCT FROM i.{f}" for f in lists)])
+            con.execute(
+                f"UPDATE {table} SET {''.join(f'{f} = i.{f}, ' for f in lists)}"
+                f"geom = ST_GeomFromWKB(i.wkb), geom_m = ST_GeomFromWKB(i.wkb_m) "
+                f"FROM _incoming i WHERE {key} AND ({changed})",
+                [source],
+            )
+            only_new = f" WHERE NOT EXISTS (SELECT 1 FROM {table} t WHERE t.source = ? AND t.source_id = i.source_id)"
+            params.append(source)
         con.execute(
             f"INSERT INTO {table} (source, source_id, licence, imported_at, {cols}, geom, geom_m) "
-            f"SELECT ?, source_id, ?, current_timestamp, {cols}, ST_GeomFromWKB(wkb), ST_GeomFromWKB(wkb_m) "
-            f"FROM _incoming{conflict}",
-            [source, licence],
+            f"SELECT ?, i.source_id, ?, current_timestamp, {', '.join(f'i.{f}' for f in fields)}, "
+            f"ST_GeomFromWKB(i.wkb), ST_GeomFromWKB(i.wkb_m) FROM _incoming i{only_new}",
+            params,
         )
     finally:
         con.unregister("_incoming")

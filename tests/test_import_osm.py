@@ -161,8 +161,12 @@ def test_reimport_is_idempotent_and_replace_starts_the_source_again(tmp_path):
         again = import_file(store, path)
         assert (again.imported, again.updated) == (0, first.imported)
         assert len(queries.list_features(store)) == 4 and len(queries.list_assets(store)) == 4
-        replaced = import_file(store, path, replace=True)
-        assert (replaced.removed, replaced.imported, replaced.updated) == (8, 8, 0)
+        smaller = town()
+        smaller.nodes[0] = Node(id=1, location=smaller.nodes[0].location)  # the café closed: tags gone
+        path2 = smaller.write(tmp_path / "town2.osm.pbf")
+        replaced = import_file(store, path2, replace=True, source="town.osm.pbf")
+        assert (replaced.removed, replaced.imported, replaced.updated) == (1, 0, 7)
+        assert "node/1" not in {a.source_id for a in queries.list_assets(store)}
 
 
 def test_boundaries_from_an_extract(tmp_path):

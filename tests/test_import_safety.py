@@ -65,9 +65,11 @@ def test_reimport_updates_instead_of_duplicating_and_replace_drops_rows_gone_fro
         places(4).to_file(path, driver="GeoJSON")  # two organisations closed
         kept = import_file(store, path, as_="assets")
         assert len(queries.list_assets(store)) == 6 and (kept.imported, kept.updated) == (0, 4)
+        ids = {a.source_id: a.id for a in queries.list_assets(store)}
         replaced = import_file(store, path, as_="assets", replace=True)
-        assert (replaced.removed, replaced.imported) == (6, 4)
-        assert len(queries.list_assets(store)) == 4
+        assert (replaced.removed, replaced.updated, replaced.imported) == (2, 4, 0)
+        assert {a.source_id: a.id for a in queries.list_assets(store)} == {
+            k: v for k, v in ids.items() if k in {f"org-{i}" for i in range(4)}}  # the rest keep their ids
         assert {(a.source, a.licence) for a in queries.list_assets(store)} == {("groups.geojson", None)}
 
 
