@@ -106,17 +106,25 @@ class Store:
 
     @contextlib.contextmanager
     def bulk_load(self) -> Iterator[Store]:
-        """A transaction for large writes: R-tree indexes are dropped first and rebuilt
-        once the rows are committed (far quicker than row by row), then the file is
-        checkpointed. Built inside the same transaction, an index would be created over a
-        table that still looks empty to it and then filled row by row at COMMIT."""
-        with self.transaction():
-            for name, _table, _column in migrations.SPATIAL_INDEXES:
-                self.con.execute(f"DROP INDEX IF EXISTS {name}")
-            yield self
-        # Should the process die here, open_store() rebuilds whatever index is missing.
-        self._create_spatial_indexes()
-        self.checkpoint()
+        """A transaction for large writes, with the R-tree indexes dropped before it and
+        rebuilt after it, committed or rolled back (far quicker than updating them row by
+        row), then the file is checkpointed. The rows stay all or nothing; the indexes are
+        derived data. Dropped inside the transaction, they make DuckDB's COMMIT a quarter
+        slower (benchmarks/import.py); built inside it, an index would cover a table that
+        still looks empty to it and be filled row by row at COMMIT."""
+        if self._tx_depth:  # already inside a transaction: indexes cannot leave it
+            with self.transaction():
+                yield self
+            return
+        for name, _table, _column in migrations.SPATIAL_INDEXES:
+            self.con.execute(f"DROP INDEX IF EXISTS {name}")
+        try:
+            with self.transaction():
+                yield self
+        finally:
+            # Should the process die before this, open_store() rebuilds what is missing.
+            self._create_spatial_indexes()
+            self.checkpoint()
 
     def checkpoint(self) -> None:
         if not self._tx_depth:

@@ -11,10 +11,6 @@ in the same run:
   (areas assembled, every object visited) and by GDAL's OSM driver;
 * importing each file a second time, when every row is an update.
 
-Rows marked "[proposed bulk_load]" run the same import with an experimental
-``Store.bulk_load`` that drops and rebuilds the R-tree indexes outside the transaction
-(see ``_proposed_bulk_load``), to measure that change before it is made.
-
 Each run happens in a child process so its peak memory (``ru_maxrss``) is its own.
 
     python benchmarks/import.py              # 1M points and a ~1M-object city
@@ -192,36 +188,10 @@ def _peak_mb() -> float:
     return rss / 1024 if sys.platform != "darwin" else rss / 1024 / 1024
 
 
-def _proposed_bulk_load() -> None:
-    """Experiment for atlas.store.Store.bulk_load: drop the R-tree indexes in their own
-    statements before the transaction and rebuild them after it (committed or rolled
-    back). Dropping or building indexes inside the transaction makes DuckDB's COMMIT
-    several times slower. The rows stay all or nothing; the indexes are derived data."""
-    import contextlib
-
-    from atlas import migrations
-    from atlas.store import Store
-
-    @contextlib.contextmanager
-    def bulk_load(self):
-        for name, _table, _column in migrations.SPATIAL_INDEXES:
-            self.con.execute(f"DROP INDEX IF EXISTS {name}")
-        try:
-            with self.transaction():
-                yield self
-        finally:
-            self._create_spatial_indexes()
-            self.checkpoint()
-
-    Store.bulk_load = bulk_load
-
-
-def _run_atlas_import(path: str, as_: str | None, db: str, proposed: bool, queue: mp.Queue) -> None:
+def _run_atlas_import(path: str, as_: str | None, db: str, queue: mp.Queue) -> None:
     from atlas.importers import import_file
     from atlas.store import open_store
 
-    if proposed:
-        _proposed_bulk_load()
     with open_store(db) as store:
         start = time.perf_counter()
         summary = import_file(store, path, as_=as_, source="bench")
@@ -316,14 +286,13 @@ def main(argv: list[str] | None = None) -> None:
                 print(f"generated {gpkg.name} in {time.perf_counter() - t:.1f}s", file=sys.stderr)
             base = _in_child(_run_pyogrio_read, str(gpkg), None)
             rows.append(_row(gpkg.name, "pyogrio read (baseline)", base, None))
-            for as_, proposed in (("assets", False), ("features", False), ("assets", True), ("features", True)):
+            for as_ in ("assets", "features"):
                 db = work / f"bench_{n}_{as_}.duckdb"
                 db.unlink(missing_ok=True)
-                res = _in_child(_run_atlas_import, str(gpkg), as_, str(db), proposed)
-                label = f"atlas import --as {as_}" + (" [proposed bulk_load]" if proposed else "")
-                rows.append(_row(gpkg.name, label, res, base))
-                if as_ == "assets" and not proposed:  # the same file again: every row an update
-                    res = _in_child(_run_atlas_import, str(gpkg), as_, str(db), proposed)
+                res = _in_child(_run_atlas_import, str(gpkg), as_, str(db))
+                rows.append(_row(gpkg.name, f"atlas import --as {as_}", res, base))
+                if as_ == "assets":  # the same file again: every row an update
+                    res = _in_child(_run_atlas_import, str(gpkg), as_, str(db))
                     rows.append(_row(gpkg.name, "atlas import --as assets, again (updates)", res, base))
                 db.unlink(missing_ok=True)
         for b in cities:
@@ -337,14 +306,11 @@ def main(argv: list[str] | None = None) -> None:
             rows.append(_row(pbf.name, "GDAL OSM driver read", _in_child(_run_gdal_osm_read, str(pbf)), base))
             db = work / f"bench_city_{b}.duckdb"
             db.unlink(missing_ok=True)
-            for proposed in (False, True):
-                res = _in_child(_run_atlas_import, str(pbf), None, str(db), proposed)
-                label = "atlas import (features+assets)" + (" [proposed bulk_load]" if proposed else "")
-                rows.append(_row(pbf.name, label, res, base))
-                if not proposed:
-                    res = _in_child(_run_atlas_import, str(pbf), None, str(db), proposed)
-                    rows.append(_row(pbf.name, "atlas import, again (updates)", res, base))
-                db.unlink(missing_ok=True)
+            res = _in_child(_run_atlas_import, str(pbf), None, str(db))
+            rows.append(_row(pbf.name, "atlas import (features+assets)", res, base))
+            res = _in_child(_run_atlas_import, str(pbf), None, str(db))
+            rows.append(_row(pbf.name, "atlas import, again (updates)", res, base))
+            db.unlink(missing_ok=True)
         _print(rows)
         if args.json:
             print(json.dumps(rows, indent=2))
