@@ -6,6 +6,7 @@ test may change its copy freely.
 
 from __future__ import annotations
 
+import os
 import shutil
 from pathlib import Path
 
@@ -15,7 +16,9 @@ from atlas import open_store
 from cedplans.demo import load_full_demo
 from atlas.store import Store
 
-SHARED_DATA = Path(__file__).resolve().parents[2] / "shared" / "data"
+# The real open-data samples: ../shared/data beside the project, or wherever
+# ATLAS_SHARED_DATA points (a CI runner that keeps them elsewhere).
+SHARED_DATA = Path(os.environ.get("ATLAS_SHARED_DATA") or Path(__file__).resolve().parents[2] / "shared" / "data")
 
 # Fixture modules of each area, kept apart so each stays small.
 pytest_plugins: list[str] = ["tests.browser_fixtures", "tests.app_fixtures"]
@@ -59,5 +62,5 @@ def demo_store(demo_store_path: Path):
 def shared_data() -> Path:
     """The real open-data samples beside the project; tests using them skip where absent."""
     if not SHARED_DATA.is_dir():
-        pytest.skip(f"real-data samples not found at {SHARED_DATA} (they sit in ../shared/data beside the project)")
+        pytest.skip(f"real-data samples not found at {SHARED_DATA} (they sit in ../shared/data beside the project, or set ATLAS_SHARED_DATA)")
     return SHARED_DATA
