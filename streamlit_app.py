@@ -20,7 +20,7 @@ def _install_web_assets() -> static_assets.InstallReport:
 st.set_page_config(page_title="Asset Atlas", page_icon="🗺️", layout="wide")
 
 report = _install_web_assets()
-for name, hint in report.missing.items():
+for hint in report.missing.values():
     st.sidebar.warning(hint, icon=":material/extension_off:")
 
 pages = {
