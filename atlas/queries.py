@@ -202,16 +202,23 @@ def list_boundaries(store: Store, level: str | None = None) -> list[Boundary]:
     return [Boundary(id=r[0], name=r[1], level=r[2], code=r[3], geom=_geom(r[4])) for r in rows]
 
 
+def id_by_name(store: Store, table: str, name: str) -> int | None:
+    """The id of the row of ``table`` (assets, features or boundaries) called ``name``,
+    ignoring case and accents; the lowest id where several share the name, None where none does."""
+    if table not in ("assets", "features", "boundaries"):
+        raise ValueError(f"{table!r} is not a table of named things")
+    return store.con.execute(
+        f"SELECT min(id) FROM {table} WHERE {_FOLD.format('name')} = {_FOLD.format('?')}", [name]
+    ).fetchone()[0]
+
+
 def _boundary_id(store: Store, boundary: int | str) -> int:
     if isinstance(boundary, int):
         return boundary
-    row = store.con.execute(
-        f"SELECT id FROM boundaries WHERE {_FOLD.format('name')} = {_FOLD.format('?')} ORDER BY id LIMIT 1",
-        [boundary],
-    ).fetchone()
-    if row is None:
+    found = id_by_name(store, "boundaries", boundary)
+    if found is None:
         raise NotFound(f"No area is called {boundary!r}.")
-    return row[0]
+    return found
 
 
 def assets_in_boundary(store: Store, boundary: int | str) -> list[Asset]:

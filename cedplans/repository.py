@@ -328,26 +328,20 @@ def plan_extent(store: Store, plan: Plan) -> shapely.Geometry | None:
 
 def find_asset_id(store: Store, name: str) -> int:
     """The id of the asset called ``name`` (case and accents ignored)."""
-    rows = store.con.execute(
-        "SELECT id FROM assets WHERE strip_accents(lower(name)) = strip_accents(lower(?)) ORDER BY id LIMIT 2",
-        [name.strip()],
-    ).fetchall()
-    if not rows:
+    found = queries.id_by_name(store, "assets", name.strip())
+    if found is None:
         hits = [h.name for h in queries.search(store, name, limit=5) if h.kind == "asset"] if name.strip() else []
         hint = f" Did you mean: {'; '.join(hits)}?" if hits else ""
         raise NotFound(f"No asset is called {name!r}.{hint}")
-    return rows[0][0]
+    return found
 
 
 def find_feature_id(store: Store, name: str) -> int:
     """The id of the atlas site (feature) called ``name`` (case and accents ignored)."""
-    rows = store.con.execute(
-        "SELECT id FROM features WHERE strip_accents(lower(name)) = strip_accents(lower(?)) ORDER BY id LIMIT 1",
-        [name.strip()],
-    ).fetchall()
-    if not rows:
+    found = queries.id_by_name(store, "features", name.strip())
+    if found is None:
         raise NotFound(f"No site is called {name!r}. Find sites with: atlas search WORD")
-    return rows[0][0]
+    return found
 
 
 def list_plans(store: Store) -> list[PlanSummary]:
