@@ -6,7 +6,7 @@ from __future__ import annotations
 import contextlib
 import functools
 import sys
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 
 import click
@@ -27,11 +27,16 @@ def db_option(fn: Callable) -> Callable:
     )(fn)
 
 
-def format_option(fn: Callable) -> Callable:
-    return click.option(
-        "--format", "fmt", type=click.Choice(output.FORMATS), default="table", show_default=True,
-        help="How to print the result.",
-    )(fn)
+def format_choice(choices: Sequence[str], help: str) -> Callable[[Callable], Callable]:
+    """A ``--format`` option (as ``fmt``) offering ``choices``, table by default."""
+    return click.option("--format", "fmt", type=click.Choice(choices), default="table", show_default=True, help=help)
+
+
+format_option = format_choice(output.FORMATS, "How to print the result.")
+"""``--format table|csv|json``, for listings."""
+
+JSON_OR_TABLE = ("table", "json")
+"""What a command printing one object (a summary, a plan) offers: no CSV."""
 
 
 def fail(message: str, code: int = EXIT_ERROR) -> None:

@@ -13,7 +13,7 @@ from pathlib import Path
 import click
 
 from atlas import output, queries
-from atlas.cli_support import cli_store, db_option, format_option, handle_errors
+from atlas.cli_support import JSON_OR_TABLE, cli_store, db_option, format_choice, format_option, handle_errors
 from atlas.errors import InvalidInput, NotFound
 from atlas.store import Store
 from cedplans import document, exports, repository, workflow
@@ -90,8 +90,7 @@ def list_cmd(db: Path, fmt: str) -> None:
 @plan.command("show")
 @click.argument("plan_ref", metavar="PLAN")
 @click.option("--version", "version", type=int, help="Show this version instead of the latest.")
-@click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table", show_default=True,
-              help="How to print the plan.")
+@format_choice(JSON_OR_TABLE, "How to print the plan.")
 @db_option
 @handle_errors
 def show(plan_ref: str, version: int | None, fmt: str, db: Path) -> None:

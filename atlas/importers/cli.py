@@ -11,11 +11,11 @@ from pathlib import Path
 import click
 
 from atlas import output
-from atlas.cli_support import cli_store, db_option, handle_errors
+from atlas.cli_support import JSON_OR_TABLE, cli_store, db_option, format_choice, handle_errors
 from atlas.importers import TARGETS, import_file, import_postcodes
 from atlas.importers.summary import ImportSummary, PostcodeSummary
 
-_JSON_OR_TABLE = ("table", "json")
+_summary_format = format_choice(JSON_OR_TABLE, "How to print the summary.")
 _STAGE_NAMES = {"reading": "reading", "checking": "checking", "writing": "writing"}  # shown before the bar
 
 
@@ -105,8 +105,7 @@ def _postcode_table(summary: PostcodeSummary) -> str:
 @click.option("--report", "report_path", type=click.Path(path_type=Path, dir_okay=False),
               help="Where to write the skipped-rows CSV (default: import-reports/ beside the store).")
 @db_option
-@click.option("--format", "fmt", type=click.Choice(_JSON_OR_TABLE), default="table", show_default=True,
-              help="How to print the summary.")
+@_summary_format
 @handle_errors
 def import_cmd(path: Path, as_: str | None, layer: str | None, mapping: Path | None, crs: str | None,
                source: str | None, licence: str | None, replace: bool, name_field: str | None, level: str | None,
@@ -139,8 +138,7 @@ def import_cmd(path: Path, as_: str | None, layer: str | None, mapping: Path | N
 @click.option("--report", "report_path", type=click.Path(path_type=Path, dir_okay=False),
               help="Where to write the skipped-rows CSV.")
 @db_option
-@click.option("--format", "fmt", type=click.Choice(_JSON_OR_TABLE), default="table", show_default=True,
-              help="How to print the summary.")
+@_summary_format
 @handle_errors
 def import_postcodes_cmd(path: Path, source: str | None, report_path: Path | None, db: Path, fmt: str) -> None:
     """Load the postcode lookup from PATH: the ONS Postcode Directory or OS Code-Point Open
