@@ -282,19 +282,24 @@ def search(store: Store, text: str, limit: int = 50) -> list[SearchHit]:
     return [SearchHit(kind=r[0], id=r[1], name=r[2], detail=r[3], lon=r[4], lat=r[5]) for r in rows]
 
 
+def data_extent(store: Store) -> tuple[float, float, float, float] | None:
+    """(min lon, min lat, max lon, max lat) of every feature, asset and boundary; None when empty."""
+    row = store.con.execute(
+        "SELECT min(x1), min(y1), max(x2), max(y2) FROM ("
+        " SELECT ST_XMin(geom) x1, ST_YMin(geom) y1, ST_XMax(geom) x2, ST_YMax(geom) y2 FROM features"
+        " UNION ALL SELECT ST_XMin(geom), ST_YMin(geom), ST_XMax(geom), ST_YMax(geom) FROM assets"
+        " UNION ALL SELECT ST_XMin(geom), ST_YMin(geom), ST_XMax(geom), ST_YMax(geom) FROM boundaries)"
+    ).fetchone()
+    return None if row[0] is None else tuple(float(v) for v in row)
+
+
 def info(store: Store) -> StoreInfo:
     """Counts, CRS, schema version and WGS84 extent of the store."""
     con = store.con
     counts = {t: con.execute(f"SELECT count(*) FROM {t}").fetchone()[0] for t in ("features", "assets", "boundaries")}
     for scale in ("macro", "micro"):
         counts[f"{scale}_assets"] = con.execute("SELECT count(*) FROM assets WHERE scale = ?", [scale]).fetchone()[0]
-    extent_row = con.execute(
-        "SELECT min(x1), min(y1), max(x2), max(y2) FROM ("
-        " SELECT ST_XMin(geom) x1, ST_YMin(geom) y1, ST_XMax(geom) x2, ST_YMax(geom) y2 FROM features"
-        " UNION ALL SELECT ST_XMin(geom), ST_YMin(geom), ST_XMax(geom), ST_YMax(geom) FROM assets"
-        " UNION ALL SELECT ST_XMin(geom), ST_YMin(geom), ST_XMax(geom), ST_YMax(geom) FROM boundaries)"
-    ).fetchone()
-    extent = None if extent_row[0] is None else tuple(float(v) for v in extent_row)
+    extent = data_extent(store)
     sources = [
         {"table": r[0], "source": r[1], "licence": r[2], "rows": r[3], "imported_at": str(r[4])}
         for r in con.execute(

@@ -21,6 +21,7 @@ from shapely.geometry import shape
 
 from atlas.errors import InvalidInput
 from atlas.projection import WGS84, choose_metric_crs, reproject
+from atlas.queries import data_extent
 from atlas.store import Store
 
 MAX_DISTANCE_M = 5_000.0
@@ -105,7 +106,7 @@ class _Frame:
             if self.near is not None and not self.near.is_empty:
                 self._anchor = (reproject(self.near, WGS84, epsg), "the plan's site")
             else:
-                extent = _atlas_extent(self.store)
+                extent = data_extent(self.store)
                 self._anchor = (None if extent is None else reproject(shapely.box(*extent), WGS84, epsg),
                                 "the atlas's data")
         return self._anchor
@@ -275,8 +276,3 @@ def _check_distance(geom_m: shapely.Geometry, frame: _Frame, epsg: int, max_dist
             "if you typed coordinates, check they are longitude, latitude in that order."
         )
 
-
-def _atlas_extent(store: Store) -> tuple[float, float, float, float] | None:
-    from atlas.queries import info
-
-    return info(store).extent
