@@ -271,13 +271,18 @@ def upsert_assets(store: Store, gdf: gpd.GeoDataFrame, *, source: str, licence: 
     return result
 
 
-def upsert_boundaries(store: Store, gdf: gpd.GeoDataFrame, *, source: str, level: str,
+def upsert_boundaries(store: Store, gdf: gpd.GeoDataFrame, *, source: str, level: str | None = None,
                       licence: str | None = None, replace: bool = False) -> WriteResult:
-    """Write named areas (wards, neighbourhoods ...) of one ``level``. Requires ``name``;
-    ``source_id`` defaults to the name and ``code`` is optional."""
+    """Write named areas (wards, neighbourhoods ...), all of one ``level`` or each of the
+    level in its ``level`` column (an extract's several admin levels, in one source).
+    Requires ``name``; ``source_id`` defaults to the name and ``code`` is optional."""
     gdf = gdf.copy()
     if "source_id" not in gdf:
         gdf["source_id"] = gdf["name"]
+    if level is not None:
+        gdf["level"] = level
+    elif "level" not in gdf:
+        raise InvalidInput("boundaries: say what level the areas are (ward, neighbourhood, district ...).")
     _check_keys(gdf, "boundaries")
     with store.transaction():
         lonlat, metric = _geometries(store, gdf, "boundaries")
@@ -285,7 +290,7 @@ def upsert_boundaries(store: Store, gdf: gpd.GeoDataFrame, *, source: str, level
             {
                 "source_id": _strings(gdf["source_id"]),
                 "name": _strings(gdf["name"]),
-                "level": pa.array([level] * len(gdf), type=pa.string()),
+                "level": _strings(gdf["level"]),
                 "code": _strings(_column(gdf, "code")),
             },
             lonlat,

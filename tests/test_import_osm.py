@@ -182,6 +182,21 @@ def test_boundaries_from_an_extract(tmp_path):
         assert len(queries.features_in_boundary(store, b.id)) == 4
 
 
+def test_boundaries_of_several_levels_keep_their_ids_when_imported_again_with_replace(tmp_path):
+    t = town()
+    district = t.ring(-100, -100, 800, 400)
+    t.multipolygon([(district, "outer")], {"type": "boundary", "boundary": "administrative", "admin_level": "9",
+                                           "name": "Arrondissement"})
+    path = t.write(tmp_path / "town.osm.pbf")
+    with open_store(tmp_path / "atlas.duckdb") as store:
+        import_file(store, path, as_="boundaries")
+        before = {(b.name, b.level): b.id for b in queries.list_boundaries(store)}
+        assert set(before) == {("Arrondissement", "admin_level 9"), ("Quartier Nord", "admin_level 10")}
+        again = import_file(store, path, as_="boundaries", replace=True)
+        assert (again.imported, again.updated, again.removed) == (0, 2, 0)
+        assert {(b.name, b.level): b.id for b in queries.list_boundaries(store)} == before
+
+
 def test_a_replacement_mapping_decides_what_is_imported(tmp_path):
     path = town().write(tmp_path / "town.osm.pbf")
     mapping = tmp_path / "mine.csv"

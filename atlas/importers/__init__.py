@@ -270,8 +270,8 @@ def _import_osm(store: Store, path: Path, *, as_: str | None, mapping: str | Pat
             done += len(frames["assets"])
             progress("writing", done, rows_out)
         if "boundaries" in frames and len(frames["boundaries"]):
-            results["boundaries"] = _write_boundary_levels(store, frames["boundaries"], source=source,
-                                                           licence=licence, replace=replace)
+            results["boundaries"] = writes.upsert_boundaries(store, frames["boundaries"], source=source,
+                                                             licence=licence, replace=replace)
             done += len(frames["boundaries"])
             progress("writing", done, rows_out)
     stored_as = as_ or "features and assets"
@@ -280,16 +280,6 @@ def _import_osm(store: Store, path: Path, *, as_: str | None, mapping: str | Pat
     return _summary(store, path, fmt=data.format, layer=None, stored_as=stored_as, source=source, licence=licence,
                     crs=CRS.from_epsg(4326), read=data.read, results=results, repaired=repaired, skipped=skipped,
                     report_path=report_path, started=started)
-
-
-def _write_boundary_levels(store: Store, frame: gpd.GeoDataFrame, *, source: str, licence: str | None,
-                           replace: bool) -> WriteResult:
-    inserted = updated = removed = 0
-    for i, (level, part) in enumerate(frame.groupby("level", sort=True)):
-        r = writes.upsert_boundaries(store, part.drop(columns="level"), source=source, level=str(level),
-                                     licence=licence, replace=replace and i == 0)
-        inserted, updated, removed = inserted + r.inserted, updated + r.updated, removed + r.removed
-    return WriteResult(inserted=inserted, updated=updated, removed=removed)
 
 
 def _summary(store: Store, path: Path, *, fmt: str, layer: str | None, stored_as: str, source: str,
