@@ -106,6 +106,21 @@ def test_published_zip_is_read_without_its_documentation(tmp_path):
         assert (again.imported, again.updated) == (0, 3)
 
 
+def test_a_bad_row_in_the_second_file_of_a_zip_is_reported_at_its_own_line(tmp_path):
+    archive = tmp_path / "codepo_gb.zip"
+    bad = ["NOT A POSTCODE", 10, 400000, 280000, "E92000001", "", "", "", "", ""]
+    with zipfile.ZipFile(archive, "w") as zf:
+        more = [[f"B16 8A{c}", 10, 404000, 286000, "E92000001", "", "", "", "", ""] for c in "BDEF"]
+        for area, rows in (("b", ROWS[:2]), ("ws", [ROWS[2], *more[:3], bad, more[3]])):
+            text = "\n".join(",".join(f'"{c}"' if isinstance(c, str) else str(c) for c in r) for r in rows) + "\n"
+            zf.writestr(f"Data/CSV/{area}.csv", text)
+    with open_store(tmp_path / "atlas.duckdb") as store:
+        summary = import_postcodes(store, archive, report_path=tmp_path / "skipped.csv")
+    (skipped,) = read_report(tmp_path / "skipped.csv")
+    assert skipped.file.endswith("ws.csv") and skipped.row == "5", skipped
+    assert summary.skipped == 1
+
+
 @pytest.mark.parametrize("content, message", [
     ("", "is empty (0 bytes)"),
     ("name,town\nAlice,Smethwick\n", "has no column of UK postcodes"),

@@ -183,7 +183,7 @@ def read_lookup(path: Path, *, progress: ProgressCallback = no_progress
                 stream, header=0 if layout.header else None, usecols=[layout.postcode, layout.x, layout.y],
                 dtype=str, keep_default_na=False, chunksize=_CHUNK_ROWS, skipinitialspace=True,
             )
-            first_line = 2 if layout.header else 1
+            line_of_next = 2 if layout.header else 1  # in this file; ``done`` counts across files
             for chunk in reader:
                 cols = list(chunk.columns)
                 pos = dict(zip(sorted({layout.postcode, layout.x, layout.y}), cols))  # file position -> label
@@ -191,7 +191,8 @@ def read_lookup(path: Path, *, progress: ProgressCallback = no_progress
                 x = pd.to_numeric(chunk[pos[layout.x]], errors="coerce").to_numpy(dtype=float)
                 y = pd.to_numeric(chunk[pos[layout.y]], errors="coerce").to_numpy(dtype=float)
                 keys = normalise_many(raw_pc)
-                line = np.arange(len(chunk)) + first_line + done
+                line = np.arange(len(chunk)) + line_of_next
+                line_of_next += len(chunk)
                 if layout.lonlat:
                     lon, lat = x, y
                     no_coords = ~np.isfinite(lon) | ~np.isfinite(lat) | (np.abs(lat) > 90) | ((lon == 0) & (lat == 0))
