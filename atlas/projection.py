@@ -45,9 +45,10 @@ def choose_metric_crs(lonlat_bounds: tuple[float, float, float, float]) -> int:
 
 
 @lru_cache(maxsize=32)
-def transformer(src_epsg: int, dst_epsg: int) -> Transformer:
-    """A cached (x, y)-ordered transformer between two EPSG codes."""
-    return Transformer.from_crs(CRS.from_epsg(src_epsg), CRS.from_epsg(dst_epsg), always_xy=True)
+def transformer(src: int | CRS, dst: int | CRS) -> Transformer:
+    """A cached (x, y)-ordered transformer between two CRSs, each an EPSG code or a pyproj
+    CRS (a file's own CRS may have no EPSG code)."""
+    return Transformer.from_crs(CRS.from_user_input(src), CRS.from_user_input(dst), always_xy=True)
 
 
 def reproject(geom: shapely.Geometry, src_epsg: int, dst_epsg: int) -> shapely.Geometry:

@@ -15,12 +15,12 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 import shapely
-from pyproj import CRS, Transformer
+from pyproj import CRS
 
 from atlas.classify import classify
 from atlas.errors import InvalidInput
 from atlas.models import ASSET_TYPES, FEATURE_KINDS, FEATURE_STATUSES, SECTORS, WriteResult
-from atlas.projection import WGS84, choose_metric_crs
+from atlas.projection import WGS84, choose_metric_crs, transformer
 from atlas.store import Store
 
 _FEATURE_FIELDS = ["name", "kind", "land_use", "status", "owner_asset_id", "area_m2", "description"]
@@ -54,7 +54,7 @@ def _to_crs(geoms: gpd.GeoSeries, epsg: int) -> gpd.GeoSeries:
         return geoms.to_crs(epsg)
     if geoms.crs.equals(CRS.from_epsg(epsg)):
         return geoms.set_crs(epsg, allow_override=True)
-    x, y = Transformer.from_crs(geoms.crs, epsg, always_xy=True).transform(shapely.get_x(values), shapely.get_y(values))
+    x, y = transformer(geoms.crs, epsg).transform(shapely.get_x(values), shapely.get_y(values))
     return gpd.GeoSeries(shapely.points(x, y), index=geoms.index, crs=epsg)
 
 

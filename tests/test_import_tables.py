@@ -211,6 +211,23 @@ def test_coordinates_win_over_the_postcode_where_a_row_has_both(tmp_path):
     assert got["Postcode only"] == pytest.approx((ORGS[0][5], ORGS[0][6]), abs=2e-5)
 
 
+def test_a_crs_without_an_epsg_code_still_places_rows_by_postcode(tmp_path):
+    lookup = write_csv(tmp_path / "b.csv", ["PC", "PQ", "EA", "NO", "CY", "RH", "LH", "CC", "DC", "WC"],
+                       _codepoint_rows())
+    e, n = TO_BNG.transform(ORGS[1][5], ORGS[1][6])
+    path = write_csv(tmp_path / "grid.csv", ["name", "easting", "northing", "postcode"],
+                     [["Has coordinates", round(e, 2), round(n, 2), ""], ["Postcode only", "", "", "B16 8AE"]])
+    british_grid_as_proj = ("+proj=tmerc +lat_0=49 +lon_0=-2 +k=0.9996012717 +x_0=400000 +y_0=-100000 +ellps=airy "
+                            "+towgs84=446.448,-125.157,542.06,0.15,0.247,0.842,-20.489 +units=m +no_defs +type=crs")
+    with open_store(tmp_path / "atlas.duckdb") as store:
+        import_postcodes(store, lookup)
+        summary = import_file(store, path, as_="assets", crs=british_grid_as_proj)
+        assert (summary.imported, summary.skipped) == (2, 0)
+        got = {a.name: (a.geom.x, a.geom.y) for a in queries.list_assets(store)}
+    assert got["Postcode only"] == pytest.approx((ORGS[0][5], ORGS[0][6]), abs=2e-5)
+    assert got["Has coordinates"] == pytest.approx((ORGS[1][5], ORGS[1][6]), abs=2e-5)
+
+
 def test_a_table_without_any_place_columns_is_refused(tmp_path):
     path = write_csv(tmp_path / "names.csv", ["name", "sector"], [["A", "public"]])
     with open_store(tmp_path / "atlas.duckdb") as store:

@@ -139,14 +139,7 @@ def check(frame: gpd.GeoDataFrame, rows: pd.Series, *, file: str, store_epsg: in
     lon = np.full(n, np.nan)
     lat = np.full(n, np.nan)
     if usable.any():
-        src = crs.to_epsg()
-        if src is not None:
-            t = transformer(src, WGS84)
-        else:
-            from pyproj import Transformer
-
-            t = Transformer.from_crs(crs, WGS84, always_xy=True)
-        lon[usable], lat[usable] = t.transform(x[usable], y[usable])
+        lon[usable], lat[usable] = transformer(crs, WGS84).transform(x[usable], y[usable])
     if crs.is_geographic:
         box = (-180.0, -90.0, 180.0, 90.0)
     else:

@@ -217,7 +217,7 @@ def locate(table: Table, store: Store, *, file: str, mapping: ColumnMapping | No
         values = frame[pc_col][need]
         lon, lat, keys = postcodes.lookup(store, values)
         if table_crs.to_epsg() != WGS84:
-            px, py = transformer(WGS84, table_crs.to_epsg()).transform(lon, lat)
+            px, py = transformer(WGS84, table_crs).transform(lon, lat)
         else:
             px, py = lon, lat
         idx = np.flatnonzero(need)
