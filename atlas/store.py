@@ -116,19 +116,26 @@ class Store:
             with self.transaction():
                 yield self
             return
-        for name, _table, _column in migrations.SPATIAL_INDEXES:
-            self.con.execute(f"DROP INDEX IF EXISTS {name}")
+        self._drop_spatial_indexes()
         try:
             with self.transaction():
                 yield self
-        finally:
-            # Should the process die before this, open_store() rebuilds what is missing.
-            self._create_spatial_indexes()
-            self.checkpoint()
+        except BaseException:
+            # Rebuilt on the way out too, but never in place of the error that stopped the
+            # load; whatever is still missing, the next open_store() rebuilds.
+            with contextlib.suppress(Exception):
+                self._create_spatial_indexes()
+            raise
+        self._create_spatial_indexes()
+        self.checkpoint()
 
     def checkpoint(self) -> None:
         if not self._tx_depth:
             self.con.execute("CHECKPOINT")
+
+    def _drop_spatial_indexes(self) -> None:
+        for name, _table, _column in migrations.SPATIAL_INDEXES:
+            self.con.execute(f"DROP INDEX IF EXISTS {name}")
 
     def _create_spatial_indexes(self) -> None:
         for name, table, column in migrations.SPATIAL_INDEXES:
@@ -282,8 +289,7 @@ def _rebuild_spatial_indexes(store: Store) -> None:
     if "atlas_meta" not in _tables(store.con):
         return
     log.warning("store %s was not closed cleanly; rebuilding its spatial indexes", store.path)
-    for name, _table, _column in migrations.SPATIAL_INDEXES:
-        store.con.execute(f"DROP INDEX IF EXISTS {name}")
+    store._drop_spatial_indexes()
     store._create_spatial_indexes()
     store.checkpoint()
 
