@@ -493,6 +493,21 @@ def test_workshop_escapes_what_people_typed(demo_app):
     assert any("&lt;script&gt;" in b for b in html_blocks)
 
 
+def test_workshop_keeps_line_breaks_of_an_idea_inside_its_html(demo_app):
+    """A blank line would end the HTML block and let markdown after it (an image from
+    anywhere on the internet) be drawn on the projector."""
+    store = store_now()
+    plan = repository.create_plan(store, Plan(title="Plan", vision="First.\n\n![v](http://example.invalid/v.png)"),
+                                  author="A")
+    repository.add_idea(store, plan.id, "Line one\n\n![i](http://example.invalid/i.png)", zone_id=None,
+                        point=shapely.Point(-1.95, 52.48))
+    at = run(WORKSHOP, plan=str(plan.id))
+    blocks = [m.value for m in at.markdown if "example.invalid" in m.value]
+    assert len(blocks) == 2, blocks
+    for block in blocks:
+        assert block.startswith("<p") and "\n" not in block and "<br><br>" in block
+
+
 def test_workshop_only_calls_idea_functions_to_write():
     """The page's only writes are add_idea and vote, and it reads nothing it could save."""
     tree = ast.parse(Path(WORKSHOP).read_text())

@@ -10,8 +10,6 @@ name and a note, and the last one drawn can be taken back before saving.
 
 from __future__ import annotations
 
-import html
-import re
 from dataclasses import replace
 
 import shapely
@@ -20,6 +18,7 @@ import streamlit as st
 from app import maps, plan_downloads, plan_forms, plan_maps, state
 from app.plan_forms import Draft
 from app.static_assets import MissingWebAsset
+from app.text import md
 from atlas import queries
 from atlas.errors import AtlasError, InvalidInput
 from atlas.models import NearbyResult
@@ -49,11 +48,6 @@ def flash(level: str, text: str) -> None:
 def show_flashes() -> None:
     for level, text in ss.pop("sk.flash", []):
         getattr(st, level)(text)
-
-
-def md(text: str) -> str:
-    """User text made safe for st.markdown: no HTML (escaped) and no markdown tricks."""
-    return re.sub(r"([\\`*_{}\[\]()#+\-.!|>~])", r"\\\1", html.escape(text or "", quote=False))
 
 
 def when(v: Version) -> str:

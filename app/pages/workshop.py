@@ -10,12 +10,11 @@ the app's menu as well.
 
 from __future__ import annotations
 
-import html
-
 import shapely
 import streamlit as st
 
 from app import maps, plan_maps, state
+from app.text import html_text
 from atlas.errors import AtlasError
 from cedplans import repository
 from cedplans.model import IDEA_CATEGORIES, Plan
@@ -57,10 +56,6 @@ section[data-testid="stSidebar"], [data-testid="stSidebarCollapsedControl"], hea
   display: none; }
 </style>
 """
-
-
-def esc(text: str) -> str:
-    return html.escape(text or "")
 
 
 def flash(level: str, text: str) -> None:
@@ -193,8 +188,8 @@ def idea_wall(plan: Plan, ideas: list) -> None:
             # The category's words are ours (with an icon); what people typed goes in escaped.
             words = CATEGORY_WORDS.get(idea.category, "An idea")
             st.markdown(f"<span class='ws-number'>{n}</span> **{words}**", unsafe_allow_html=True)
-            st.markdown(f"<p class='ws-idea'>{esc(idea.text)}</p>"
-                        f"<p class='ws-meta'>by {esc(idea.by)} · at {esc(place)}</p>",
+            st.markdown(f"<p class='ws-idea'>{html_text(idea.text)}</p>"
+                        f"<p class='ws-meta'>by {html_text(idea.by)} · at {html_text(place)}</p>",
                         unsafe_allow_html=True)
             votes = f"{idea.votes} vote{'s' if idea.votes != 1 else ''}"
             if idea.id in voted:
@@ -241,7 +236,7 @@ def main() -> None:
     ideas = state.query(repository.list_ideas, plan_id)
     st.title(plan.title)
     if plan.vision:
-        st.markdown(f"<p class='ws-vision'>{esc(plan.vision)}</p>", unsafe_allow_html=True)
+        st.markdown(f"<p class='ws-vision'>{html_text(plan.vision)}</p>", unsafe_allow_html=True)
     left, right = st.columns([3, 2], gap="large")
     with left:
         plan_map(plan, ideas)
