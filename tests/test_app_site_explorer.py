@@ -97,6 +97,13 @@ def test_link_reopens_the_same_site_and_distance(run_page, demo_store_path, demo
     assert at2.radio(key="explorer_distance").value == 400
 
 
+@pytest.mark.parametrize("linked, shown", [("5", 10), ("50000", 20_000), ("1250", 1250)])
+def test_a_linked_distance_outside_the_box_is_brought_into_it(run_page, demo_store_path, linked, shown):
+    at = run_page(PAGE, demo_store_path, query={"radius": linked})
+    no_exception(at)
+    assert at.number_input(key="explorer_distance_m").value == shown
+
+
 def test_empty_store_says_what_to_do(run_page, store_path):
     at = run_page(PAGE, store_path, demo=False)
     no_exception(at)

@@ -38,15 +38,19 @@ def _choose_site(options: dict[str, str]) -> str:
     return current
 
 
+TYPED_MIN_M, TYPED_MAX_M = 10, 20_000
+
+
 def _choose_distance() -> float:
     linked = st.query_params.get("radius")
     default = int(float(linked)) if linked and linked.replace(".", "", 1).isdigit() else 800
+    default = min(max(default, TYPED_MIN_M), TYPED_MAX_M)  # a hand-edited link may ask for anything
     choices = [*DISTANCES_M, OTHER]
     index = choices.index(default) if default in DISTANCES_M else len(choices) - 1
     picked = st.radio("Distance from the site's edge", choices, index=index, horizontal=True, key="explorer_distance",
                       format_func=lambda d: d if d == OTHER else f"{d:,} m")
     if picked == OTHER:
-        return float(st.number_input("Distance in metres", min_value=10, max_value=20_000,
+        return float(st.number_input("Distance in metres", min_value=TYPED_MIN_M, max_value=TYPED_MAX_M,
                                      value=default if default not in DISTANCES_M else 1000, step=50,
                                      key="explorer_distance_m"))
     return float(picked)
