@@ -22,6 +22,7 @@ from shapely.geometry import mapping, shape
 
 from app import map_style, static_assets
 from app.map_layers import AssetCells, AssetMarkers, AtlasMap, Legend, ShapeLayer
+from atlas.output import area_words
 from atlas.models import NearbyAsset, NearbyFeature, Site
 from atlas.views import (
     AssetCell,
@@ -183,12 +184,6 @@ def _label_point(geom: shapely.Geometry, decimals: int) -> list[float]:
     return [round(p.y, decimals), round(p.x, decimals)]
 
 
-def _area_text(area_m2: float | None) -> str:
-    if area_m2 is None:
-        return ""
-    return f"{area_m2 / 10_000:,.2f} ha" if area_m2 >= 10_000 else f"{area_m2:,.0f} m²"
-
-
 def feature_popup(name: str | None, kind: str, status: str, land_use: str | None,
                   area_m2: float | None, extra: str = "") -> str:
     """Popup HTML for a feature; every stored text is escaped."""
@@ -197,7 +192,7 @@ def feature_popup(name: str | None, kind: str, status: str, land_use: str | None
     if land_use:
         lines.append(f"<span class='muted'>Use: {_e(land_use)}</span>")
     if area_m2 is not None:
-        lines.append(f"<span class='muted'>{_e(_area_text(area_m2))}</span>")
+        lines.append(f"<span class='muted'>{_e(area_words(area_m2))}</span>")
     if extra:
         lines.append(extra)
     return "<br>".join(lines)

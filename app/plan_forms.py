@@ -155,15 +155,6 @@ def zones_from_drawings(store: Store, drawings: Sequence[Mapping[str, Any]] | No
     return DrawnZones(zones, problems)
 
 
-def zone_size(zone: Zone) -> str:
-    """A zone's size in words: hectares or square metres for an area, metres for a line."""
-    if zone.area_m2:
-        return f"{zone.area_m2 / 10_000:,.2f} ha" if zone.area_m2 >= 10_000 else f"{zone.area_m2:,.0f} m²"
-    if zone.length_m:
-        return f"{zone.length_m:,.0f} m long"
-    return "a point"
-
-
 # -- tables -----------------------------------------------------------------------------
 
 def action_frame(actions: Iterable[Action]) -> pd.DataFrame:

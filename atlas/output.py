@@ -1,4 +1,5 @@
-"""Listings for the terminal: an aligned table, CSV or JSON, from a list of dicts."""
+"""Listings for the terminal: an aligned table, CSV or JSON, from a list of dicts; and the
+words for an area that listings, maps and reports share."""
 
 from __future__ import annotations
 
@@ -9,6 +10,11 @@ from collections.abc import Sequence
 from typing import Any
 
 FORMATS = ("table", "csv", "json")
+
+
+def area_words(m2: float) -> str:
+    """An area for people: hectares from one hectare up, square metres below."""
+    return f"{m2 / 10_000:,.2f} ha" if m2 >= 10_000 else f"{m2:,.0f} m²"
 
 
 def _cell(v: Any) -> str:

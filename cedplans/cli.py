@@ -18,7 +18,6 @@ from atlas.errors import InvalidInput, NotFound
 from atlas.store import Store
 from cedplans import document, exports, repository, workflow
 from cedplans.model import Plan
-from cedplans.report import area_text
 
 
 def _default_author() -> str:
@@ -120,7 +119,7 @@ def show(plan_ref: str, version: int | None, fmt: str, db: Path) -> None:
         ("Macro assets", [{"asset": f.asset_name, "kind": f.kind, "problem or opportunity": f.text}
                           for f in p.macro_focus]),
         ("Partners", [{"organisation": x.asset_name, "role": x.role, "note": x.note} for x in p.partners]),
-        ("Zones", [{"no": n, "zone": z.label, "use": z.use, "size": area_text(z.area_m2, z.length_m)}
+        ("Zones", [{"no": n, "zone": z.label, "use": z.use, "size": z.size_text}
                    for n, z in enumerate(p.zones, 1)]),
         ("Actions", [{"what": a.what, "who": a.who, "by when": a.by_when.isoformat() if a.by_when else "",
                       "status": a.status} for a in p.actions]),

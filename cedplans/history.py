@@ -12,6 +12,7 @@ from collections.abc import Callable, Hashable, Sequence
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
+from atlas.output import area_words
 from cedplans.model import Plan
 
 T = TypeVar("T")
@@ -187,14 +188,10 @@ def _num(value: float | None, unit: str) -> str:
 
 def _size(z: Any) -> str:
     if z.area_m2:
-        return f", {_area(z.area_m2)}"
+        return f", {area_words(z.area_m2)}"
     if z.length_m:
         return f", {z.length_m:,.0f} m"
     return ""
-
-
-def _area(m2: float) -> str:
-    return f"{m2 / 10_000:,.2f} ha" if m2 >= 10_000 else f"{m2:,.0f} m²"
 
 
 class _Shape:
@@ -202,8 +199,7 @@ class _Shape:
 
     def __init__(self, z: Any) -> None:
         self.geom = z.geom
-        self.text = (_area(z.area_m2) if z.area_m2 else f"{z.length_m:,.0f} m long" if z.length_m
-                     else "a point")
+        self.text = z.size_text
 
     def __eq__(self, other: object) -> bool:
         return isinstance(other, _Shape) and self.geom.equals_exact(other.geom, 0.0)

@@ -11,7 +11,7 @@ import base64
 from jinja2 import Environment, PackageLoader, StrictUndefined
 
 from cedplans.colours import zone_colour
-from cedplans.report import PlanReport, area_text
+from cedplans.report import PlanReport
 
 _ENV = Environment(
     loader=PackageLoader("cedplans", "templates"),
@@ -30,5 +30,5 @@ def render_html(report: PlanReport, *, epsg: int) -> str:
         hidden_ideas=report.hidden_ideas, others_nearby=report.others_nearby, currency=report.currency,
         place=report.place, radius_m=report.radius_m, generated_at=report.generated_at, epsg=epsg,
         map_b64=base64.b64encode(report.map_png).decode("ascii"),
-        zone_colour=zone_colour, area_text=area_text, indicator_text=report.indicator_text,
+        zone_colour=zone_colour, indicator_text=report.indicator_text,
     )

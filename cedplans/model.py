@@ -15,6 +15,7 @@ from datetime import date, datetime
 import shapely
 
 from atlas.errors import InvalidInput
+from atlas.output import area_words
 
 PLAN_STATUSES = ("idea", "draft", "consulted", "agreed", "in delivery", "done", "dropped")
 """A plan's life, in order; ``dropped`` can be reached from any other status."""
@@ -90,6 +91,15 @@ class Zone:
     @property
     def label(self) -> str:
         return self.name or self.use
+
+    @property
+    def size_text(self) -> str:
+        """Its size for people: an area, a length, or "a point"."""
+        if self.area_m2:
+            return area_words(self.area_m2)
+        if self.length_m:
+            return f"{self.length_m:,.0f} m long"
+        return "a point"
 
 
 @dataclass(frozen=True)

@@ -17,7 +17,7 @@ from reportlab.lib.styles import ParagraphStyle, getSampleStyleSheet
 from reportlab.lib.units import mm
 from reportlab.platypus import Image, Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
 
-from cedplans.report import PlanReport, area_text
+from cedplans.report import PlanReport
 
 _FONT, _BOLD = "Helvetica", "Helvetica-Bold"
 
@@ -93,7 +93,7 @@ def render_pdf(report: PlanReport, *, epsg: int) -> bytes:
                        [55, 30, 17, 68]) if report.partners else p("No partners yet."))
     story.append(p("Zones", "h2"))
     story.append(table(["No.", "Zone", "Use", "Size", "Description"],
-                       [[n, z.label, z.use, area_text(z.area_m2, z.length_m), z.description]
+                       [[n, z.label, z.use, z.size_text, z.description]
                         for n, z in enumerate(plan.zones, 1)],
                        [10, 42, 28, 22, 68]) if plan.zones else p("No zones drawn yet."))
     story.append(p("Actions", "h2"))

@@ -100,12 +100,3 @@ def build_report(store, plan_id: int, *, version: int | None = None, radius_m: f
         currency=settings.thresholds.currency, place=settings.place, map_png=png,
         generated_at=datetime.now(UTC).replace(tzinfo=None), radius_m=radius_m,
     )
-
-
-def area_text(area_m2: float | None, length_m: float | None) -> str:
-    """A zone's size for people: hectares above one, square metres below, or a length."""
-    if area_m2:
-        return f"{area_m2 / 10_000:,.2f} ha" if area_m2 >= 10_000 else f"{area_m2:,.0f} m²"
-    if length_m:
-        return f"{length_m:,.0f} m long"
-    return "a point"

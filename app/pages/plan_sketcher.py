@@ -265,7 +265,7 @@ def draw_map(draft: Draft, base: Plan, site_geom, zones, nearby: NearbyResult | 
     m = plan_maps.plan_map(
         view, site=site_geom, site_name=base.site_name, zones=map_zones,
         features=nearby.features if nearby else (), assets=nearby.assets if nearby else (),
-        sizes={n: plan_forms.zone_size(z.zone) for n, z in enumerate(zones, 1)}, tiles=tiles,
+        sizes={n: z.zone.size_text for n, z in enumerate(zones, 1)}, tiles=tiles,
     )
     try:
         maps.add_draw_tool(m, shapes=DRAW_SHAPES, edit=False)
@@ -307,7 +307,7 @@ def zone_list(draft: Draft, zones, has_site: bool) -> None:
         st.info("No zones yet. Draw an area, a line or a point on the map to add one.")
     for n, dz in enumerate(zones, 1):
         k = f"{p}.zone.{dz.key}"
-        words = " · ".join(x for x in (dz.zone.use, dz.zone.name, plan_forms.zone_size(dz.zone)) if x)
+        words = " · ".join(x for x in (dz.zone.use, dz.zone.name, dz.zone.size_text) if x)
         # Zones just drawn open ready to describe; saved ones stay folded so the list is short.
         with st.expander(f"Zone {n} · {md(words)}" + (" · **not saved yet**" if dz.is_new else ""),
                          expanded=dz.is_new):
