@@ -214,7 +214,7 @@ def upsert_features(store: Store, gdf: gpd.GeoDataFrame, *, source: str, licence
             metric,
         )
         result = _upsert(store, "features", _FEATURE_FIELDS, data, source, licence, replace)
-        refresh_membership(store, ("features",))
+        refresh_membership(store, ("features",), source=source)
     return result
 
 
@@ -267,7 +267,7 @@ def upsert_assets(store: Store, gdf: gpd.GeoDataFrame, *, source: str, licence: 
             metric,
         )
         result = _upsert(store, "assets", _ASSET_FIELDS, data, source, licence, replace)
-        refresh_membership(store, ("assets",))
+        refresh_membership(store, ("assets",), source=source)
     return result
 
 
@@ -318,26 +318,35 @@ def _classify_all(employees: pd.Series, spend: pd.Series, land: pd.Series, thres
     return classes
 
 
-def refresh_membership(store: Store, tables: Sequence[str] = ("assets", "features")) -> None:
+def refresh_membership(store: Store, tables: Sequence[str] = ("assets", "features"),
+                       source: str | None = None) -> None:
     """Recompute which boundaries each asset and feature lies in, by a point on its surface,
     so a shape on a border is counted in one area of each level only. ``tables`` limits
-    the work to the assets or the features when only they changed."""
+    the work to the assets or the features when only they changed, and ``source`` to the
+    rows of one source (and rows gone) when only that source's rows were written: one
+    asset saved in the register does not recompute a million others."""
     con = store.con
     with store.transaction():
-        for table, member, key, source in (("asset_boundaries", "assets", "asset_id", "assets"),
-                                           ("feature_boundaries", "features", "feature_id", "features")):
+        for table, member, key in (("asset_boundaries", "assets", "asset_id"),
+                                   ("feature_boundaries", "features", "feature_id")):
             if member not in tables:
                 continue
+            of_source = "m.source = ?" if source is not None else "true"
+            params = [source] if source is not None else []
             # Only the differences are written: deleting and re-inserting the same keys
             # twice in one transaction (features, then wards, in one import) makes DuckDB
             # 1.5 report duplicate keys once there are more than a row group of them.
             con.execute(
                 f"CREATE OR REPLACE TEMP TABLE _membership AS SELECT m.id AS {key}, b.id AS boundary_id "
-                f"FROM {source} m JOIN boundaries b ON ST_Contains(b.geom_m, ST_PointOnSurface(m.geom_m))"
+                f"FROM {member} m JOIN boundaries b ON ST_Contains(b.geom_m, ST_PointOnSurface(m.geom_m)) "
+                f"WHERE {of_source}",
+                params,
             )
             con.execute(
                 f"DELETE FROM {table} t WHERE NOT EXISTS (SELECT 1 FROM _membership n "
-                f"WHERE n.{key} = t.{key} AND n.boundary_id = t.boundary_id)"
+                f"WHERE n.{key} = t.{key} AND n.boundary_id = t.boundary_id) "
+                f"AND NOT EXISTS (SELECT 1 FROM {member} m WHERE m.id = t.{key} AND NOT ({of_source}))",
+                params,
             )
             con.execute(
                 f"INSERT INTO {table} SELECT n.{key}, n.boundary_id FROM _membership n WHERE NOT EXISTS "

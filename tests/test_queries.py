@@ -50,6 +50,28 @@ def test_assets_in_each_ward_match_a_spatial_join(demo_store, wards_and_assets):
         assert got == want, ward
 
 
+def test_writing_one_source_moves_its_rows_between_wards_and_leaves_the_others(demo_store, wards_and_assets):
+    """Membership is refreshed for the written source only; the result is still the whole
+    store's spatial join."""
+    from atlas import writes
+
+    wards, assets = wards_and_assets
+    west, east = wards.geometry.iloc[0].representative_point(), wards.geometry.iloc[1].representative_point()
+    mine = gpd.GeoDataFrame({"source_id": ["a", "b"], "name": ["Moving group", "Closing group"]},
+                            geometry=[west, west], crs=27700)
+    writes.upsert_assets(demo_store, mine, source="mine")
+    moved = gpd.GeoDataFrame({"source_id": ["a"], "name": ["Moving group"]}, geometry=[east], crs=27700)
+    writes.upsert_assets(demo_store, moved, source="mine", replace=True)  # b is gone, a has moved
+    everyone = pd.concat([assets[["name", "geometry"]], moved[["name", "geometry"]]], ignore_index=True)
+    joined = gpd.sjoin(everyone, wards[["name", "geometry"]].rename(columns={"name": "ward"}), predicate="within")
+    for ward in wards["name"]:
+        want = sorted(joined.loc[joined.ward == ward, "name"])
+        got = sorted(a.name for a in queries.assets_in_boundary(demo_store, ward))
+        assert got == want, ward
+    links = demo_store.con.execute("SELECT count(*) FROM asset_boundaries").fetchone()[0]
+    assert links == len(joined)  # no link left behind by the asset that is gone
+
+
 def test_every_feature_is_counted_in_exactly_one_ward(demo_store, wards_and_assets):
     wards, _ = wards_and_assets
     sites = gpd.read_file(DEMO_DIR / "sites.geojson").to_crs(27700)
