@@ -102,7 +102,7 @@ def plan_choice(plans: list) -> int:
 def new_plan_form() -> None:
     st.subheader("Start a new plan")
     try:
-        sites = state.query(queries.list_features, named_only=True)
+        sites = state.list_features(named_only=True)
     except AtlasError:
         sites = []
     site_names = {f.id: f.name for f in sites}
@@ -609,7 +609,7 @@ def main() -> None:
     draft = current_draft(plan_id)
     base = state.query(repository.get_plan, plan_id, draft.version)
     try:
-        sites = {f.id: f.name for f in state.query(queries.list_features, named_only=True)}
+        sites = {f.id: f.name for f in state.list_features(named_only=True)}
     except AtlasError:
         sites = {}
     newer_version_notice(draft)
