@@ -96,8 +96,9 @@ def show(plan_ref: str, version: int | None, fmt: str, db: Path) -> None:
     """Show PLAN (its number or title): vision, partners, zones, actions, indicators, ideas."""
     with cli_store(db) as store:
         p = repository.get_plan(store, _plan_id(store, plan_ref), version)
-        ideas = repository.list_ideas(store, p.id)
-        hidden = len(repository.list_ideas(store, p.id, include_hidden=True)) - len(ideas)
+        every_idea = repository.list_ideas(store, p.id, include_hidden=True)
+    ideas = [i for i in every_idea if not i.hidden]
+    hidden = len(every_idea) - len(ideas)
     if fmt == "json":
         doc = document.to_document(p)
         doc.update(id=p.id, version=p.version, saved_by=p.saved_by, saved_at=p.saved_at,

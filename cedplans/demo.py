@@ -9,7 +9,7 @@ Loading again keeps plans that already exist (and any edits made to them).
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 
@@ -48,7 +48,6 @@ class _Lookup:
     """Demo names to store ids, failing with the name that is missing."""
 
     store: Store
-    ids: dict[str, int] = field(default_factory=dict)
 
     def asset(self, name: str) -> int:
         try:
