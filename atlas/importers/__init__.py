@@ -121,7 +121,7 @@ def import_file(
         progress("reading", 0, None)
         table = tables.read_table(path, layer)
         progress("reading", len(table.frame), len(table.frame))
-        frame, rows, skipped, _ = tables.locate(table, store, file=file, mapping=column_mapping, crs=given_crs,
+        frame, rows, skipped = tables.locate(table, store, file=file, mapping=column_mapping, crs=given_crs,
                                                 progress=progress)
         fmt, layer_name, fid = table.format, table.layer, None
     else:

@@ -17,6 +17,7 @@ import shapely
 from pyproj import CRS
 
 from atlas.errors import InvalidInput
+from atlas.importers.readers import crs_label
 from atlas.importers.summary import SkippedRow
 from atlas.projection import WGS84, transformer
 
@@ -36,11 +37,6 @@ class Checked:
     frame: gpd.GeoDataFrame
     repaired: int
     skipped: list[SkippedRow]
-
-
-def _label(crs: CRS) -> str:
-    epsg = crs.to_epsg()
-    return f"EPSG:{epsg}" if epsg else crs.name
 
 
 def _area_bounds(crs: CRS, margin: float) -> tuple[float, float, float, float] | None:
@@ -101,7 +97,7 @@ def _polygonal_parts(geom: shapely.Geometry, dimension: int) -> shapely.Geometry
 
 
 def check(frame: gpd.GeoDataFrame, rows: pd.Series, *, file: str, store_epsg: int | None,
-          geometry_field: str = "geometry", areas_only: bool = False) -> Checked:
+          areas_only: bool = False) -> Checked:
     """Skip unusable rows and repair invalid geometries of ``frame`` (in any CRS).
     With ``areas_only`` (boundaries) points and lines are skipped too.
 
@@ -133,7 +129,7 @@ def check(frame: gpd.GeoDataFrame, rows: pd.Series, *, file: str, store_epsg: in
         # Every point within 180 m of the projection's origin: these are degrees.
         raise InvalidInput(
             f"The coordinates in {file} look like longitudes and latitudes (degrees), but its coordinate "
-            f"reference system is {_label(crs)}, which is in metres; give --crs 4326 for longitude/latitude "
+            f"reference system is {crs_label(crs)}, which is in metres; give --crs 4326 for longitude/latitude "
             "(or fix the file's CRS)."
         )
     lon = np.full(n, np.nan)
@@ -146,7 +142,7 @@ def check(frame: gpd.GeoDataFrame, rows: pd.Series, *, file: str, store_epsg: in
         box = _area_bounds(crs, _AREA_MARGIN_DEG) or (-180.0, -90.0, 180.0, 90.0)
     outside = usable & ~(np.isfinite(lon) & np.isfinite(lat) & _inside(lon, lat, box))
     reasons[outside] = (
-        f"the coordinates lie outside the area where {_label(crs)} is valid "
+        f"the coordinates lie outside the area where {crs_label(crs)} is valid "
         f"(longitude {box[0]:.1f} to {box[2]:.1f}, latitude {box[1]:.1f} to {box[3]:.1f})"
     )
     if usable.any() and outside.sum() == usable.sum():
@@ -154,7 +150,7 @@ def check(frame: gpd.GeoDataFrame, rows: pd.Series, *, file: str, store_epsg: in
                 "British National Grid)" if crs.is_geographic else
                 "check that the file's coordinate reference system (or --crs) is the one they are in")
         raise InvalidInput(
-            f"None of the coordinates in {file} lie where {_label(crs)} is valid (longitude {box[0]:.1f} to "
+            f"None of the coordinates in {file} lie where {crs_label(crs)} is valid (longitude {box[0]:.1f} to "
             f"{box[2]:.1f}, latitude {box[1]:.1f} to {box[3]:.1f}); {hint}."
         )
     usable &= ~outside
@@ -194,7 +190,7 @@ def check(frame: gpd.GeoDataFrame, rows: pd.Series, *, file: str, store_epsg: in
                     geoms[i] = part
                     repaired += 1
     skipped = [
-        SkippedRow(file=file, row=str(rows.iloc[i]), field=geometry_field, reason=str(reasons[i]))
+        SkippedRow(file=file, row=str(rows.iloc[i]), field="geometry", reason=str(reasons[i]))
         for i in np.flatnonzero(~usable)
     ]
     out = frame if usable.all() else frame.iloc[np.flatnonzero(usable)].copy()

@@ -24,7 +24,7 @@ import pyarrow.compute as pc
 from atlas.errors import InvalidInput
 from atlas.models import ASSET_TYPES, FEATURE_KINDS, FEATURE_STATUSES, SECTORS
 
-# Names people give each atlas field, normalised by _norm(). First match wins.
+# Names people give each atlas field, normalised by name_key(). First match wins.
 SYNONYMS: dict[str, tuple[str, ...]] = {
     "source_id": ("source_id", "id", "identifier", "uid", "unique_id", "ref", "reference"),
     "name": ("name", "title", "organisation", "organisation_name", "organization", "organization_name",
@@ -74,7 +74,8 @@ _INTEGERS = ("employees",)
 _DECIMALS = ("annual_spend", "land_ha")
 
 
-def _norm(name: object) -> str:
+def name_key(name: object) -> str:
+    """A column or field name as compared: lower case, runs of other characters as "_"."""
     return re.sub(r"[^0-9a-z]+", "_", str(name).strip().lower()).strip("_")
 
 
@@ -95,11 +96,11 @@ def read_column_mapping(path: Path) -> ColumnMapping:
     with Path(path).open(newline="", encoding="utf-8-sig") as fh:
         lines = [line for line in fh if line.strip() and not line.lstrip().startswith("#")]
     reader = csv.DictReader(lines)
-    if not reader.fieldnames or "field" not in [_norm(f) for f in reader.fieldnames]:
+    if not reader.fieldnames or "field" not in [name_key(f) for f in reader.fieldnames]:
         raise InvalidInput(f"{path}: a column mapping needs the columns field,column,value.")
     for number, raw in enumerate(reader, start=2):
-        row = {_norm(k): (v or "").strip() for k, v in raw.items() if k is not None}
-        name = _norm(row.get("field", ""))
+        row = {name_key(k): (v or "").strip() for k, v in raw.items() if k is not None}
+        name = name_key(row.get("field", ""))
         if name not in known:
             raise InvalidInput(
                 f"{path} row {number}, field field: {row.get('field')!r} is not an atlas field "
@@ -117,13 +118,13 @@ def match_columns(columns: Sequence[str], wanted: Iterable[str], mapping: Column
     """Atlas field -> the file's column, for each of ``wanted`` the file holds."""
     by_norm: dict[str, str] = {}
     for c in columns:
-        by_norm.setdefault(_norm(c), c)
+        by_norm.setdefault(name_key(c), c)
     found: dict[str, str] = {}
     for name in wanted:
         explicit = (mapping.columns if mapping else {}).get(name)
         if explicit is not None:
             if explicit not in columns:
-                match = by_norm.get(_norm(explicit))
+                match = by_norm.get(name_key(explicit))
                 if match is None:
                     raise InvalidInput(
                         f"{file} has no column {explicit!r} (named for {name} in the mapping); "
@@ -139,7 +140,7 @@ def match_columns(columns: Sequence[str], wanted: Iterable[str], mapping: Column
         else:
             if boundaries and name in ("name", "code"):
                 pattern = _ONS_NAME if name == "name" else _ONS_CODE
-                hits = [c for c in columns if pattern.match(_norm(c))]
+                hits = [c for c in columns if pattern.match(name_key(c))]
                 if hits:
                     found[name] = hits[0]
     return found
@@ -150,7 +151,7 @@ def require_column(columns: Sequence[str], column: str, *, file: str, option: st
     if column in columns:
         return column
     for c in columns:
-        if _norm(c) == _norm(column):
+        if name_key(c) == name_key(column):
             return c
     raise InvalidInput(f"{file} has no field {column!r} (given with {option}); its fields are {', '.join(map(str, columns))}.")
 

@@ -26,6 +26,7 @@ import pandas as pd
 
 from atlas.errors import InvalidInput
 from atlas.importers import postcode_store
+from atlas.importers.columns import name_key
 from atlas.importers.report import default_report_path, write_report
 from atlas.importers.summary import PostcodeSummary, ProgressCallback, SkippedRow, no_progress
 from atlas.projection import BRITISH_NATIONAL_GRID, WGS84, transformer
@@ -74,10 +75,6 @@ class _Layout:
     columns: int
 
 
-def _norm(name: str) -> str:
-    return re.sub(r"[^0-9a-z]+", "_", name.strip().lower()).strip("_")
-
-
 def _find(names: list[str], wanted: tuple[str, ...]) -> int | None:
     for w in wanted:
         if w in names:
@@ -97,7 +94,7 @@ def _layout(sample: list[list[str]], file: str) -> _Layout:
     """Where the postcode and coordinates are, from the first rows of a file."""
     if not sample:
         raise InvalidInput(f"{file} is empty; there are no postcodes in it.")
-    first = [_norm(c) for c in sample[0]]
+    first = [name_key(c) for c in sample[0]]
     width = len(sample[0])
     pc = _find(first, _HEADER_POSTCODE)
     if pc is not None and normalise(sample[0][pc]) is None:

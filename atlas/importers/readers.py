@@ -51,7 +51,7 @@ class Layer:
 
     ``rows`` labels each row as a person finds it in the file (1 for the first feature, or
     the GeoPackage fid); ``fid`` holds the file's own stable feature ids where it has
-    them. ``declared_crs`` says whether the file named its CRS itself.
+    them.
     """
 
     frame: gpd.GeoDataFrame
@@ -59,7 +59,6 @@ class Layer:
     format: str
     layer: str | None
     fid: pd.Series | None
-    declared_crs: bool
 
 
 def family(path: Path) -> str:
@@ -228,8 +227,7 @@ def read_gis(path: Path, *, layer: str | None = None, crs: CRS | None = None,
         fid.index = gdf.index
     if gdf.geometry.isna().all():
         raise InvalidInput(f"{path} holds rows but none has a geometry (it is not a spatial file).")
-    return Layer(frame=gdf, rows=rows, format=FORMAT_NAMES.get(driver, driver), layer=layer_name, fid=fid,
-                 declared_crs=declared is not None)
+    return Layer(frame=gdf, rows=rows, format=FORMAT_NAMES.get(driver, driver), layer=layer_name, fid=fid)
 
 
 def read_parquet(path: Path, *, crs: CRS | None = None, progress: ProgressCallback = no_progress) -> Layer | None:
@@ -257,4 +255,4 @@ def read_parquet(path: Path, *, crs: CRS | None = None, progress: ProgressCallba
     gdf = gdf.set_crs(settled, allow_override=True).reset_index(drop=True)
     gdf = gdf.set_geometry(shapely.force_2d(gdf.geometry.to_numpy())) if gdf.geometry.has_z.any() else gdf
     rows = pd.Series(np.arange(1, len(gdf) + 1).astype(str), index=gdf.index)
-    return Layer(frame=gdf, rows=rows, format="GeoParquet", layer=None, fid=None, declared_crs=declared is not None)
+    return Layer(frame=gdf, rows=rows, format="GeoParquet", layer=None, fid=None)

@@ -166,11 +166,11 @@ def _coordinates(values: pd.Series) -> tuple[np.ndarray, np.ndarray]:
 
 
 def locate(table: Table, store: Store, *, file: str, mapping: ColumnMapping | None, crs: CRS | None,
-           progress: ProgressCallback = no_progress) -> tuple[gpd.GeoDataFrame, pd.Series, list[SkippedRow], bool]:
+           progress: ProgressCallback = no_progress) -> tuple[gpd.GeoDataFrame, pd.Series, list[SkippedRow]]:
     """Give each row a point: from its coordinates where it has them, else from its postcode.
 
-    Returns the frame (in the coordinates' CRS), its row labels, the rows skipped (no
-    coordinates, not a postcode, postcode unknown) and whether the CRS came from ``--crs``.
+    Returns the frame (in the coordinates' CRS), its row labels and the rows skipped (no
+    coordinates, not a postcode, postcode unknown).
     """
     frame = table.frame
     cols = match_columns(list(frame.columns), COORDINATE_FIELDS, mapping, file=file)
@@ -245,5 +245,5 @@ def locate(table: Table, store: Store, *, file: str, mapping: ColumnMapping | No
         geometry=gpd.points_from_xy(x[keep], y[keep]),
         crs=table_crs,
     )
-    return located, table.rows[keep].reset_index(drop=True), skipped, crs is not None
+    return located, table.rows[keep].reset_index(drop=True), skipped
 
