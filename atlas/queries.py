@@ -61,14 +61,12 @@ def _geom(wkb: bytes | bytearray) -> shapely.Geometry:
     return shapely.from_wkb(bytes(wkb))
 
 
-def _columns(store: Store, sql: str, params: list) -> dict[str, list]:
+def _columns(store: Store, sql: str, params: list) -> list[list]:
     """Run ``sql`` and return its columns as lists, the last (WKB) decoded to geometries in
     one vectorised call rather than row by row."""
     table = store.con.execute(sql, params).to_arrow_table()
-    names = table.column_names
-    columns = {n: table.column(n).to_pylist() for n in names[:-1]}
-    columns[names[-1]] = list(shapely.from_wkb(table.column(names[-1]).to_numpy(zero_copy_only=False)))
-    return columns
+    *plain, wkb = table.columns
+    return [*(c.to_pylist() for c in plain), list(shapely.from_wkb(wkb.to_numpy(zero_copy_only=False)))]
 
 
 def site_from_geometry(store: Store, geom: shapely.Geometry, name: str = "drawn site") -> Site:
@@ -130,17 +128,10 @@ def nearby(store: Store, site: Site | str | shapely.Geometry, radius_m: float) -
     wkb = shapely.to_wkb(site.geom_m)
     asset_self = site.id if site.kind == "asset" else -1
     feature_self = site.id if site.kind == "feature" else -1
-    a = _columns(store, NEARBY_ASSETS_SQL, [wkb, radius_m, asset_self])
-    assets = [
-        NearbyAsset(id=i, name=n, scale=sc, scale_reason=r, sector=se, category=c, offers=o or [], needs=ne or [],
-                    distance_m=d, geom=g)
-        for i, n, sc, r, se, c, o, ne, d, g in zip(*a.values())
-    ]
-    f = _columns(store, NEARBY_FEATURES_SQL, [wkb, radius_m, feature_self])
-    features = [
-        NearbyFeature(id=i, name=n, kind=k, land_use=lu, status=st, area_m2=ar, distance_m=d, geom=g)
-        for i, n, k, lu, st, ar, d, g in zip(*f.values())
-    ]
+    # The queries select the records' fields in their order.
+    assets = [NearbyAsset(*row) for row in zip(*_columns(store, NEARBY_ASSETS_SQL, [wkb, radius_m, asset_self]))]
+    features = [NearbyFeature(*row)
+                for row in zip(*_columns(store, NEARBY_FEATURES_SQL, [wkb, radius_m, feature_self]))]
     return NearbyResult(site=site, radius_m=radius_m, assets=assets, features=features)
 
 
