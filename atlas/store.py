@@ -286,8 +286,6 @@ def _rebuild_spatial_indexes(store: Store) -> None:
     statement commits on its own: dropping a broken index inside an explicit transaction
     aborts DuckDB at COMMIT. Interrupted half-way, the next open simply does it again.
     """
-    if "atlas_meta" not in _tables(store.con):
-        return
     log.warning("store %s was not closed cleanly; rebuilding its spatial indexes", store.path)
     store._drop_spatial_indexes()
     store._create_spatial_indexes()
