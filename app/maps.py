@@ -12,7 +12,7 @@ from __future__ import annotations
 import html
 import math
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import folium
 import numpy as np
@@ -68,6 +68,11 @@ class MapView:
     drawings: tuple[dict, ...] = field(default_factory=tuple)
     """GeoJSON features drawn with the draw tool, as Leaflet.draw gives them."""
     last_drawing: dict | None = None
+    new_click: tuple[float, float] | None = None
+    """``last_clicked`` if this map has not reported it before (st_folium reports the last
+    click again on every rerun), else None."""
+    new_object_click: tuple[float, float] | None = None
+    """``last_object_clicked`` if this map has not reported it before, else None."""
 
     @classmethod
     def parse(cls, raw: dict | None) -> MapView:
@@ -119,13 +124,19 @@ def show_map(m: folium.Map, *, key: str, height: int = MAP_HEIGHT_PX,
     Only the ``returned`` items make the page rerun when they change, so a map that is
     drawn once (everything fits) asks for clicks only and panning costs nothing.
     ``center``/``zoom`` move the view without rebuilding the map."""
+    import streamlit as st
     from streamlit_folium import st_folium
 
     raw = st_folium(
         m, key=key, height=height, use_container_width=True, returned_objects=list(returned),
         center=None if center is None else (center[1], center[0]), zoom=zoom,
     )
-    return MapView.parse(raw)
+    view = MapView.parse(raw)
+    clicks = (view.last_clicked, view.last_object_clicked)
+    seen = st.session_state.get(f"{key}.clicks_seen", (None, None))
+    st.session_state[f"{key}.clicks_seen"] = clicks
+    new = [c if c != old else None for c, old in zip(clicks, seen)]
+    return replace(view, new_click=new[0], new_object_click=new[1])
 
 
 # -- building maps ---------------------------------------------------------------------

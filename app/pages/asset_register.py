@@ -80,9 +80,8 @@ def _place_picker() -> None:
     if place:
         maps.add_pin(m, place[0], place[1], "The asset's place")
     maps.finish(m, legend_open=False)
-    clicked = maps.show_map(m, key="reg_map", height=420, returned=("last_clicked",)).last_clicked
-    if clicked and clicked != st.session_state.get("reg_last_click"):
-        st.session_state["reg_last_click"] = clicked
+    clicked = maps.show_map(m, key="reg_map", height=420, returned=("last_clicked",)).new_click
+    if clicked:
         st.session_state["reg_place"] = clicked
         st.rerun()
 

@@ -88,13 +88,10 @@ def _map(result: NearbyResult, metric_epsg: int) -> maps.MapView:
 def _follow_click(view: maps.MapView) -> None:
     """A new click on the map (or on a marker or shape) makes what is there, or the point
     itself, the site."""
-    clicks = (view.last_object_clicked, view.last_clicked)
-    seen = st.session_state.get("explorer_clicks", (None, None))
-    st.session_state["explorer_clicks"] = clicks
-    new = [c for c, old in zip(clicks, seen) if c is not None and c != old]
-    if not new:
+    new = view.new_object_click or view.new_click
+    if new is None:
         return
-    lon, lat = new[0]
+    lon, lat = new
     place = state.what_is_here(lon, lat)
     st.session_state["explorer_pending"] = place.ref if place else f"{lon:.6f},{lat:.6f}"
     st.rerun()

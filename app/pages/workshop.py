@@ -213,9 +213,8 @@ def plan_map(plan: Plan, ideas: list) -> None:
                            zones=[plan_maps.MapZone(z, n) for n, z in enumerate(plan.zones, 1)], ideas=places,
                            pin=ss.get("ws.pin"), pin_label="Your idea goes here")
     result = maps.show_map(m, key=f"ws.map.{plan.id}", height=620, returned=("last_clicked",))
-    if result.last_clicked is not None and result.last_clicked != ss.get("ws.click_seen"):
-        ss["ws.click_seen"] = result.last_clicked
-        ss["ws.pin"] = result.last_clicked
+    if result.new_click is not None:
+        ss["ws.pin"] = result.new_click
         ss["ws.zone"] = None
         st.rerun()
 
