@@ -146,6 +146,19 @@ def close_all() -> None:
     st.cache_data.clear()
 
 
+# -- messages across a rerun -----------------------------------------------------------
+
+def flash(page: str, level: str, text: str, icon: str | None = None) -> None:
+    """A message (``level`` is st.success, st.info, st.warning or st.error) shown at the top
+    of ``page`` on its next run: after a callback or st.rerun() the page is drawn again."""
+    st.session_state.setdefault(f"{page}.flash", []).append((level, text, icon))
+
+
+def show_flashes(page: str) -> None:
+    for level, text, icon in st.session_state.pop(f"{page}.flash", []):
+        getattr(st, level)(text, icon=icon)
+
+
 # -- cached domain calls ---------------------------------------------------------------
 
 def _cached_query(fn: Callable[Concatenate[Store, P], T]) -> Callable[P, T]:

@@ -139,7 +139,8 @@ def _edit_section(names: dict[int, str]) -> None:
         except AtlasError as exc:
             st.error(str(exc))
             return
-        st.session_state["reg_flash"] = f"Saved “{saved_asset.name}”: {saved_asset.scale_reason}."
+        state.flash("reg", "success", f"Saved “{saved_asset.name}”: {saved_asset.scale_reason}.",
+                    icon=":material/check_circle:")
         st.session_state["reg_loaded"] = new_id
         st.session_state["reg_pending_asset"] = new_id
         st.rerun()
@@ -186,8 +187,7 @@ def _stale_section() -> None:
 st.title("Asset register")
 st.caption("Add or correct an asset, record that it was checked, and keep the atlas fresh.")
 state.handle_or_stop()
-if "reg_flash" in st.session_state:
-    st.success(st.session_state.pop("reg_flash"), icon=":material/check_circle:")
+state.show_flashes("reg")
 if "reg_pending_asset" in st.session_state:
     st.session_state["reg_asset"] = st.session_state.pop("reg_pending_asset")
 names = _asset_names()

@@ -10,6 +10,7 @@ name and a note, and the last one drawn can be taken back before saving.
 
 from __future__ import annotations
 
+import functools
 from dataclasses import replace
 
 import shapely
@@ -40,14 +41,7 @@ ss = st.session_state
 
 # -- small helpers -----------------------------------------------------------------------
 
-def flash(level: str, text: str) -> None:
-    """A message shown at the top of the next run (after a rerun or a callback)."""
-    ss.setdefault("sk.flash", []).append((level, text))
-
-
-def show_flashes() -> None:
-    for level, text in ss.pop("sk.flash", []):
-        getattr(st, level)(text)
+flash = functools.partial(state.flash, "sk")
 
 
 def when(v: Version) -> str:
@@ -600,7 +594,7 @@ def export_tab(draft: Draft) -> None:
 def main() -> None:
     st.title("Plan sketcher")
     state.handle_or_stop()
-    show_flashes()
+    state.show_flashes("sk")
     plans = state.query(repository.list_plans)
     plan_id = plan_choice(plans)
     if plan_id == NEW:

@@ -10,6 +10,8 @@ the app's menu as well.
 
 from __future__ import annotations
 
+import functools
+
 import shapely
 import streamlit as st
 
@@ -58,8 +60,7 @@ section[data-testid="stSidebar"], [data-testid="stSidebarCollapsedControl"], hea
 """
 
 
-def flash(level: str, text: str) -> None:
-    ss.setdefault("ws.flash", []).append((level, text))
+flash = functools.partial(state.flash, "ws")
 
 
 # -- choosing the plan -----------------------------------------------------------------------
@@ -224,8 +225,7 @@ def main() -> None:
     st.markdown(BIG_CSS, unsafe_allow_html=True)
     if st.query_params.get("kiosk") == "1":
         st.markdown(KIOSK_CSS, unsafe_allow_html=True)
-    for level, text in ss.pop("ws.flash", []):
-        getattr(st, level)(text)
+    state.show_flashes("ws")
     plans = state.query(repository.list_plans)
     plan_id = chosen_plan_id(plans)
     if plan_id is None:
