@@ -21,8 +21,7 @@ import pyogrio
 import shapely
 from shapely.geometry import mapping
 
-from atlas import queries
-from atlas.errors import InvalidInput, NotFound
+from atlas.errors import InvalidInput
 from atlas.projection import WGS84
 from atlas.store import Store
 from cedplans import repository
@@ -84,23 +83,17 @@ def _rows(store: Store, plan: Plan) -> dict[str, list[dict[str, Any]]]:
     } for z in plan.zones]
     idea_rows = []
     for idea in repository.list_ideas(store, plan.id):
-        zone = plan.zone(idea.zone_id) if idea.zone_id is not None else None
+        zone = plan.zone(idea.zone_id)
         idea_rows.append({
             **common, "idea_id": idea.id, "text": idea.text, "category": idea.category, "author": idea.by,
             "votes": idea.votes, "zone_id": idea.zone_id, "zone_name": zone.label if zone else None,
             "created_at": idea.created_at.isoformat(timespec="seconds"),
             "geometry": repository.idea_location(plan, idea),
         })
-    partner_rows = []
-    for p in plan.partners:
-        try:
-            a = queries.get_asset(store, p.asset_id)
-        except NotFound:
-            continue  # the asset has left the atlas: it has no location to draw
-        partner_rows.append({
-            **common, "asset_id": p.asset_id, "name": p.asset_name, "role": p.role, "note": p.note,
-            "scale": a.scale, "sector": a.sector, "category": a.category, "geometry": a.geom,
-        })
+    partner_rows = [{
+        **common, "asset_id": p.asset_id, "name": p.asset_name, "role": p.role, "note": p.note,
+        "scale": a.scale, "sector": a.sector, "category": a.category, "geometry": a.geom,
+    } for p, a in repository.partner_assets(store, plan) if a is not None]  # a gone asset has no place to draw
     return {"site": site_rows, "zones": zone_rows, "ideas": [r for r in idea_rows if r["geometry"] is not None],
             "partners": partner_rows}
 

@@ -144,7 +144,10 @@ class Plan:
         """The lead organisation, if one has been named."""
         return next((p for p in self.partners if p.role == "lead"), None)
 
-    def zone(self, zone_id: int) -> Zone | None:
+    def zone(self, zone_id: int | None) -> Zone | None:
+        """The zone with this id; None for none (unsaved zones have no id to match)."""
+        if zone_id is None:
+            return None
         return next((z for z in self.zones if z.id == zone_id), None)
 
 

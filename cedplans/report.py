@@ -13,7 +13,6 @@ import shapely
 
 from atlas import queries
 from atlas.classify import money
-from atlas.errors import NotFound
 from atlas.models import NearbyAsset, NearbyResult
 from cedplans import mapimage, repository
 from cedplans.model import Idea, Indicator, Partner, Plan, Version
@@ -68,17 +67,13 @@ def build_report(store, plan_id: int, *, version: int | None = None, radius_m: f
     plan = repository.get_plan(store, plan_id, version)
     version_row = next(v for v in repository.list_versions(store, plan_id) if v.version == plan.version)
     site = repository.site_geometry(store, plan)
-    partners = []
-    for p in plan.partners:
-        try:
-            asset = queries.get_asset(store, p.asset_id)
-            partners.append(PartnerRow(p, asset.scale, asset.sector, asset.category, asset.geom))
-        except NotFound:  # the asset has left the atlas since; the plan still names it
-            partners.append(PartnerRow(p, None, None, None, None))
+    partners = [PartnerRow(p, None, None, None, None) if a is None
+                else PartnerRow(p, a.scale, a.sector, a.category, a.geom)
+                for p, a in repository.partner_assets(store, plan)]
     all_ideas = repository.list_ideas(store, plan_id, include_hidden=True)
     ideas = []
     for idea in (i for i in all_ideas if not i.hidden):
-        zone = plan.zone(idea.zone_id) if idea.zone_id is not None else None
+        zone = plan.zone(idea.zone_id)
         place = f"zone: {zone.label}" if zone else ("a point on the map" if idea.point is not None else "a zone since removed")
         ideas.append(IdeaRow(idea, place, repository.idea_location(plan, idea)))
     extent = repository.plan_extent(store, plan)

@@ -18,7 +18,7 @@ import shapely
 
 from atlas import queries
 from atlas.errors import InvalidInput, NotFound
-from atlas.models import Site
+from atlas.models import Asset, Site
 from atlas.projection import WGS84, reproject
 from atlas.store import Store
 from cedplans import document, sketch, workflow
@@ -28,10 +28,10 @@ from cedplans.model import (
     IDEA_CATEGORIES,
     Idea,
     Moderation,
+    Partner,
     Plan,
     PlanSummary,
     Version,
-    Zone,
     check_plan,
 )
 
@@ -326,6 +326,18 @@ def plan_extent(store: Store, plan: Plan) -> shapely.Geometry | None:
     return shapely.unary_union(parts) if parts else None
 
 
+def partner_assets(store: Store, plan: Plan) -> list[tuple[Partner, Asset | None]]:
+    """Each partner with its asset from the atlas, or None where the asset has left it
+    since (the plan still names it)."""
+    out = []
+    for p in plan.partners:
+        try:
+            out.append((p, queries.get_asset(store, p.asset_id)))
+        except NotFound:
+            out.append((p, None))
+    return out
+
+
 def find_asset_id(store: Store, name: str) -> int:
     """The id of the asset called ``name`` (case and accents ignored)."""
     found = queries.id_by_name(store, "assets", name.strip())
@@ -540,5 +552,5 @@ def idea_location(plan: Plan, idea: Idea) -> shapely.Geometry | None:
     """Where to draw an idea (WGS84): its point, or a point inside its zone."""
     if idea.point is not None:
         return idea.point
-    zone: Zone | None = plan.zone(idea.zone_id) if idea.zone_id is not None else None
+    zone = plan.zone(idea.zone_id)
     return None if zone is None else zone.geom.representative_point()
