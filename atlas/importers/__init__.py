@@ -222,8 +222,9 @@ def _write(store: Store, as_: str, data: gpd.GeoDataFrame, *, source: str, licen
         return writes.upsert_features(store, data, source=source, licence=licence, replace=replace)
     if as_ == "assets":
         return writes.upsert_assets(store, data, source=source, licence=licence, replace=replace)
-    return writes.upsert_boundaries(store, data, source=source, level=level.strip(), licence=licence,
-                                    replace=replace)
+    # Without a level, each boundary's own (an extract's admin levels) is used.
+    return writes.upsert_boundaries(store, data, source=source, level=level.strip() if level else None,
+                                    licence=licence, replace=replace)
 
 
 def _import_osm(store: Store, path: Path, *, as_: str | None, mapping: str | Path | None, crs: CRS | None,
@@ -258,21 +259,13 @@ def _import_osm(store: Store, path: Path, *, as_: str | None, mapping: str | Pat
     with _write_transaction(store, rows_out):
         progress("writing", 0, rows_out)
         done = 0
-        if "features" in frames and len(frames["features"]):
-            results["features"] = writes.upsert_features(store, frames["features"], source=source, licence=licence,
-                                                         replace=replace)
-            done += len(frames["features"])
-            progress("writing", done, rows_out)
-        if "assets" in frames and len(frames["assets"]):
-            results["assets"] = writes.upsert_assets(store, frames["assets"], source=source, licence=licence,
-                                                     replace=replace)
-            writes.link_assets_to_features(store, source)
-            done += len(frames["assets"])
-            progress("writing", done, rows_out)
-        if "boundaries" in frames and len(frames["boundaries"]):
-            results["boundaries"] = writes.upsert_boundaries(store, frames["boundaries"], source=source,
-                                                             licence=licence, replace=replace)
-            done += len(frames["boundaries"])
+        for name, frame in frames.items():
+            if frame.empty:
+                continue
+            results[name] = _write(store, name, frame, source=source, licence=licence, replace=replace, level=None)
+            if name == "assets":
+                writes.link_assets_to_features(store, source)
+            done += len(frame)
             progress("writing", done, rows_out)
     stored_as = as_ or "features and assets"
     for name in want:
