@@ -336,10 +336,6 @@ def map_contents(store: Store, viewport: Viewport, filters: AssetFilter = AssetF
     """
     west, south, east, north = box = viewport.bounds
     tolerance = degrees_per_pixel(viewport.zoom) / 2
-    asset_where, asset_params = filters.sql()
-    in_view = f"ST_Intersects(a.geom, {_ENVELOPE}) AND {asset_where}"
-    params = [*box, *asset_params]
-
     feature_filter, feature_filter_params = _feature_filter(filters)
     feature_where = f"ST_Intersects(a.geom, {_ENVELOPE}) AND {feature_filter}"
     feature_params: list[object] = [*box, *feature_filter_params]
@@ -373,34 +369,26 @@ def map_contents(store: Store, viewport: Viewport, filters: AssetFilter = AssetF
 
     # Assets may use whatever of the render budget the shapes left.
     asset_budget = max(asset_budget, render_budget - len(features) - len(boundaries))
-    if index is not None:
-        indexed_in_view = f"{_INDEX_BOX} AND {asset_where}"
-        indexed_params = [west, east, south, north, *asset_params]
-        n_assets = _capped_count(store, index.assets_table, indexed_in_view, indexed_params, asset_budget)
+    asset_where, asset_params = filters.sql()
+    if index is not None:  # the index's numeric boxes and coordinates, quicker over many rows
+        table, xy = index.assets_table, "a.x AS x, a.y AS y"
+        where, params = f"{_INDEX_BOX} AND {asset_where}", [west, east, south, north, *asset_params]
     else:
-        n_assets = _capped_count(store, "assets", in_view, params, asset_budget)
+        table, xy = "assets", "ST_X(a.geom) AS x, ST_Y(a.geom) AS y"
+        where, params = f"ST_Intersects(a.geom, {_ENVELOPE}) AND {asset_where}", [*box, *asset_params]
+    n_assets = _capped_count(store, table, where, params, asset_budget)
     assets: list[AssetPoint] = []
     cells: list[AssetCell] = []
     if n_assets <= asset_budget:
-        if index is not None:
-            marker_sql = (f"SELECT a.id, a.name, a.scale, a.sector, a.category, a.x, a.y, a.verified_on "
-                          f"FROM {index.assets_table} a WHERE {indexed_in_view} ORDER BY a.scale, a.id")
-            rows = store.con.execute(marker_sql, indexed_params).fetchall()
-        else:
-            rows = store.con.execute(
-                f"SELECT a.id, a.name, a.scale, a.sector, a.category, ST_X(a.geom), ST_Y(a.geom), a.verified_on "
-                f"FROM assets a WHERE {in_view} ORDER BY a.scale, a.id",
-                params,
-            ).fetchall()
+        rows = store.con.execute(
+            f"SELECT a.id, a.name, a.scale, a.sector, a.category, {xy}, a.verified_on "
+            f"FROM {table} a WHERE {where} ORDER BY a.scale, a.id",
+            params,
+        ).fetchall()
         assets = [AssetPoint(*r) for r in rows]
     else:
         cell_deg = degrees_per_pixel(viewport.zoom) * CELL_PX
-        if index is not None:
-            source = f"SELECT a.x, a.y, a.scale FROM {index.assets_table} a WHERE {indexed_in_view}"
-            cells = _asset_cells(store, source, indexed_params, cell_deg)
-        else:
-            source = f"SELECT ST_X(a.geom) AS x, ST_Y(a.geom) AS y, a.scale FROM assets a WHERE {in_view}"
-            cells = _asset_cells(store, source, params, cell_deg)
+        cells = _asset_cells(store, f"SELECT {xy}, a.scale FROM {table} a WHERE {where}", params, cell_deg)
         n_assets = sum(c.count for c in cells)
 
     return MapContents(viewport=viewport, boundaries=boundaries, features=features,
