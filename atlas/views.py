@@ -284,8 +284,6 @@ class ViewIndex:
 
     assets_table: str
     features_table: str
-    assets: int
-    features: int
 
 
 def build_view_index(store: Store) -> ViewIndex:
@@ -305,9 +303,7 @@ def build_view_index(store: Store) -> ViewIndex:
         "SELECT id, area_m2, ST_XMin(geom) AS minx, ST_YMin(geom) AS miny, ST_XMax(geom) AS maxx, "
         "ST_YMax(geom) AS maxy FROM features ORDER BY round(ST_YMin(geom), 2), ST_XMin(geom)"
     )
-    n_assets = con.execute(f"SELECT count(*) FROM {assets_table}").fetchone()[0]
-    n_features = con.execute(f"SELECT count(*) FROM {features_table}").fetchone()[0]
-    return ViewIndex(assets_table, features_table, n_assets, n_features)
+    return ViewIndex(assets_table, features_table)
 
 
 def drop_view_index(store: Store, index: ViewIndex) -> None:

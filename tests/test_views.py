@@ -102,7 +102,7 @@ def test_the_view_index_gives_the_same_answers(demo_store):
     finally:
         views.drop_view_index(demo_store, index)
     with pytest.raises(ValueError):
-        views.drop_view_index(demo_store, views.ViewIndex("atlas.main.assets", "x", 0, 0))
+        views.drop_view_index(demo_store, views.ViewIndex("atlas.main.assets", "x"))
 
 
 def test_shapes_are_simplified_to_half_a_pixel(demo_store):
