@@ -164,9 +164,13 @@ def show_flashes(page: str) -> None:
 def _cached_query(fn: Callable[Concatenate[Store, P], T]) -> Callable[P, T]:
     """``fn`` run on the app's store under the lock and cached (``st.cache_data``) until
     the next write: the handle's (path, revision) key is part of every cache key.
-    Arguments must be hashable values; the frozen dataclasses of :mod:`atlas.views` are."""
+    Arguments must be hashable values; the frozen dataclasses of :mod:`atlas.views` are.
 
-    def run(_key: tuple[str, int], *args: P.args, **kwargs: P.kwargs) -> T:
+    st.cache_data leaves every parameter whose name starts with an underscore out of the
+    key, so ``store_key`` must never be renamed ``_key``: that hid every write from every
+    page until the app restarted (tests/test_app_cache.py)."""
+
+    def run(store_key: tuple[str, int], *args: P.args, **kwargs: P.kwargs) -> T:
         with reading() as store:
             return fn(store, *args, **kwargs)
 

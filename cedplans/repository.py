@@ -488,22 +488,34 @@ def list_ideas(store: Store, plan_id: int, *, include_hidden: bool = False) -> l
 
 
 def vote(store: Store, idea_id: int, voter: str | None = None) -> int:
-    """Add one vote to an idea and return its total. A named voter may vote once per idea;
-    anonymous votes are counted as they come (as on a workshop wall)."""
+    """Add one vote to an idea and return its total. A named voter (a person's name, or
+    the ``device:`` token the workshop page gives each browser) may vote once per idea;
+    anonymous votes are counted as they come (a facilitator tallying paper dots)."""
     idea = get_idea(store, idea_id)
     if idea.hidden:
         raise InvalidInput("This idea has been hidden by a moderator and cannot be voted for.")
     voter = (voter or "").strip() or None
+    who = "You have" if voter is not None and voter.startswith("device:") else f"{voter} has"
     # Checked first so a repeat vote inside a larger transaction does not abort it.
     if voter is not None and store.con.execute(
         "SELECT EXISTS (SELECT 1 FROM plan_idea_votes WHERE idea_id = ? AND voter = ?)", [idea_id, voter]
     ).fetchone()[0]:
-        raise InvalidInput(f"{voter} has already voted for this idea.")
+        raise InvalidInput(f"{who} already voted for this idea.")
     try:
         store.con.execute("INSERT INTO plan_idea_votes VALUES (?, ?, ?)", [idea_id, voter, _now()])
     except duckdb.ConstraintException as exc:
-        raise InvalidInput(f"{voter} has already voted for this idea.") from exc
+        raise InvalidInput(f"{who} already voted for this idea.") from exc
     return get_idea(store, idea_id).votes
+
+
+def voted_ideas(store: Store, plan_id: int, voter: str) -> set[int]:
+    """The ideas of a plan that ``voter`` has voted for."""
+    rows = store.con.execute(
+        "SELECT v.idea_id FROM plan_idea_votes v JOIN plan_ideas i ON i.id = v.idea_id "
+        "WHERE i.plan_id = ? AND v.voter = ?",
+        [plan_id, voter],
+    ).fetchall()
+    return {r[0] for r in rows}
 
 
 def hide_idea(store: Store, idea_id: int, *, reason: str, moderator: str) -> Idea:

@@ -138,13 +138,13 @@ def browser(chromium_path: Path):
         b.close()
 
 
-@pytest.fixture
-def app_page(browser, app_server: AppServer, request):
-    """A fresh page (1400x1000) that may talk to the app only. Requests elsewhere are
-    refused and listed in ``page.external_requests``."""
-    context = browser.new_context(viewport={"width": 1400, "height": 1000})
+def local_page(browser, server: AppServer, *, width: int = 1400, height: int = 1000):
+    """A page in a browser context of its own (its own cookies: another person's
+    browser) that may talk to ``server`` only. Requests elsewhere are refused and listed
+    in ``page.external_requests``. Close it with ``page.context.close()``."""
+    context = browser.new_context(viewport={"width": width, "height": height})
     external: list[str] = []
-    local = re.compile(rf"^(https?|wss?)://127\.0\.0\.1:{app_server.url.rsplit(':', 1)[1]}/")
+    local = re.compile(rf"^(https?|wss?)://127\.0\.0\.1:{server.url.rsplit(':', 1)[1]}/")
 
     def guard(route) -> None:
         url = route.request.url
@@ -158,6 +158,14 @@ def app_page(browser, app_server: AppServer, request):
     page = context.new_page()
     page.external_requests = external  # type: ignore[attr-defined]
     page.set_default_timeout(45_000)
+    return page
+
+
+@pytest.fixture
+def app_page(browser, app_server: AppServer, request):
+    """A fresh page (1400x1000) that may talk to the app only (see :func:`local_page`)."""
+    page = local_page(browser, app_server)
+    context = page.context
     yield page
     report = getattr(request.node, "rep_call", None)
     if report is not None and report.failed:

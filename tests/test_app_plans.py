@@ -470,6 +470,38 @@ def test_workshop_adds_ideas_and_votes_but_cannot_change_the_plan(demo_app):
     assert snapshot(plan.id) == before
 
 
+def test_a_participant_votes_once_per_idea_even_after_a_reload(demo_app):
+    """Issue 9: reloading the page gave a participant a fresh vote ("You agreed · 2 votes").
+    A reload keeps the browser's participant token (a cookie; here the session's value is
+    carried over, as the cookie carries it) and the store holds one vote per token."""
+    plan = demo_plan("Edgbaston")
+    idea = repository.list_ideas(store_now(), plan.id)[0]
+    at = run(WORKSHOP, plan=str(plan.id))
+    token = at.session_state["participant.token"]
+    at.button(key=f"ws.vote.{idea.id}").click().run()
+    assert_clean(at)
+    assert repository.get_idea(store_now(), idea.id).votes == idea.votes + 1
+
+    reloaded = AppTest.from_file(WORKSHOP, default_timeout=TIMEOUT_S)
+    reloaded.query_params["plan"] = str(plan.id)
+    reloaded.session_state["participant.token"] = token
+    reloaded.run()
+    assert_clean(reloaded)
+    button = reloaded.button(key=f"ws.vote.{idea.id}")
+    assert button.disabled and button.label.startswith("You agreed")
+    # Even a click that reaches the store (two tabs open at once) is refused there.
+    with pytest.raises(InvalidInput, match="You have already voted"):
+        repository.vote(store_now(), idea.id, voter=f"device:{token}")
+    assert repository.get_idea(store_now(), idea.id).votes == idea.votes + 1
+
+    # "Next person" on a shared tablet starts a new participant, who may vote.
+    reloaded.button(key="ws.next_person").click().run()
+    assert reloaded.session_state["participant.token"] != token
+    reloaded.button(key=f"ws.vote.{idea.id}").click().run()
+    assert_clean(reloaded)
+    assert repository.get_idea(store_now(), idea.id).votes == idea.votes + 2
+
+
 def test_workshop_needs_a_place_for_an_idea(demo_app):
     plan = demo_plan("Edgbaston")
     n = len(repository.list_ideas(store_now(), plan.id))
@@ -513,7 +545,8 @@ def test_workshop_only_calls_idea_functions_to_write():
     tree = ast.parse(Path(WORKSHOP).read_text())
     used = {n.attr for n in ast.walk(tree)
             if isinstance(n, ast.Attribute) and isinstance(n.value, ast.Name) and n.value.id == "repository"}
-    assert used <= {"list_plans", "get_plan", "list_ideas", "site_geometry", "idea_location", "add_idea", "vote"}
+    assert used <= {"list_plans", "get_plan", "list_ideas", "site_geometry", "idea_location", "voted_ideas",
+                    "add_idea", "vote"}
     imported = {a.name for n in ast.walk(tree) if isinstance(n, ast.ImportFrom) and (n.module or "").startswith("cedplans")
                 for a in n.names}
     assert imported <= {"repository", "IDEA_CATEGORIES", "Plan", "IDEA_TEXT_MAX"}

@@ -1,7 +1,8 @@
 """Workshop mode: one plan on a tablet or a projector, for a room full of people.
 
 Large buttons and plain words. People tap the map to pin an idea (a category and a
-sentence) or pick one of the plan's zones, and vote for the ideas they agree with. The
+sentence) or pick one of the plan's zones, and vote for the ideas they agree with, once
+each per participant (:mod:`app.participant`: a token kept in the browser). The
 page can do nothing else to the plan: it only reads it, and its only writes are
 :func:`cedplans.repository.add_idea` and :func:`cedplans.repository.vote` (a test holds
 it to that). A link with ``?plan=ID`` opens the plan straight away; ``&kiosk=1`` hides
@@ -15,7 +16,7 @@ import functools
 import shapely
 import streamlit as st
 
-from app import maps, plan_maps, state
+from app import maps, participant, plan_maps, state
 from app.text import html_text
 from atlas.errors import AtlasError
 from cedplans import repository
@@ -128,16 +129,18 @@ def clear_pin() -> None:
 
 
 def vote(idea_id: int) -> None:
-    voted: set[int] = ss.setdefault("ws.voted", set())
-    if idea_id in voted:
-        return
+    """One vote per participant (this browser, until "Next person") and idea: the store
+    refuses a second, whatever the page shows."""
     try:
         with state.writing() as store:
-            repository.vote(store, idea_id)
+            repository.vote(store, idea_id, voter=participant.voter())
     except AtlasError as exc:
         flash("error", str(exc))
-        return
-    voted.add(idea_id)
+
+
+def next_person() -> None:
+    participant.next_participant()
+    flash("info", "Ready for the next person: their votes count afresh.", icon=":material/person_add:")
 
 
 def zone_at(plan: Plan, lon: float, lat: float) -> str:
@@ -180,7 +183,7 @@ def idea_wall(plan: Plan, ideas: list) -> None:
     if not ideas:
         st.info("No ideas yet. Be the first!")
         return
-    voted: set[int] = ss.get("ws.voted", set())
+    voted = state.query(repository.voted_ideas, plan.id, participant.voter())
     zone_names = {z.id: f"zone {n}: {z.label}" for n, z in enumerate(plan.zones, 1)}
     cols = st.columns(2)
     for n, idea in enumerate(ideas, 1):
@@ -231,6 +234,7 @@ def main() -> None:
     if plan_id is None:
         plan_picker(plans)
         return
+    participant.token()  # the browser keeps it from the start, so a reload is the same person
     plan = state.query(repository.get_plan, plan_id)
     ideas = state.query(repository.list_ideas, plan_id)
     st.title(plan.title)
@@ -243,10 +247,12 @@ def main() -> None:
         idea_form(plan)
     idea_wall(plan, ideas)
     st.divider()
-    c1, c2 = st.columns(2)
+    c1, c2, c3 = st.columns(3)
     c1.button("Choose another plan", key="ws.leave", on_click=leave_plan)
+    c2.button("Next person (a shared tablet)", key="ws.next_person", on_click=next_person,
+              help="Hand the tablet on: the next person can vote for ideas afresh.")
     kiosk = st.query_params.get("kiosk") == "1"
-    if c2.button("Show the menu" if kiosk else "Hide the menu (full screen)", key="ws.kiosk"):
+    if c3.button("Show the menu" if kiosk else "Hide the menu (full screen)", key="ws.kiosk"):
         if kiosk:
             st.query_params.pop("kiosk", None)
         else:
