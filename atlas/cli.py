@@ -12,6 +12,7 @@ from atlas import output, queries, settings
 from atlas.cli_support import cli_store, db_option, format_option, handle_errors
 from atlas.importers.cli import import_cmd, import_postcodes_cmd
 from cedplans.cli import plan
+from cedplans.linking_cli import COMMANDS as LINKING_COMMANDS
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -40,8 +41,8 @@ def demo_cmd(db: Path) -> None:
         counts = load_full_demo(store)
     click.echo(
         f"Loaded the USE-IT! demo (approximate) into {db}: {counts['boundaries']} wards, "
-        f"{counts['features']} sites, {counts['assets']} assets, "
-        f"{counts.get('plans', 0)} example plans."
+        f"{counts['features']} sites, {counts['assets']} assets with {counts['needs']} needs and "
+        f"{counts['offers']} offers, {counts.get('plans', 0)} example plans."
     )
 
 
@@ -126,3 +127,5 @@ def search(text: str, limit: int, db: Path, fmt: str) -> None:
 main.add_command(import_cmd)
 main.add_command(import_postcodes_cmd)
 main.add_command(plan)
+for command in LINKING_COMMANDS:
+    main.add_command(command)

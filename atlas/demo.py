@@ -13,6 +13,7 @@ import pandas as pd
 
 from atlas import writes
 from atlas.errors import NotFound
+from atlas.importers.needs_offers import import_needs_offers
 from atlas.projection import BRITISH_NATIONAL_GRID, WGS84
 from atlas.store import Store
 
@@ -23,7 +24,8 @@ DEMO_PLACE = "USE-IT! area, west Birmingham and Smethwick (approximate demo data
 
 
 def demo_files(directory: Path = DEMO_DIR) -> dict[str, Path]:
-    files = {name: directory / name for name in ("wards.geojson", "sites.geojson", "assets.csv")}
+    files = {name: directory / name for name in ("wards.geojson", "sites.geojson", "assets.csv", "needs.csv",
+                                                 "offers.csv")}
     missing = [str(p) for p in files.values() if not p.exists()]
     if missing:
         raise NotFound(f"The demo data is missing ({', '.join(missing)}); run from a full checkout of Asset Atlas.")
@@ -51,7 +53,12 @@ def load_demo(store: Store, directory: Path = DEMO_DIR) -> dict[str, int]:
         asset_ids = _ids(store, "assets")
         sites["owner_asset_id"] = sites["owner"].map(asset_ids)
         writes.upsert_features(store, sites, **common)
-    return {t: store.con.execute(f"SELECT count(*) FROM {t}").fetchone()[0] for t in ("boundaries", "features", "assets")}
+        for as_ in ("needs", "offers"):
+            import_needs_offers(store, files[f"{as_}.csv"], as_, source=DEMO_SOURCE)
+    counts = {t: store.con.execute(f"SELECT count(*) FROM {t}").fetchone()[0] for t in ("boundaries", "features", "assets")}
+    for side in ("need", "offer"):
+        counts[f"{side}s"] = store.con.execute("SELECT count(*) FROM needs_offers WHERE side = ?", [side]).fetchone()[0]
+    return counts
 
 
 def _ids(store: Store, table: str) -> dict[str, int]:

@@ -187,7 +187,110 @@ CREATE TABLE postcodes (
 );
 """
 
-MIGRATIONS: list[str] = [_V1_CORE, _V2_MEMBERSHIP, _PLANS, _POSTCODES]
+# Linking macro and micro assets (issue 9). A need or an offer belongs to one asset and
+# has the same shape on both sides; ``side`` says which. Kinds are checked against the
+# shared vocabulary (atlas/vocabulary.toml) before a write and by the constraint here.
+# Match decisions are kept, never overwritten: an officer's latest word on a pair is its
+# current state, and a rejected pair is not suggested again. Site records and notes are
+# what officers fill in for a land negotiation; notes are confidential
+# (atlas/confidential.py). Tenant shortlists are what a developer saved.
+_LINKING = """
+CREATE SEQUENCE need_offer_id_seq START 1;
+CREATE SEQUENCE match_decision_id_seq START 1;
+CREATE SEQUENCE site_note_id_seq START 1;
+CREATE SEQUENCE tenant_shortlist_id_seq START 1;
+
+CREATE TABLE needs_offers (
+    id BIGINT PRIMARY KEY DEFAULT nextval('need_offer_id_seq'),
+    side VARCHAR NOT NULL CHECK (side IN ('need', 'offer')),
+    asset_id BIGINT NOT NULL,
+    kind VARCHAR NOT NULL,
+    title VARCHAR NOT NULL,
+    description VARCHAR,
+    tags VARCHAR[] NOT NULL DEFAULT [],
+    quantity DOUBLE CHECK (quantity > 0),
+    unit VARCHAR,
+    annual_value DOUBLE CHECK (annual_value >= 0),
+    area_m2 DOUBLE CHECK (area_m2 > 0),
+    feature_id BIGINT,
+    status VARCHAR NOT NULL DEFAULT 'open' CHECK (status IN ('open', 'in progress', 'met', 'closed')),
+    plan_id BIGINT,
+    recorded_by VARCHAR NOT NULL,
+    recorded_at TIMESTAMP NOT NULL,
+    updated_by VARCHAR,
+    updated_at TIMESTAMP,
+    source VARCHAR NOT NULL,
+    source_id VARCHAR NOT NULL,
+    UNIQUE (source, source_id),
+    CHECK ((side = 'need' AND kind IN ('workforce', 'supply', 'space', 'land', 'funding', 'volunteers', 'other'))
+        OR (side = 'offer' AND kind IN ('skills', 'people', 'services', 'products', 'space', 'land',
+                                        'volunteers', 'reach', 'funding', 'other')))
+);
+
+CREATE TABLE vocabulary_terms (
+    category VARCHAR PRIMARY KEY,
+    label VARCHAR,
+    synonyms VARCHAR[] NOT NULL DEFAULT [],
+    related VARCHAR[] NOT NULL DEFAULT [],
+    added_by VARCHAR NOT NULL,
+    added_at TIMESTAMP NOT NULL
+);
+
+CREATE TABLE match_decisions (
+    id BIGINT PRIMARY KEY DEFAULT nextval('match_decision_id_seq'),
+    need_id BIGINT NOT NULL,
+    offer_id BIGINT NOT NULL,
+    decision VARCHAR NOT NULL CHECK (decision IN ('accepted', 'rejected', 'reopened')),
+    reason VARCHAR NOT NULL,
+    decided_by VARCHAR NOT NULL,
+    decided_at TIMESTAMP NOT NULL,
+    score DOUBLE,
+    plan_id BIGINT
+);
+
+CREATE TABLE site_records (
+    feature_id BIGINT PRIMARY KEY,
+    acv_status VARCHAR NOT NULL DEFAULT 'not nominated'
+        CHECK (acv_status IN ('not nominated', 'nominated', 'listed', 'not listed', 'removed')),
+    nominated_by VARCHAR,
+    nominated_on DATE,
+    listed_on DATE,
+    listing_ends_on DATE,
+    moratorium_starts_on DATE,
+    moratorium_ends_on DATE,
+    updated_by VARCHAR NOT NULL,
+    updated_at TIMESTAMP NOT NULL
+);
+
+CREATE TABLE site_notes (
+    id BIGINT PRIMARY KEY DEFAULT nextval('site_note_id_seq'),
+    feature_id BIGINT NOT NULL,
+    note VARCHAR NOT NULL,
+    author VARCHAR NOT NULL,
+    created_at TIMESTAMP NOT NULL
+);
+
+CREATE TABLE tenant_shortlists (
+    id BIGINT PRIMARY KEY DEFAULT nextval('tenant_shortlist_id_seq'),
+    name VARCHAR NOT NULL,
+    space VARCHAR NOT NULL,
+    created_by VARCHAR NOT NULL,
+    created_at TIMESTAMP NOT NULL
+);
+
+CREATE TABLE tenant_shortlist_entries (
+    shortlist_id BIGINT NOT NULL,
+    need_id BIGINT NOT NULL,
+    asset_id BIGINT NOT NULL,
+    score DOUBLE NOT NULL,
+    distance_m DOUBLE,
+    why VARCHAR NOT NULL,
+    gaps VARCHAR[] NOT NULL DEFAULT [],
+    PRIMARY KEY (shortlist_id, need_id)
+);
+"""
+
+MIGRATIONS: list[str] = [_V1_CORE, _V2_MEMBERSHIP, _PLANS, _POSTCODES, _LINKING]
 
 SCHEMA_VERSION = len(MIGRATIONS)
 

@@ -7,7 +7,7 @@ name ends in ``_m`` (the store's metric CRS).
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, datetime
 
 import shapely
 
@@ -15,6 +15,16 @@ FEATURE_KINDS = ("land", "building", "green_space", "water", "other")
 FEATURE_STATUSES = ("in_use", "vacant", "disused", "underused", "unknown")
 SECTORS = ("public", "private", "social", "community")
 ASSET_TYPES = ("physical", "financial", "community", "human")
+
+SIDES = ("need", "offer")
+NEED_KINDS = ("workforce", "supply", "space", "land", "funding", "volunteers", "other")
+OFFER_KINDS = ("skills", "people", "services", "products", "space", "land", "volunteers", "reach", "funding",
+               "other")
+"""What an asset needs or offers; the vocabulary file lists the same kinds and says which
+kinds of offer meet which kinds of need."""
+NEED_OFFER_STATUSES = ("open", "in progress", "met", "closed")
+OPEN_STATUSES = ("open", "in progress")
+"""Needs and offers in these statuses are still looking for a match."""
 
 
 @dataclass(frozen=True)
@@ -177,3 +187,44 @@ class StoreInfo:
     extent: tuple[float, float, float, float] | None
     place: str | None = None
     sources: list[dict] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class NeedOffer:
+    """A need or an offer of one asset: a macro asset's staff shortage or spare building,
+    a group's need for a room or its offer of interpreters.
+
+    ``quantity`` is in ``unit`` (people, m², hours a week ...); ``annual_value`` is in the
+    store's currency a year; ``area_m2`` is the floor or land area of a space or land
+    need or offer. ``feature_id`` is the atlas site it is about, if any (a building
+    offered, the land wanted). ``lon``/``lat`` is where it is (the site, else the asset),
+    in WGS84."""
+
+    id: int
+    side: str
+    asset_id: int
+    asset_name: str
+    asset_scale: str
+    kind: str
+    title: str
+    description: str | None
+    tags: list[str]
+    quantity: float | None
+    unit: str | None
+    annual_value: float | None
+    area_m2: float | None
+    feature_id: int | None
+    status: str
+    plan_id: int | None
+    recorded_by: str
+    recorded_at: datetime
+    updated_by: str | None
+    updated_at: datetime | None
+    source: str
+    source_id: str
+    lon: float
+    lat: float
+
+    @property
+    def is_open(self) -> bool:
+        return self.status in OPEN_STATUSES

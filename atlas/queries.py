@@ -7,6 +7,7 @@ import re
 
 import shapely
 
+from atlas import confidential
 from atlas.errors import InvalidInput, NotFound
 from atlas.models import (
     Asset,
@@ -147,13 +148,14 @@ def _asset(row: tuple, contact: str | None = None) -> Asset:
 
 
 def get_asset(store: Store, asset_id: int, *, restricted: bool = False) -> Asset:
-    """One asset; its restricted contact field is filled only when ``restricted``."""
+    """One asset; its confidential contact field (:mod:`atlas.confidential`) is filled
+    only when ``restricted`` (the caller asked for confidential fields)."""
     row = store.con.execute(
         f"SELECT {_ASSET_COLUMNS}, contact FROM assets WHERE id = ?", [asset_id]
     ).fetchone()
     if row is None:
         raise NotFound(f"There is no asset {asset_id} in this atlas.")
-    return _asset(row[:-1], contact=row[-1] if restricted else None)
+    return _asset(row[:-1], contact=confidential.disclosed("assets", "contact", row[-1], restricted))
 
 
 _FEATURE_COLUMNS = (

@@ -10,9 +10,10 @@ from __future__ import annotations
 
 import contextlib
 import logging
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TypeVar
 
 import duckdb
 
@@ -21,6 +22,7 @@ from atlas.classify import Thresholds
 from atlas.errors import NotAnAtlasStore, NotFound, SpatialExtensionMissing, StoreBusy, StoreTooNew
 
 log = logging.getLogger(__name__)
+T = TypeVar("T")
 
 _CATALOG = "atlas"
 _DUCKDB_MAGIC = b"DUCK"  # bytes 8..12 of every DuckDB database file
@@ -140,6 +142,14 @@ class Store:
     def _create_spatial_indexes(self) -> None:
         for name, table, column in migrations.SPATIAL_INDEXES:
             self.con.execute(f"CREATE INDEX IF NOT EXISTS {name} ON {table} USING RTREE ({column})")
+
+    # -- reading records ---------------------------------------------------------------
+    def records(self, cls: type[T], sql: str, params: Sequence[object] = ()) -> list[T]:
+        """Rows of ``sql`` as ``cls`` instances, each field filled from the column of its
+        name (so a column added to a query cannot shift the fields after it)."""
+        cursor = self.con.execute(sql, list(params))
+        names = [d[0] for d in cursor.description]
+        return [cls(**dict(zip(names, row))) for row in cursor.fetchall()]
 
     # -- settings ------------------------------------------------------------------
     def meta(self, key: str) -> str | None:

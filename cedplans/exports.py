@@ -37,7 +37,7 @@ QGIS expects; ``plan``, ``actions`` and ``indicators`` are attribute tables."""
 
 
 @contextmanager
-def _atomic(path: str | Path, suffix: str) -> Iterator[Path]:
+def atomic_file(path: str | Path, suffix: str) -> Iterator[Path]:
     """A temporary path beside ``path`` that replaces it only if the block succeeds."""
     target = Path(path)
     if target.is_dir():
@@ -127,7 +127,7 @@ def export_geojson(store: Store, plan_id: int, path: str | Path) -> Path:
             features.append({"type": "Feature", "properties": {"layer": layer, **props},
                              "geometry": mapping(row["geometry"])})
     data = {"type": "FeatureCollection", "name": plan.title, "plan": _plan_record(store, plan), "features": features}
-    with _atomic(path, ".geojson") as tmp:
+    with atomic_file(path, ".geojson") as tmp:
         tmp.write_text(json.dumps(data, ensure_ascii=False, default=str), encoding="utf-8")
     return Path(path)
 
@@ -166,7 +166,7 @@ def export_gpkg(store: Store, plan_id: int, path: str | Path) -> Path:
     if points:
         layers["zone_points"] = points
     record = _plan_record(store, plan)
-    with _atomic(path, ".gpkg") as tmp:
+    with atomic_file(path, ".gpkg") as tmp:
         for name in ("site", "zones", "zone_lines", "zone_points", "ideas", "partners"):
             if name not in layers:
                 continue
@@ -222,7 +222,7 @@ def export_html(store: Store, plan_id: int, path: str | Path) -> Path:
     from cedplans.report import build_report
 
     html = render_html(build_report(store, plan_id), epsg=store.metric_epsg)
-    with _atomic(path, ".html") as tmp:
+    with atomic_file(path, ".html") as tmp:
         tmp.write_text(html, encoding="utf-8")
     return Path(path)
 
@@ -233,6 +233,6 @@ def export_pdf(store: Store, plan_id: int, path: str | Path) -> Path:
     from cedplans.report import build_report
 
     pdf = render_pdf(build_report(store, plan_id), epsg=store.metric_epsg)
-    with _atomic(path, ".pdf") as tmp:
+    with atomic_file(path, ".pdf") as tmp:
         tmp.write_bytes(pdf)
     return Path(path)

@@ -20,7 +20,8 @@ from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 from matplotlib.patches import Patch
 
-from atlas.models import NearbyResult
+from atlas.models import NearbyResult, Site
+from atlas.needs_offers import NearbyNeedOffer
 from atlas.projection import WGS84, reproject
 from cedplans import colours
 from cedplans.model import Idea, Partner, Plan
@@ -185,3 +186,43 @@ def _nice(value: float) -> float:
 def _north_arrow(ax: Axes) -> None:
     ax.annotate("N", xy=(0.94, 0.95), xytext=(0.94, 0.84), xycoords="axes fraction", ha="center",
                 fontsize=9, fontweight="bold", arrowprops={"arrowstyle": "-|>", "color": "#111111"}, zorder=10)
+
+
+def site_map_png(site: Site, *, nearby: NearbyResult, needs_offers: Sequence[NearbyNeedOffer], epsg: int,
+                 radius_m: float, width_in: float = 8.0, height_in: float = 6.0, dpi: int = 150) -> bytes:
+    """A PNG map of a site for its dossier: the site, the ring at ``radius_m`` metres from
+    its edge, the land and buildings around, macro and micro assets, and the places of
+    open needs and offers. Drawn in ``epsg`` (metres), from ``site.geom_m`` and WGS84 rest."""
+    def m(g: shapely.Geometry) -> shapely.Geometry:
+        return reproject(g, WGS84, epsg)
+
+    fig = Figure(figsize=(width_in, height_in), dpi=dpi)
+    ax = fig.add_axes((0.01, 0.12, 0.98, 0.82))
+    _context(ax, [(f.kind, m(f.geom)) for f in nearby.features])
+    ring = site.geom_m.buffer(radius_m, quad_segs=16).boundary
+    gpd.GeoSeries([ring]).plot(ax=ax, color="#777777", linewidth=0.9, linestyle=":", zorder=2)
+    _site(ax, site.geom_m)
+    gpd.GeoSeries([site.geom_m]).plot(ax=ax, facecolor=colours.SITE_COLOUR, alpha=0.12, zorder=2)
+    handles: list = [Line2D([], [], color=colours.SITE_COLOUR, linestyle="--", label=site.name[:50]),
+                     Line2D([], [], color="#777777", linestyle=":", label=f"{radius_m:,.0f} m from the site")]
+    for scale, colour, marker, size in (("macro", colours.MACRO_COLOUR, "s", 46), ("micro", colours.MICRO_COLOUR, "o", 22)):
+        pts = [m(a.geom) for a in nearby.assets if a.scale == scale]
+        if pts:
+            ax.scatter([p.x for p in pts], [p.y for p in pts], s=size, c=colour, marker=marker, edgecolors="white",
+                       linewidths=0.5, zorder=7)
+            handles.append(Line2D([], [], color=colour, marker=marker, linestyle="",
+                                  label=f"{scale.capitalize()} asset ({len(pts)})"))
+    for side, marker in (("need", "v"), ("offer", "^")):
+        pts = [m(shapely.Point(n.item.lon, n.item.lat)) for n in needs_offers if n.item.side == side]
+        if pts:
+            ax.scatter([p.x for p in pts], [p.y for p in pts], s=60, facecolors="none", edgecolors=colours.IDEA_COLOUR,
+                       marker=marker, linewidths=1.1, zorder=8)
+            handles.append(Line2D([], [], color=colours.IDEA_COLOUR, marker=marker, markerfacecolor="none",
+                                  linestyle="", label=f"Open {side} ({len(pts)})"))
+    _finish(ax, [site.geom_m.buffer(radius_m)], 20.0, f"{site.name}: within {radius_m:,.0f} m")
+    fig.legend(handles=handles, loc="lower center", ncol=3, fontsize=7, frameon=False)
+    fig.text(0.995, 0.003, f"Drawn by Asset Atlas in EPSG:{epsg}", fontsize=6, ha="right", va="bottom",
+             color="#666666")
+    buf = io.BytesIO()
+    fig.savefig(buf, format="png", dpi=dpi)
+    return buf.getvalue()

@@ -1,73 +1,23 @@
-"""The plan report as a PDF (A4), laid out with reportlab.
-
-Text is set in DejaVu Sans, which ships with matplotlib, so names in any European
-language print correctly offline; reportlab's built-in Helvetica is the fallback.
-reportlab reads markup in paragraphs, so every string a person typed is escaped first.
-"""
+"""The plan report as a PDF (A4), laid out with reportlab in the reports' shared style
+(:mod:`cedplans.pdf_layout`, which escapes every string a person typed)."""
 
 from __future__ import annotations
 
 import io
-from pathlib import Path
-from xml.sax.saxutils import escape
 
-from reportlab.lib import colors
 from reportlab.lib.pagesizes import A4
-from reportlab.lib.styles import ParagraphStyle, getSampleStyleSheet
 from reportlab.lib.units import mm
-from reportlab.platypus import Image, Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
+from reportlab.platypus import Image, SimpleDocTemplate, Spacer
 
+from cedplans.pdf_layout import Layout
 from cedplans.report import PlanReport
-
-_FONT, _BOLD = "Helvetica", "Helvetica-Bold"
-
-
-def _register_fonts() -> tuple[str, str]:
-    try:
-        import matplotlib
-        from reportlab.pdfbase import pdfmetrics
-        from reportlab.pdfbase.ttfonts import TTFont
-
-        folder = Path(matplotlib.get_data_path()) / "fonts" / "ttf"
-        pdfmetrics.registerFont(TTFont("DejaVuSans", str(folder / "DejaVuSans.ttf")))
-        pdfmetrics.registerFont(TTFont("DejaVuSans-Bold", str(folder / "DejaVuSans-Bold.ttf")))
-        return "DejaVuSans", "DejaVuSans-Bold"
-    except Exception:  # noqa: BLE001 - any failure leaves the built-in font, which still works
-        return _FONT, _BOLD
-
-
-def _styles() -> dict[str, ParagraphStyle]:
-    font, bold = _register_fonts()
-    base = getSampleStyleSheet()
-    return {
-        "title": ParagraphStyle("title", parent=base["Title"], fontName=bold, fontSize=18, leading=22, alignment=0),
-        "h2": ParagraphStyle("h2", parent=base["Heading2"], fontName=bold, fontSize=13, leading=16,
-                             textColor=colors.HexColor("#332288"), spaceBefore=10),
-        "body": ParagraphStyle("body", parent=base["BodyText"], fontName=font, fontSize=9.5, leading=12.5),
-        "small": ParagraphStyle("small", parent=base["BodyText"], fontName=font, fontSize=8, leading=10,
-                                textColor=colors.HexColor("#555555")),
-        "cell": ParagraphStyle("cell", parent=base["BodyText"], fontName=font, fontSize=8.5, leading=10.5),
-        "head": ParagraphStyle("head", parent=base["BodyText"], fontName=bold, fontSize=8.5, leading=10.5),
-    }
 
 
 def render_pdf(report: PlanReport, *, epsg: int) -> bytes:
     """The report as PDF bytes."""
-    st = _styles()
+    layout = Layout()
+    p, table = layout.p, layout.table
     plan, v = report.plan, report.version
-
-    def p(text: object, style: str = "body") -> Paragraph:
-        return Paragraph(escape(str(text or "")), st[style])
-
-    def table(header: list[str], rows: list[list[object]], widths: list[float]) -> Table:
-        data = [[p(h, "head") for h in header]] + [[p(c, "cell") for c in row] for row in rows]
-        t = Table(data, colWidths=[w * mm for w in widths], repeatRows=1)
-        t.setStyle(TableStyle([
-            ("BACKGROUND", (0, 0), (-1, 0), colors.HexColor("#F2F2F7")),
-            ("LINEBELOW", (0, 0), (-1, -1), 0.3, colors.HexColor("#CCCCCC")),
-            ("VALIGN", (0, 0), (-1, -1), "TOP"),
-        ]))
-        return t
 
     story: list = [
         p(plan.title, "title"),

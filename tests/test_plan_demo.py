@@ -9,7 +9,7 @@ import shapely
 
 from atlas import demo as atlas_demo
 from atlas import open_store
-from atlas.errors import NotFound
+from atlas.errors import InvalidInput, NotFound
 from cedplans import repository
 from cedplans.demo import EDGBASTON_TITLE, HOLY_TRINITY_TITLE, load_full_demo
 
@@ -68,10 +68,22 @@ def test_a_missing_demo_asset_fails_clearly_and_leaves_no_half_plan(tmp_path):
     assert len(kept) == len(lines) - 1
     assets.write_text("".join(kept), encoding="utf-8")
     with open_store(tmp_path / "atlas.duckdb") as store:
-        with pytest.raises(NotFound, match="need the asset 'Smethwick CAN', which the demo data lacks"):
+        # The demo's needs name the asset first: the file, row and field are named, and
+        # nothing of the demo is left half-loaded.
+        with pytest.raises(InvalidInput, match=r"needs\.csv row \d+, field asset: there is no asset 'Smethwick CAN'"):
             load_full_demo(store, folder)
         assert repository.list_plans(store) == []
         assert store.con.execute("SELECT count(*) FROM plan_versions").fetchone()[0] == 0
+        assert store.con.execute("SELECT count(*) FROM assets").fetchone()[0] == 0
+        assert store.con.execute("SELECT count(*) FROM needs_offers").fetchone()[0] == 0
+    # Without the needs and offers that name it, the plans still fail clearly.
+    for name in ("needs.csv", "offers.csv"):
+        table = (folder / name).read_text(encoding="utf-8").splitlines(keepends=True)
+        (folder / name).write_text("".join(line for line in table if "Smethwick CAN" not in line), encoding="utf-8")
+    with open_store(tmp_path / "atlas2.duckdb") as store:
+        with pytest.raises(NotFound, match="need the asset 'Smethwick CAN', which the demo data lacks"):
+            load_full_demo(store, folder)
+        assert repository.list_plans(store) == []
 
 
 def test_example_zone_shapes_are_valid_and_measured(demo_store):

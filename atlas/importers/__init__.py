@@ -29,6 +29,7 @@ from pyproj import CRS
 from atlas import writes
 from atlas.errors import InvalidInput
 from atlas.importers import checks, columns, osm, readers, tables
+from atlas.importers.needs_offers import import_needs_offers
 from atlas.importers.postcodes import import_postcodes
 from atlas.importers.report import default_report_path, write_report
 from atlas.importers.summary import (
@@ -43,6 +44,8 @@ from atlas.models import WriteResult
 from atlas.store import Store
 
 TARGETS = ("features", "assets", "boundaries")
+RECORD_TARGETS = ("needs", "offers")
+"""Tables of records that belong to assets (no geometry of their own)."""
 BULK_ROWS = 20_000
 """From this many rows an import drops and rebuilds the spatial indexes (store.bulk_load)
 instead of updating them row by row; below it, rebuilding a big store's indexes would
@@ -50,6 +53,7 @@ cost more than it saves."""
 
 __all__ = [
     "BULK_ROWS",
+    "RECORD_TARGETS",
     "TARGETS",
     "ImportSummary",
     "PostcodeSummary",
@@ -81,8 +85,9 @@ def import_file(
     """Import one file into the store, all or nothing, and say what happened.
 
     ``as_`` is ``"features"`` (land, buildings, green space, water), ``"assets"``
-    (organisations, groups, people with skills) or ``"boundaries"`` (named areas, with
-    ``level`` and ``name_field``); an OpenStreetMap extract may leave it out to get
+    (organisations, groups, people with skills), ``"boundaries"`` (named areas, with
+    ``level`` and ``name_field``), or ``"needs"`` or ``"offers"`` (a table of records,
+    each naming its asset; see :mod:`atlas.importers.needs_offers`); an OpenStreetMap extract may leave it out to get
     features and assets both. ``layer`` picks a layer (or a spreadsheet's sheet);
     ``mapping`` is a column mapping (``field,column,value``) or, for OpenStreetMap, a tag
     mapping table; ``crs`` is for files that do not state theirs. ``source`` (default: the
@@ -97,12 +102,16 @@ def import_file(
     path = Path(path)
     readers.check_file(path)
     family = readers.family(path)
-    if as_ is not None and as_ not in TARGETS:
-        raise InvalidInput(f"--as {as_!r}: say features, assets or boundaries.")
+    if as_ is not None and as_ not in TARGETS + RECORD_TARGETS:
+        raise InvalidInput(f"--as {as_!r}: say features, assets, boundaries, needs or offers.")
     given_crs = readers.parse_crs(crs)
     source = (source or path.name).strip()
     if not source:
         raise InvalidInput("--source is empty; name the source of the data (or leave it out to use the file name).")
+    if as_ in RECORD_TARGETS:
+        if family != "table":
+            raise InvalidInput(f"Needs and offers are read from a CSV or XLSX table, not from {path.name}.")
+        return import_needs_offers(store, path, as_, layer=layer, source=source, replace=replace, progress=progress)
     if as_ == "boundaries" and family != "osm" and not (level and level.strip()):
         raise InvalidInput(
             f"Say which level the boundaries in {path.name} are: --level ward (or neighbourhood, district ...)."

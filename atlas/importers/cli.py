@@ -12,7 +12,7 @@ import click
 
 from atlas import output
 from atlas.cli_support import JSON_OR_TABLE, cli_store, db_option, format_choice, handle_errors
-from atlas.importers import TARGETS, import_file, import_postcodes
+from atlas.importers import RECORD_TARGETS, TARGETS, import_file, import_postcodes
 from atlas.importers.summary import ImportSummary, PostcodeSummary
 
 _summary_format = format_choice(JSON_OR_TABLE, "How to print the summary.")
@@ -89,8 +89,9 @@ def _postcode_table(summary: PostcodeSummary) -> str:
 
 @click.command("import")
 @click.argument("path", type=click.Path(path_type=Path, dir_okay=True))
-@click.option("--as", "as_", type=click.Choice(TARGETS),
-              help="What the file holds. OpenStreetMap files default to features and assets both.")
+@click.option("--as", "as_", type=click.Choice(TARGETS + RECORD_TARGETS),
+              help="What the file holds. OpenStreetMap files default to features and assets both; needs and "
+                   "offers come from a CSV or XLSX table whose asset column names each row's asset.")
 @click.option("--layer", help="The layer of a GeoPackage/KML/zip, or the sheet of a workbook.")
 @click.option("--mapping", type=click.Path(path_type=Path, dir_okay=False),
               help="A column mapping (field,column,value) or, for OpenStreetMap, a tag mapping table.")
@@ -119,6 +120,7 @@ def import_cmd(path: Path, as_: str | None, layer: str | None, mapping: Path | N
       atlas import grid.csv --as assets --crs 27700     (easting/northing columns)
       atlas import wards.geojson --as boundaries --name-field WD13NM --level ward
       atlas import birmingham.osm.pbf
+      atlas import needs.csv --as needs                 (asset, kind, title, tags, quantity, unit ...)
     """
     with cli_store(db, create=True) as store, ProgressBar() as bar:
         summary = import_file(
