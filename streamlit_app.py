@@ -28,9 +28,14 @@ pages = {
         st.Page("app/pages/atlas_map.py", title="Atlas map", icon=":material/map:", default=True),
         st.Page("app/pages/site_explorer.py", title="Site explorer", icon=":material/radar:"),
     ],
+    "Linking": [
+        st.Page("app/pages/matches.py", title="Matches", icon=":material/handshake:"),
+        st.Page("app/pages/tenant_finder.py", title="Tenant finder", icon=":material/storefront:"),
+    ],
     "Plans": [
         st.Page("app/pages/plan_sketcher.py", title="Plan sketcher", icon=":material/draw:"),
         st.Page("app/pages/workshop.py", title="Workshop", icon=":material/groups:"),
+        st.Page("app/pages/site_dossier.py", title="Site dossier", icon=":material/folder_open:"),
     ],
     "Data": [
         st.Page("app/pages/asset_register.py", title="Asset register", icon=":material/edit_location_alt:"),

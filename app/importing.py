@@ -20,6 +20,8 @@ KINDS = {
     "assets": "Assets: organisations, groups, people with skills",
     "features": "Sites and land: parcels, buildings, green spaces, water",
     "boundaries": "Boundaries: wards, neighbourhoods, districts",
+    "needs": "Needs of assets (a table: asset, kind, title, tags, quantity, unit ...)",
+    "offers": "Offers of assets (a table, with the same columns as needs)",
     "osm": "An OpenStreetMap extract (sites and assets both)",
     "postcodes": "A postcode lookup (ONS Postcode Directory or OS Code-Point Open)",
 }
@@ -93,6 +95,10 @@ def import_section() -> None:
     level = ""
     if kind == "boundaries":
         level = st.text_input("Level of the boundaries", value="ward", key="import_level")
+    if kind in ("needs", "offers"):
+        st.caption("A CSV or Excel table with the columns asset (an asset's id or exact name), kind, title, "
+                   "description, tags (separated by ;), quantity, unit, area_m2, annual_value and status. A row "
+                   "naming an unknown asset, kind or unit stops the import, and nothing is written.")
     if kind != "postcodes":
         a, b = st.columns(2)
         source = a.text_input("Source name", key="import_source", placeholder="The file's name",

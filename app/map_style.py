@@ -53,6 +53,14 @@ SITE_STYLE = {"color": "#8e24aa", "weight": 4, "fillColor": "#ce93d8", "fillOpac
 RING_STYLE = {"color": "#8e24aa", "weight": 2, "dashArray": "4 6", "fill": False}
 PIN_STYLE = {"color": "#00897b", "weight": 3, "fillColor": "#4db6ac", "fillOpacity": 0.9, "radius": 9}
 
+LINK_STYLE = {
+    "match": {"color": "#ee7733", "weight": 3, "dashArray": "7 5", "opacity": 0.9},
+    "plan": {"color": "#332288", "weight": 3, "opacity": 0.75},
+}
+"""Lines between linked assets: an accepted match (dashed) or a plan partnership."""
+
+LINK_LABEL = {"match": "Accepted match", "plan": "Partners in a plan"}
+
 
 def feature_style(kind: str, status: str) -> dict[str, object]:
     """Leaflet path options for a feature of this kind and status."""

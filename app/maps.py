@@ -24,6 +24,7 @@ from app import map_style, static_assets
 from app.map_layers import AssetCells, AssetMarkers, AtlasMap, Legend, ShapeLayer
 from atlas.output import area_words
 from atlas.models import NearbyAsset, NearbyFeature, Site
+from cedplans.linking import Link
 from atlas.views import (
     AssetCell,
     AssetPoint,
@@ -153,6 +154,7 @@ class _LegendParts:
         self.site = False
         self.rings: list[float] = []
         self.pin: str | None = None
+        self.links: set[str] = set()
 
 
 def base_map(viewport: Viewport, *, tiles: bool = False, fit: bool = False,
@@ -324,6 +326,48 @@ def add_rings(m: folium.Map, rings: Sequence[Ring], *, decimals: int = FULL_PREC
     _legend(m).rings = [r.radius_m for r in rings]
 
 
+@dataclass(frozen=True)
+class MapPoint:
+    """An asset-like point drawn with the asset symbols: a candidate tenant, say. ``extra``
+    lines go into its popup (escaped there)."""
+
+    lon: float
+    lat: float
+    scale: str
+    name: str
+    sector: str | None = None
+    category: str | None = None
+    extra: tuple[str, ...] = ()
+
+
+def add_points(m: folium.Map, points: Sequence[MapPoint], *, name: str, decimals: int = FULL_PRECISION_DECIMALS) -> None:
+    """Points drawn as macro or micro assets, with popups."""
+    if not points:
+        return
+    rows = [[round(p.lat, decimals), round(p.lon, decimals), p.scale, p.name,
+             asset_popup(p.name, p.scale, p.sector, p.category, p.extra)] for p in points]
+    _legend(m).scales.update(p.scale for p in points)
+    AssetMarkers(rows, name=name, cluster=False).add_to(m)
+
+
+def add_links(m: folium.Map, links: Sequence[Link], *, decimals: int = FULL_PRECISION_DECIMALS) -> None:
+    """Lines between linked assets (accepted matches dashed, plan partners solid), each
+    with a popup naming the two and what links them."""
+    if not links:
+        return
+    features = []
+    for link in links:
+        line = {"type": "LineString", "coordinates": [[round(link.from_point[0], decimals), round(link.from_point[1], decimals)],
+                                                       [round(link.to_point[0], decimals), round(link.to_point[1], decimals)]]}
+        popup = (f"<b>{_e(link.from_asset)}</b> and <b>{_e(link.to_asset)}</b><br>"
+                 f"<span class='muted'>{_e(link.label)}</span>")
+        features.append({"type": "Feature", "geometry": line,
+                         "properties": {"s": link.kind, "p": popup, "t": _e(f"{link.from_asset} – {link.to_asset}")}})
+        _legend(m).links.add(link.kind)
+    styles = {kind: dict(style, className=f"atlas-link atlas-link-{kind}") for kind, style in map_style.LINK_STYLE.items()}
+    ShapeLayer(features, styles, name="Links between assets").add_to(m)
+
+
 def add_pin(m: folium.Map, lon: float, lat: float, label: str) -> None:
     """A single chosen point (a new asset's place), drawn above everything else."""
     style = dict(map_style.PIN_STYLE, className="atlas-pin")
@@ -382,6 +426,13 @@ def _legend_html(parts: _LegendParts) -> str:
             if status in parts.statuses:
                 border = "dashed" if dash else "solid"
                 row(f"<span class='sw' style='border:2px {border} {colour}'></span>", map_style.STATUS_LABEL[status])
+    if parts.links:
+        section("Links")
+        for kind, style in map_style.LINK_STYLE.items():
+            if kind in parts.links:
+                dash = "dashed" if style.get("dashArray") else "solid"
+                row(f"<span class='sw' style='border-top:3px {dash} {style['color']};height:0'></span>",
+                    map_style.LINK_LABEL[kind])
     if parts.boundaries or parts.site or parts.rings or parts.pin:
         section("Other")
     if parts.boundaries:

@@ -25,10 +25,12 @@ from typing import Concatenate, ParamSpec, TypeVar
 
 import streamlit as st
 
-from atlas import queries, settings, views
+from atlas import needs_offers, queries, settings, views, vocabulary
 from atlas.demo import is_empty
 from atlas.errors import AtlasError
 from atlas.store import Store, open_store
+from cedplans import linking, repository
+from cedplans.matching import MatchIndex
 
 DEMO_ENV_VAR = "ATLAS_DEMO"
 """Set to 0 to leave an empty store empty instead of loading the demo into it."""
@@ -47,6 +49,8 @@ class StoreHandle:
     demo_loaded: bool = False
     index: views.ViewIndex | None = None
     index_revision: int = -1
+    memo: dict[str, tuple[int, object]] = field(default_factory=dict)
+    """Structures rebuilt after each write (the matcher's index): name -> (revision, value)."""
 
     @property
     def key(self) -> tuple[str, int]:
@@ -213,6 +217,36 @@ def view_index() -> views.ViewIndex | None:
             h.index = views.build_view_index(h.store) if views.wants_index(h.store) else None
             h.index_revision = h.revision
         return h.index
+
+
+def per_revision(name: str, build: Callable[[Store], T]) -> T:
+    """``build(store)`` made once per store revision and kept on the handle: for
+    structures too big to copy out of a cache on every rerun, such as the matcher's index."""
+    h = handle()
+    with h.lock:
+        revision, value = h.memo.get(name, (-1, None))
+        if revision != h.revision:
+            value = build(h.store)
+            h.memo[name] = (h.revision, value)
+        return value  # type: ignore[return-value]
+
+
+def match_index() -> MatchIndex:
+    """The matcher's index of the store's open needs and offers, rebuilt after each write."""
+    return per_revision("match_index", MatchIndex.build)
+
+
+def untapped(radius_m: float = linking.UNTAPPED_RADIUS_M) -> list[linking.Untapped]:
+    """Micro assets no one has linked yet whose offers meet open needs nearby."""
+    index = match_index()
+    return per_revision(f"untapped:{radius_m:g}", lambda store: linking.untapped(store, index, radius_m=radius_m))
+
+
+links = _cached_query(linking.links)
+needs_offers_of = _cached_query(needs_offers.for_asset)
+open_needs_offers = _cached_query(needs_offers.listing)
+vocabulary_of_store = _cached_query(vocabulary.load)
+plan_list = _cached_query(repository.list_plans)
 
 
 def map_contents(viewport: views.Viewport, filters: views.AssetFilter = views.AssetFilter()) -> views.MapContents:

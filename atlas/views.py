@@ -451,14 +451,19 @@ class AssetRow:
     sector: str | None
     category: str | None
     offers: list[str]
+    """Titles of its open offers (records, see :mod:`atlas.needs_offers`)."""
     needs: list[str]
+    """Titles of its open needs."""
     verified_by: str | None
     verified_on: date | None
     lon: float
     lat: float
 
 
-_ROW_COLUMNS = ("a.id, a.name, a.scale, a.sector, a.category, a.offers, a.needs, a.verified_by, "
+_OPEN_TITLES = ("coalesce((SELECT list(n.title ORDER BY n.title) FROM needs_offers n WHERE n.asset_id = a.id "
+                "AND n.side = '{side}' AND n.status IN ('open', 'in progress')), [])")
+_ROW_COLUMNS = (f"a.id, a.name, a.scale, a.sector, a.category, {_OPEN_TITLES.format(side='offer')}, "
+                f"{_OPEN_TITLES.format(side='need')}, a.verified_by, "
                 "a.verified_on, ST_X(a.geom), ST_Y(a.geom)")
 
 

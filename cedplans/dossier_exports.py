@@ -13,6 +13,7 @@ from __future__ import annotations
 import base64
 import io
 import json
+import tempfile
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -192,7 +193,7 @@ def _multi(geoms: gpd.GeoSeries) -> gpd.GeoSeries:
                          index=geoms.index, crs=geoms.crs)
 
 
-def write_gpkg(store: Store, d: Dossier, path: Path) -> None:
+def write_gpkg(d: Dossier, path: Path) -> None:
     epsg = d.metric_epsg
     f = d.feature
     site = _layer([{"feature_id": f.id, "name": f.name, "kind": f.kind, "land_use": f.land_use, "status": f.status,
@@ -257,6 +258,18 @@ def fmt_of(path: str | Path, fmt: str | None = None) -> str:
     return chosen
 
 
+def render(d: Dossier, fmt: str) -> bytes:
+    """The dossier as the bytes of a PDF, HTML or GeoPackage file (for downloads)."""
+    if fmt == "pdf":
+        return render_pdf(d)
+    if fmt == "html":
+        return render_html(d).encode("utf-8")
+    with tempfile.TemporaryDirectory(prefix="atlas-dossier-") as folder:
+        path = Path(folder) / "dossier.gpkg"
+        write_gpkg(d, path)
+        return path.read_bytes()
+
+
 def export_dossier(store: Store, site_ref: str | int, path: str | Path, *, fmt: str | None = None,
                    radius_m: float | None = None, include_confidential: bool = False,
                    dossier: Dossier | None = None) -> Path:
@@ -267,10 +280,8 @@ def export_dossier(store: Store, site_ref: str | int, path: str | Path, *, fmt: 
         kwargs = {} if radius_m is None else {"radius_m": radius_m}
         dossier = build_dossier(store, site_ref, include_confidential=include_confidential, **kwargs)
     with atomic_file(path, f".{chosen}") as tmp:
-        if chosen == "pdf":
-            tmp.write_bytes(render_pdf(dossier))
-        elif chosen == "html":
-            tmp.write_text(render_html(dossier), encoding="utf-8")
+        if chosen == "gpkg":
+            write_gpkg(dossier, tmp)
         else:
-            write_gpkg(store, dossier, tmp)
+            tmp.write_bytes(render(dossier, chosen))
     return Path(path)

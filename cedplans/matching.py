@@ -457,8 +457,11 @@ class MatchIndex:
                     "step-free" not in self.vocabulary.weights(offer.tags, offer.title, offer.description):
                 yield "Step-free access is needed and the offer does not say it has it."
         elif need.kind in ("workforce", "volunteers"):
-            if need.unit == offer.unit == "people" and need.quantity and offer.quantity and offer.quantity < need.quantity:
-                yield f"Offers {offer.quantity:,.0f} people of the {need.quantity:,.0f} needed."
+            if need.unit == offer.unit == "people" and need.quantity and offer.quantity:
+                if offer.quantity < need.quantity:
+                    yield f"Offers {offer.quantity:,.0f} people of the {need.quantity:,.0f} needed."
+            elif need.unit == "people" and need.quantity:
+                yield f"The offer does not say how many people it brings ({need.quantity:,.0f} are needed)."
         elif need.kind in ("funding", "supply"):
             if need.annual_value and offer.annual_value and offer.annual_value < need.annual_value:
                 yield (f"Offers {money(offer.annual_value, self.currency)} a year of the "

@@ -108,6 +108,9 @@ class Tenant:
     distance_m: float
     fits: bool
     why: str
+    lon: float
+    lat: float
+    """Where the group's need is (its site, else the group), WGS84."""
     gaps: tuple[str, ...] = field(default_factory=tuple)
 
 
@@ -167,7 +170,7 @@ def find_tenants(store: Store, index: MatchIndex, space: SpaceDescription, *, to
         out.append(Tenant(asset_id=need.asset_id, asset=need.asset_name, asset_scale=need.asset_scale,
                           sector=sectors.get(need.asset_id), need_id=need.id, need=need.title,
                           need_area_m2=need.area_m2, score=round(float(total[k]), 4), components=comp,
-                          distance_m=distance, fits=fits, why=why, gaps=tuple(gaps)))
+                          distance_m=distance, fits=fits, why=why, lon=need.lon, lat=need.lat, gaps=tuple(gaps)))
     out.sort(key=lambda t: (not t.fits, t.distance_m if t.fits else -t.score, t.need_id))
     message = None if out else (f"No open space need fits {', '.join(space.uses)}"
                                 + (f" within {distance_words(radius_m)}" if radius_m else "") + ".")
@@ -251,7 +254,8 @@ def get_shortlist(store: Store, shortlist_id: int) -> Shortlist:
     if row is None:
         raise NotFound(f"There is no tenant shortlist {shortlist_id}.")
     entries = store.con.execute(
-        "SELECT e.need_id, e.asset_id, a.name, a.scale, a.sector, n.title, n.area_m2, e.score, e.distance_m, e.why, e.gaps "
+        "SELECT e.need_id, e.asset_id, a.name, a.scale, a.sector, n.title, n.area_m2, e.score, e.distance_m, e.why, e.gaps, "
+        "ST_X(a.geom), ST_Y(a.geom) "
         "FROM tenant_shortlist_entries e JOIN assets a ON a.id = e.asset_id "
         "LEFT JOIN needs_offers n ON n.id = e.need_id WHERE e.shortlist_id = ? ORDER BY e.distance_m, e.need_id",
         [shortlist_id],
@@ -259,5 +263,5 @@ def get_shortlist(store: Store, shortlist_id: int) -> Shortlist:
     zero = Components(0, 0, 0, 0, 0, 0)
     tenants = [Tenant(asset_id=r[1], asset=r[2], asset_scale=r[3], sector=r[4], need_id=r[0], need=r[5] or "(removed)",
                       need_area_m2=r[6], score=r[7], components=zero, distance_m=r[8], fits=True, why=r[9],
-                      gaps=tuple(r[10])) for r in entries]
+                      lon=r[11], lat=r[12], gaps=tuple(r[10])) for r in entries]
     return Shortlist(row[0], row[1], SpaceDescription.from_json(row[2]), row[3], row[4], tenants)

@@ -1,5 +1,6 @@
-"""Asset register: add and edit assets, record who checked them and when, find stale
-entries, and import files through the same importer as the ``atlas import`` command."""
+"""Asset register: add and edit assets and their needs and offers, record who checked
+them and when, find stale entries, and import files through the same importer as the
+``atlas import`` command."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ import pandas as pd
 import streamlit as st
 
 from app import importing, maps, state
+from app.needs_offers_editor import needs_offers_section
 from atlas import register, views, writes
 from atlas.errors import AtlasError
 from atlas.models import ASSET_TYPES, SECTORS
@@ -191,9 +193,12 @@ state.show_flashes("reg")
 if "reg_pending_asset" in st.session_state:
     st.session_state["reg_asset"] = st.session_state.pop("reg_pending_asset")
 names = _asset_names()
-edit_tab, verify_tab, stale_tab, import_tab = st.tabs(["Add or edit", "Verify", "Stale entries", "Import a file"])
+edit_tab, needs_tab, verify_tab, stale_tab, import_tab = st.tabs(
+    ["Add or edit", "Needs and offers", "Verify", "Stale entries", "Import a file"])
 with edit_tab:
     _edit_section(names)
+with needs_tab:
+    needs_offers_section(names)
 with verify_tab:
     _verify_section(names)
 with stale_tab:

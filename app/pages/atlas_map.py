@@ -7,6 +7,7 @@ import streamlit as st
 
 from app import maps, state
 from app.filters import asset_filter_sidebar
+from app.text import md
 from atlas.views import AssetFilter, MapContents, Viewport
 
 DETAIL_ZOOM = 18  # shapes of a map drawn once are simplified no more than this zoom needs
@@ -44,7 +45,7 @@ def _caption(contents: MapContents) -> str:
 
 
 def _static_map(extent: tuple[float, float, float, float], filters: AssetFilter, tiles: bool,
-                focus: tuple[float, float, str] | None) -> None:
+                focus: tuple[float, float, str] | None, links: bool) -> None:
     """Everything fits the budget: draw it all once; panning and zooming cost nothing."""
     contents = state.map_contents(Viewport(*extent, zoom=DETAIL_ZOOM), filters)
     view = Viewport(*extent, zoom=12) if focus is None else Viewport.around(focus[0], focus[1], FOCUS_ZOOM)
@@ -52,6 +53,8 @@ def _static_map(extent: tuple[float, float, float, float], filters: AssetFilter,
     maps.add_boundaries(m, contents.boundaries, decimals=maps.FULL_PRECISION_DECIMALS)
     maps.add_features(m, contents.features, decimals=maps.FULL_PRECISION_DECIMALS)
     maps.add_assets(m, contents.assets, decimals=maps.FULL_PRECISION_DECIMALS)
+    if links:
+        maps.add_links(m, state.links())
     if focus is not None:
         maps.add_pin(m, focus[0], focus[1], focus[2])
     maps.finish(m)
@@ -61,7 +64,7 @@ def _static_map(extent: tuple[float, float, float, float], filters: AssetFilter,
 
 @st.fragment
 def _dynamic_map(extent: tuple[float, float, float, float], filters: AssetFilter, tiles: bool,
-                 focus: tuple[float, float, str] | None) -> None:
+                 focus: tuple[float, float, str] | None, links: bool) -> None:
     """Too much for one render: draw what is in view (or counts of it), and send a new
     map only when the view moves far enough to change what must be shown. Only this
     fragment reruns as the map pans."""
@@ -76,13 +79,15 @@ def _dynamic_map(extent: tuple[float, float, float, float], filters: AssetFilter
     snapped = view.snapped()
     # A new map opens where the user is looking; while what it shows stays the same the
     # map (and where it opened) stays the same too, so the browser keeps it as it is.
-    drawn = (snapped, filters, tiles, focus, state.handle().revision)
+    drawn = (snapped, filters, tiles, focus, links, state.handle().revision)
     if st.session_state.get("atlas_drawn") != drawn:
         st.session_state["atlas_drawn"] = drawn
         st.session_state["atlas_open_at"] = open_at or (*view.centre, view.zoom)
     contents = state.map_contents(snapped, filters)
     m = maps.base_map(snapped, tiles=tiles, open_at=st.session_state["atlas_open_at"])
     maps.add_contents(m, contents, decimals=maps.decimals_for(view.zoom))
+    if links:
+        maps.add_links(m, state.links(), decimals=maps.decimals_for(view.zoom))
     if focus is not None:
         maps.add_pin(m, focus[0], focus[1], focus[2])
     maps.finish(m)
@@ -100,8 +105,8 @@ def _asset_table(filters: AssetFilter) -> None:
             "Scale": [r.scale for r in rows],
             "Sector": [r.sector for r in rows],
             "Category": [r.category for r in rows],
-            "Offers": [", ".join(r.offers) for r in rows],
-            "Needs": [", ".join(r.needs) for r in rows],
+            "Open offers": ["; ".join(r.offers) for r in rows],
+            "Open needs": ["; ".join(r.needs) for r in rows],
             "Verified on": [r.verified_on for r in rows],
         }
     )
@@ -110,11 +115,26 @@ def _asset_table(filters: AssetFilter) -> None:
                        file_name="assets.csv", mime="text/csv", disabled=not rows)
 
 
+def _untapped() -> None:
+    """Micro assets with offers that meet open needs nearby and no link yet."""
+    found = state.untapped()
+    with st.expander(f"Untapped assets ({len(found)}): community assets that could meet a need nearby and are not "
+                     "linked yet", expanded=False):
+        if not found:
+            st.caption("Every micro asset whose offers meet an open need nearby is already linked.")
+        for u in found:
+            st.markdown(f"**{md(u.asset)}**: {md(u.summary)}")
+            st.page_link("app/pages/matches.py", label=f"See the matches of {u.asset}", icon=":material/handshake:",
+                         query_params={"asset": str(u.asset_id)})
+
+
 st.title("Atlas")
 state.handle_or_stop()
 filters = asset_filter_sidebar("atlas")
 tiles = st.sidebar.toggle("Street map background (needs internet)", value=False, key="atlas_tiles",
                           help="Without it the atlas's own areas, sites and land are the base map.")
+show_links = st.sidebar.toggle("Links between assets", value=True, key="atlas_links",
+                               help="Accepted matches (dashed) and partners in a plan (solid).")
 extent = state.extent()
 if extent is None:
     st.info("This atlas is empty. Import a file on the Asset register page, or load the demo with "
@@ -123,7 +143,8 @@ if extent is None:
 else:
     focus = _focus_from_search()
     if state.view_counts(Viewport(*extent, zoom=DETAIL_ZOOM), filters).within_budget:
-        _static_map(extent, filters, tiles, focus)
+        _static_map(extent, filters, tiles, focus, show_links)
     else:
-        _dynamic_map(extent, filters, tiles, focus)
+        _dynamic_map(extent, filters, tiles, focus, show_links)
+    _untapped()
     _asset_table(filters)

@@ -16,7 +16,7 @@ from dataclasses import replace
 import shapely
 import streamlit as st
 
-from app import maps, plan_downloads, plan_forms, plan_maps, state
+from app import author, maps, plan_downloads, plan_forms, plan_maps, state
 from app.plan_forms import Draft
 from app.static_assets import MissingWebAsset
 from app.text import md
@@ -50,18 +50,12 @@ def when(v: Version) -> str:
 
 def author_input(where: str = "main") -> str:
     """The person's name for the history, remembered across pages and plans."""
-    key = f"sk.author.{where}"
-    if key not in ss:
-        ss[key] = ss.get("app.author", "")
-    st.text_input("Your name or role", key=key, placeholder="e.g. Sam, ward officer",
-                  help="Shown in the plan's history beside each change.")
-    ss["app.author"] = ss[key]
-    return ss[key].strip()
+    return author.author_input(f"sk.author.{where}", help="Shown in the plan's history beside each change.")
 
 
 def current_author() -> str:
     """The name typed in the save box (this run's value, even before the box is drawn)."""
-    return (ss.get("sk.author.main") or ss.get("app.author") or "").strip()
+    return author.remembered("sk.author.main")
 
 
 def seeded(key: str, value: object) -> str:

@@ -1,0 +1,238 @@
+"""Matches: the offers that can meet a need (or the needs an asset's offers can meet),
+best first, each with every part of its score, one sentence saying why and a list of
+what does not fit. An officer accepts or turns a match down with a reason, and turns an
+accepted one into a draft plan. A link with ``?need=ID`` or ``?asset=ID`` opens one."""
+
+from __future__ import annotations
+
+import functools
+
+import pandas as pd
+import streamlit as st
+
+from app import author, state
+from app.text import md
+from atlas.confidential import WITHHELD
+from atlas.errors import AtlasError
+from atlas.models import NeedOffer
+from cedplans import linking
+from cedplans.matching import WEIGHTS, Match, Ranking, distance_words
+
+ss = st.session_state
+flash = functools.partial(state.flash, "match")
+
+MODES = {"need": "One need", "asset": "One asset's needs and offers", "best": "The best match of every need"}
+RADII: tuple[float | None, ...] = (None, 800.0, 1_600.0, 5_000.0)
+PART_LABELS = {"vocabulary": "Same kind of thing (vocabulary)", "text": "Similar words", "size": "Size",
+               "distance": "Distance", "recency": "Recently checked", "scale": "Macro meets micro"}
+SHOW_FIRST = 5
+
+
+def _radius_label(r: float | None) -> str:
+    return "Anywhere" if r is None else f"Within {distance_words(r)}"
+
+
+def _need_label(item: NeedOffer) -> str:
+    return f"{item.asset_name} · {item.title}"
+
+
+def _linked(options: dict[int, str], param: str) -> int | None:
+    wanted = st.query_params.get(param, "")
+    return int(wanted) if wanted.isdigit() and int(wanted) in options else None
+
+
+def _choose() -> tuple[str, int | None, float | None, int]:
+    """What to match: (mode, need or asset id, radius in metres or None, how many)."""
+    items = state.open_needs_offers()
+    needs = {i.id: _need_label(i) for i in items if i.side == "need"}
+    assets = {i.asset_id: i.asset_name for i in sorted(items, key=lambda i: i.asset_name)}
+    if "match.mode" not in ss:
+        ss["match.mode"] = "asset" if _linked(assets, "asset") else "need" if needs else "best"
+    mode = st.radio("Match", list(MODES), format_func=MODES.__getitem__, key="match.mode", horizontal=True)
+    chosen = None
+    if mode == "need":
+        if not needs:
+            st.info("There are no open needs yet. Record some on the Asset register page.")
+            return mode, None, None, SHOW_FIRST
+        if "match.need" not in ss or ss["match.need"] not in needs:
+            ss["match.need"] = _linked(needs, "need") or next(iter(needs))
+        chosen = st.selectbox("Need", list(needs), format_func=needs.__getitem__, key="match.need")
+        st.query_params.update(need=str(chosen))
+        st.query_params.pop("asset", None)
+    elif mode == "asset":
+        if "match.asset" not in ss or ss["match.asset"] not in assets:
+            ss["match.asset"] = _linked(assets, "asset") or next(iter(assets))
+        chosen = st.selectbox("Asset", list(assets), format_func=assets.__getitem__, key="match.asset")
+        st.query_params.update(asset=str(chosen))
+        st.query_params.pop("need", None)
+    a, b = st.columns(2)
+    radius = a.selectbox("How far", RADII, format_func=_radius_label, key="match.radius")
+    top = b.number_input("How many", min_value=1, max_value=50, value=SHOW_FIRST, key="match.top",
+                         help="Per need or offer.")
+    return mode, chosen, radius, int(top)
+
+
+def _ranking(mode: str, chosen: int | None, radius: float | None, top: int) -> Ranking:
+    index = state.match_index()
+    if mode == "need" and chosen is not None:
+        return index.for_need(chosen, top=top, radius_m=radius)
+    if mode == "asset" and chosen is not None:
+        return index.for_asset(chosen, top=top, radius_m=radius)
+    return index.best(top=top * 4, radius_m=radius)
+
+
+def _decide(match: Match, decision: str, reason_key: str) -> None:
+    who = author.remembered("match.author")
+    try:
+        with state.writing() as store:
+            linking.decide(store, match.need.id, match.offer.id, decision, reason=ss.get(reason_key, ""), by=who,
+                           score=match.score)
+    except AtlasError as exc:
+        flash("error", str(exc))
+        return
+    ss[reason_key] = ""
+    words = "accepted" if decision == "accepted" else "turned down: it will not be suggested again"
+    flash("success", f"The match of {match.offer.asset_name} with {match.need.asset_name} was {words}.",
+          icon=":material/check_circle:")
+
+
+def _make_plan(match: Match) -> None:
+    try:
+        with state.writing() as store:
+            plan = linking.plan_from_match(store, match.need.id, match.offer.id, by=author.remembered("match.author"))
+    except AtlasError as exc:
+        flash("error", str(exc))
+        return
+    ss["match.new_plan"] = plan.id
+    flash("success", f"Draft plan {plan.id} started with {match.need.asset_name} and {match.offer.asset_name} as "
+                     "partners.", icon=":material/draw:")
+
+
+def _parts_table(match: Match) -> pd.DataFrame:
+    c = match.components
+    return pd.DataFrame({
+        "Part": [PART_LABELS[p] for p in PART_LABELS],
+        "Fit": [getattr(c, p) for p in PART_LABELS],
+        "Counts for": [getattr(WEIGHTS, p) for p in PART_LABELS],
+    })
+
+
+def _show_match(n: int, match: Match, decision: linking.Decision | None) -> None:
+    key = f"match.{match.need.id}.{match.offer.id}"
+    with st.container(border=True):
+        scale = "macro meets micro" if match.cross_scale else f"{match.need.asset_scale} with {match.offer.asset_scale}"
+        st.markdown(f"**{n}. {md(match.offer.asset_name)}** → **{md(match.need.asset_name)}** · {scale}")
+        st.progress(min(max(match.score, 0.0), 1.0), text=f"Score {match.score:.2f} of 1")
+        st.markdown(md(match.why))
+        left, right = st.columns([3, 2])
+        with left:
+            if match.gaps:
+                st.markdown("**What does not fit**\n\n" + "\n".join(f"- {md(g)}" for g in match.gaps))
+            else:
+                st.markdown("**What does not fit:** nothing the atlas can see.")
+        with right:
+            st.dataframe(_parts_table(match), hide_index=True, key=f"{key}.parts", column_config={
+                "Fit": st.column_config.ProgressColumn("Fit", min_value=0.0, max_value=1.0, format="%.2f"),
+                "Counts for": st.column_config.NumberColumn("Counts for", format="%.2f",
+                                                            help="The part's weight in the score"),
+            })
+        if decision is not None and decision.decision == "accepted":
+            if decision.plan_id is not None:
+                st.page_link("app/pages/plan_sketcher.py", label=f"Accepted: open its plan ({decision.plan_id})",
+                             icon=":material/draw:", query_params={"plan": str(decision.plan_id)})
+            else:
+                st.success(f"Accepted by {decision.decided_by}.", icon=":material/check:")
+                st.button("Make a draft plan from this match", key=f"{key}.plan", on_click=_make_plan, args=(match,),
+                          icon=":material/draw:")
+            return
+        st.text_input("Reason (kept with the decision; officers only)", key=f"{key}.reason",
+                      placeholder="e.g. Both keen; meeting booked for May")
+        a, b, _ = st.columns([1, 1, 2])
+        a.button("Accept", key=f"{key}.accept", on_click=_decide, args=(match, "accepted", f"{key}.reason"),
+                 type="primary", icon=":material/thumb_up:")
+        b.button("Turn down", key=f"{key}.reject", on_click=_decide, args=(match, "rejected", f"{key}.reason"),
+                 icon=":material/thumb_down:")
+
+
+def _reopen(d: linking.Decision) -> None:
+    try:
+        with state.writing() as store:
+            linking.decide(store, d.need_id, d.offer_id, "reopened", reason="Reopened from the Matches page",
+                           by=author.remembered("match.author"))
+    except AtlasError as exc:
+        flash("error", str(exc))
+        return
+    flash("info", "The pair may be suggested again.")
+
+
+def _decisions_taken(show_reasons: bool) -> None:
+    items = {i.id: i for i in state.open_needs_offers(statuses=("open", "in progress", "met", "closed"))}
+
+    def label(item_id: int) -> str:
+        item = items.get(item_id)
+        return f"{item.asset_name}: {item.title}" if item else f"#{item_id}"
+
+    with state.reading() as store:
+        accepted = linking.decided(store, "accepted", include_confidential=show_reasons)
+        rejected = linking.decided(store, "rejected", include_confidential=show_reasons)
+    tab_a, tab_r = st.tabs([f"Accepted ({len(accepted)})", f"Turned down ({len(rejected)})"])
+    for tab, rows, can_reopen in ((tab_a, accepted, False), (tab_r, rejected, True)):
+        with tab:
+            if not rows:
+                st.caption("None yet.")
+                continue
+            st.dataframe(pd.DataFrame({
+                "Need": [label(d.need_id) for d in rows], "Offer": [label(d.offer_id) for d in rows],
+                "By": [d.decided_by for d in rows], "On": [d.decided_at.date() for d in rows],
+                "Plan": [d.plan_id for d in rows],
+                "Reason": [d.reason if d.reason is not None else WITHHELD for d in rows],
+            }), hide_index=True, key=f"match.decided.{tab_r is tab}")
+            if can_reopen:
+                choice = st.selectbox("Reopen a pair", [None, *range(len(rows))], key="match.reopen_pick",
+                                      format_func=lambda i: "—" if i is None else
+                                      f"{label(rows[i].need_id)} ← {label(rows[i].offer_id)}")
+                if choice is not None:
+                    st.button("Reopen: suggest it again", key="match.reopen", on_click=_reopen, args=(rows[choice],))
+
+
+def main() -> None:
+    st.title("Matches")
+    st.caption("Offers that can meet needs, best first, with why and what does not fit. Accept or turn a match "
+               "down with a reason; turn an accepted match into a draft plan.")
+    state.handle_or_stop()
+    state.show_flashes("match")
+    if "match.new_plan" in ss:
+        plan_id = ss.pop("match.new_plan")
+        st.page_link("app/pages/plan_sketcher.py", label=f"Open the new draft plan ({plan_id}) in the plan sketcher",
+                     icon=":material/draw:", query_params={"plan": str(plan_id)})
+    controls, results = st.columns([1, 2], gap="large")
+    with controls:
+        mode, chosen, radius, top = _choose()
+        author.author_input("match.author", help="Recorded with each decision.")
+        show_reasons = st.toggle("Show decision reasons (officers only)", key="match.confidential",
+                                 help="Reasons are confidential: they are left out unless you ask for them.")
+    with results:
+        try:
+            ranking = _ranking(mode, chosen, radius, top)
+        except AtlasError as exc:
+            st.error(str(exc))
+            return
+        if not ranking.matches:
+            st.info(ranking.message or "No match.", icon=":material/search_off:")
+        else:
+            st.subheader(f"{len(ranking.matches)} match{'es' if len(ranking.matches) != 1 else ''}, best first")
+        decisions: dict[tuple[int, int], linking.Decision] = {}
+        with state.reading() as store:
+            for m in ranking.matches:
+                if m.decision is not None:
+                    found = linking.current_decision(store, m.need.id, m.offer.id)
+                    if found is not None:
+                        decisions[(m.need.id, m.offer.id)] = found
+        for n, m in enumerate(ranking.matches, 1):
+            _show_match(n, m, decisions.get((m.need.id, m.offer.id)))
+    st.divider()
+    st.subheader("Decisions taken")
+    _decisions_taken(show_reasons)
+
+
+main()
