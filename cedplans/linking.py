@@ -61,8 +61,8 @@ def decide(store: Store, need_id: int, offer_id: int, decision: str, *, reason: 
         raise InvalidInput("Say who is deciding.")
     need, offer = needs_offers.get(store, need_id), needs_offers.get(store, offer_id)
     if need.side != "need" or offer.side != "offer":
-        raise InvalidInput(f"A decision is on a need and an offer: {need_id} is a {need.side}, "
-                           f"{offer_id} is a {offer.side}.")
+        raise InvalidInput(f"A decision is on a need and an offer, the need first: {need_id} and {offer_id} are "
+                           "not that.")
     current = current_decision(store, need_id, offer_id, include_confidential=True)
     if current is not None and current.decision == decision:
         raise InvalidInput(f"This pair is already {decision}.")
