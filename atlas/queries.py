@@ -292,6 +292,10 @@ def info(store: Store) -> StoreInfo:
     counts = {t: con.execute(f"SELECT count(*) FROM {t}").fetchone()[0] for t in ("features", "assets", "boundaries")}
     for scale in ("macro", "micro"):
         counts[f"{scale}_assets"] = con.execute("SELECT count(*) FROM assets WHERE scale = ?", [scale]).fetchone()[0]
+    for side in ("need", "offer"):
+        counts[f"open_{side}s"] = con.execute(
+            "SELECT count(*) FROM needs_offers WHERE side = ? AND status IN ('open', 'in progress')", [side]
+        ).fetchone()[0]
     extent = data_extent(store)
     sources = [
         {"table": r[0], "source": r[1], "licence": r[2], "rows": r[3], "imported_at": str(r[4])}

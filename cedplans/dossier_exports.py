@@ -100,17 +100,17 @@ def sections(d: Dossier) -> list[Section]:
         header=["", "Asset", "Kind", "What", "Size", "Distance"],
         rows=[[n.item.side, n.item.asset_name, n.item.kind, n.item.title, _size(n.item, d.currency),
                distance_words(n.distance_m)] for n in d.needs_offers],
-        widths_mm=[12, 38, 18, 60, 24, 18], empty="No open needs or offers nearby."))
+        widths_mm=[12, 36, 21, 55, 26, 20], empty="No open needs or offers nearby."))
     decided = {(x.need_id, x.offer_id): x for x in d.decisions}
     rows = []
     for m in d.matches:
         decision = decided.get((m.need.id, m.offer.id))
         state = "" if decision is None else decision.decision
-        rows.append([f"{m.score:.2f}", m.why, "; ".join(m.gaps) or "—", state])
+        rows.append([f"{m.score:.2f}", m.why, " ".join(m.gaps) or "—", state])
     out.append(Section("Matches that involve the site or its owner",
                        lines=["Each match says why it was suggested and what does not fit; scores run from 0 to 1."],
                        header=["Score", "Why", "What does not fit", "Decision"], rows=rows,
-                       widths_mm=[12, 78, 60, 20], empty="No match involves this site yet."))
+                       widths_mm=[15, 76, 58, 21], empty="No match involves this site yet."))
     if d.decisions:
         out.append(Section(
             "Decisions taken", header=["Decision", "Need", "Offer", "By", "On", "Reason"],

@@ -29,7 +29,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date
 
 import numpy as np
 from scipy import sparse
@@ -211,6 +211,10 @@ class MatchIndex:
         self.T = self._vectorizer.fit_transform(texts).tocsr() if n else sparse.csr_matrix((0, 0))
         self.accepted = {pair for pair, d in decisions.items() if d == "accepted"}
         self.rejected = {pair for pair, d in decisions.items() if d == "rejected"}
+        self.ids = np.array([i.id for i in self.items], dtype=np.int64)
+        # Pairs as one integer each, so turned-down pairs are found among 100k candidates
+        # by one vectorised look-up rather than a Python loop.
+        self._rejected_keys = np.array(sorted(_pair_key(n, o) for n, o in self.rejected), dtype=np.int64)
 
     # -- building -------------------------------------------------------------------------
     @classmethod
@@ -322,9 +326,8 @@ class MatchIndex:
         ok = self.meets[self.kind[ni], self.kind[oi]] & (self.asset[ni] != self.asset[oi])
         if radius_m is not None:
             ok &= np.hypot(self.x[ni] - self.x[oi], self.y[ni] - self.y[oi]) <= radius_m
-        if self.rejected:
-            ok &= np.array([(self.items[a].id, self.items[b].id) not in self.rejected for a, b in zip(ni, oi)],
-                           dtype=bool) if ok.any() else ok
+        if len(self._rejected_keys):
+            ok &= ~np.isin(_pair_key(self.ids[ni], self.ids[oi]), self._rejected_keys)
         return ok
 
     def _rank(self, ni: np.ndarray, oi: np.ndarray, top: int, radius_m: float | None) -> list[Match]:
@@ -468,13 +471,14 @@ class MatchIndex:
                        f"{money(need.annual_value, self.currency)} needed.")
 
 
+def _pair_key(need_id, offer_id):
+    """One int64 for a (need id, offer id) pair; ids stay far below 2**31."""
+    return (np.asarray(need_id, dtype=np.int64) << 31) | np.asarray(offer_id, dtype=np.int64)
+
+
 def current_decisions(store: Store) -> dict[tuple[int, int], str]:
     """(need id, offer id) -> the latest decision on the pair (accepted, rejected, reopened)."""
     rows = store.con.execute(
         "SELECT need_id, offer_id, arg_max(decision, id) FROM match_decisions GROUP BY need_id, offer_id"
     ).fetchall()
     return {(r[0], r[1]): r[2] for r in rows}
-
-
-def today() -> date:
-    return datetime.now().date()

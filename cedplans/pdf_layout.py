@@ -46,7 +46,7 @@ class Layout:
             "title": ParagraphStyle("title", parent=base["Title"], fontName=bold, fontSize=18, leading=22,
                                     alignment=0),
             "h2": ParagraphStyle("h2", parent=base["Heading2"], fontName=bold, fontSize=13, leading=16,
-                                 textColor=colors.HexColor("#332288"), spaceBefore=10),
+                                 textColor=colors.HexColor("#332288"), spaceBefore=10, keepWithNext=1),
             "body": ParagraphStyle("body", parent=base["BodyText"], fontName=font, fontSize=9.5, leading=12.5),
             "small": ParagraphStyle("small", parent=base["BodyText"], fontName=font, fontSize=8, leading=10,
                                     textColor=colors.HexColor("#555555")),

@@ -21,7 +21,6 @@ from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 
 import numpy as np
-import shapely
 
 from atlas import queries
 from atlas.errors import InvalidInput, NotFound

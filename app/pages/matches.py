@@ -189,7 +189,7 @@ def _decisions_taken(show_reasons: bool) -> None:
             }), hide_index=True, key=f"match.decided.{tab_r is tab}")
             if can_reopen:
                 choice = st.selectbox("Reopen a pair", [None, *range(len(rows))], key="match.reopen_pick",
-                                      format_func=lambda i: "—" if i is None else
+                                      format_func=lambda i, rows=rows: "—" if i is None else
                                       f"{label(rows[i].need_id)} ← {label(rows[i].offer_id)}")
                 if choice is not None:
                     st.button("Reopen: suggest it again", key="match.reopen", on_click=_reopen, args=(rows[choice],))

@@ -132,7 +132,7 @@ def _downloads(public: Dossier, confidential: Dossier | None) -> None:
     stem = re.sub(r"[^\w-]+", "-", (public.feature.name or f"site-{public.feature.id}").lower()).strip("-")
     stem += "-confidential" if include else ""
     cols = st.columns(3)
-    for col, (fmt, label) in zip(cols, (("pdf", "PDF"), ("html", "HTML report"), ("gpkg", "GeoPackage for QGIS"))):
+    for col, (fmt, label) in zip(cols, (("pdf", "PDF"), ("html", "HTML report"), ("gpkg", "GeoPackage for QGIS")), strict=True):
         col.download_button(f"Download {label}", functools.partial(dossier_exports.render, chosen, fmt),
                             file_name=f"dossier-{stem}.{fmt}", mime=MIME[fmt], key=f"dos.download.{fmt}",
                             icon=":material/download:")
