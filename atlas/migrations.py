@@ -221,7 +221,7 @@ CREATE TABLE needs_offers (
     updated_at TIMESTAMP,
     source VARCHAR NOT NULL,
     source_id VARCHAR NOT NULL,
-    UNIQUE (source, source_id),
+    UNIQUE (source, side, source_id),
     CHECK ((side = 'need' AND kind IN ('workforce', 'supply', 'space', 'land', 'funding', 'volunteers', 'other'))
         OR (side = 'offer' AND kind IN ('skills', 'people', 'services', 'products', 'space', 'land',
                                         'volunteers', 'reach', 'funding', 'other')))
@@ -283,9 +283,13 @@ CREATE TABLE tenant_shortlist_entries (
     need_id BIGINT NOT NULL,
     asset_id BIGINT NOT NULL,
     score DOUBLE NOT NULL,
+    components VARCHAR NOT NULL,
     distance_m DOUBLE,
+    fits BOOLEAN NOT NULL,
     why VARCHAR NOT NULL,
     gaps VARCHAR[] NOT NULL DEFAULT [],
+    lon DOUBLE NOT NULL,
+    lat DOUBLE NOT NULL,
     PRIMARY KEY (shortlist_id, need_id)
 );
 """

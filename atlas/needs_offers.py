@@ -76,7 +76,8 @@ def problems(draft: NeedOfferDraft, vocabulary: Vocabulary) -> list[Problem]:
     if draft.side not in SIDES:
         return [Problem("side", f"{draft.side!r} is neither need nor offer.")]
     kinds = _KINDS[draft.side]
-    if draft.kind not in kinds:
+    kind = (draft.kind or "").strip().lower()
+    if kind not in kinds:
         out.append(Problem("kind", f"{draft.kind!r} is not a kind of {draft.side}; use one of {', '.join(kinds)}."))
     title = (draft.title or "").strip()
     if not title:
@@ -85,12 +86,14 @@ def problems(draft: NeedOfferDraft, vocabulary: Vocabulary) -> list[Problem]:
         out.append(Problem("title", f"{len(title):,} characters is too long for a title; keep it under {TITLE_MAX}."))
     if draft.description and len(draft.description) > DESCRIPTION_MAX:
         out.append(Problem("description", f"{len(draft.description):,} characters; keep it under {DESCRIPTION_MAX:,}."))
-    for name, value in (("title", draft.title), ("description", draft.description), *(("tags", t) for t in draft.tags)):
+    for name, value in (("title", draft.title), ("description", draft.description), ("recorded_by", draft.recorded_by),
+                        *(("tags", t) for t in draft.tags)):
         reason = words.garbled(value) if value else None
         if reason:
             out.append(Problem(name, f"{value[:40]!r}: {reason}; fix the file's encoding and import it again."))
-    if len(draft.tags) > TAGS_MAX:
-        out.append(Problem("tags", f"{len(draft.tags)} tags; keep to {TAGS_MAX} at most."))
+    distinct = {t.strip().lower() for t in draft.tags if t and t.strip()}
+    if len(distinct) > TAGS_MAX:
+        out.append(Problem("tags", f"{len(distinct)} tags; keep to {TAGS_MAX} at most."))
     long_tags = [t for t in draft.tags if len(t) > TAG_MAX]
     if long_tags:
         out.append(Problem("tags", f"{long_tags[0][:40]!r}… is not a tag (over {TAG_MAX} characters); separate tags with ;"))
@@ -102,8 +105,8 @@ def problems(draft: NeedOfferDraft, vocabulary: Vocabulary) -> list[Problem]:
             out.append(Problem(name, f"{value!r} must be a number above zero."))
         elif value > largest:
             out.append(Problem(name, f"{value:,.0f} is not believable (more than {largest:,.0f}); check the number."))
-    if draft.area_m2 is not None and draft.kind not in SPACE_KINDS and draft.kind in kinds:
-        out.append(Problem("area_m2", f"an area is for space or land, not for a {draft.kind} {draft.side}; "
+    if draft.area_m2 is not None and kind not in SPACE_KINDS and kind in kinds:
+        out.append(Problem("area_m2", f"an area is for space or land, not for a {kind} {draft.side}; "
                                       "give a quantity and unit instead."))
     if draft.unit is not None and draft.unit.strip():
         if vocabulary.unit(draft.unit) is None:
@@ -129,7 +132,8 @@ def clean(draft: NeedOfferDraft, vocabulary: Vocabulary) -> NeedOfferDraft:
     tags = tuple(dict.fromkeys(t.strip().lower() for t in draft.tags if t and t.strip()))
     description = (draft.description or "").strip() or None
     unit = vocabulary.unit(draft.unit) if draft.unit and draft.unit.strip() else None
-    return replace(draft, title=draft.title.strip(), description=description, tags=tags, unit=unit)
+    return replace(draft, kind=draft.kind.strip().lower(), title=draft.title.strip(), description=description,
+                   tags=tags, unit=unit)
 
 
 def parse_tags(text: str | None) -> tuple[str, ...]:
@@ -170,7 +174,9 @@ def _table(drafts: Sequence[NeedOfferDraft], source_ids: Sequence[str], by: str,
         "annual_value": column("annual_value", pa.float64()), "area_m2": column("area_m2", pa.float64()),
         "feature_id": column("feature_id", pa.int64()), "status": column("status", pa.string()),
         "plan_id": column("plan_id", pa.int64()),
-        "by": pa.array([(d.recorded_by or "").strip() or by for d in drafts], pa.string()),
+        # Who found it (a researcher named in a file) is kept apart from who is writing now.
+        "recorded_by": pa.array([(d.recorded_by or "").strip() or by for d in drafts], pa.string()),
+        "by": pa.array([by] * len(drafts), pa.string()),
         "at": pa.array([now] * len(drafts), pa.timestamp("us")),
     })
 
@@ -183,21 +189,27 @@ def write(store: Store, drafts: Sequence[NeedOfferDraft], *, source: str, source
           vocabulary: Vocabulary, replace_source: bool = False) -> WriteResult:
     """Store checked ``drafts`` under (``source``, each source id), one transaction.
 
-    A row already stored under the same key is updated in place (its id, who recorded it
-    and when are kept; who updated it and when are set). ``replace_source`` first removes
-    the source's other rows. Raises :class:`InvalidInput` for a draft that cannot be stored.
+    A row already stored under the same key (source, side, source id) is updated in place
+    (its id, who recorded it and when are kept; who updated it and when are set), so a need
+    and an offer may share an id and neither overwrites the other. ``replace_source`` first
+    removes the source's other rows of the same side(s). Raises :class:`InvalidInput` for a
+    draft that cannot be stored.
     """
     by = (by or "").strip()
     if not by:
         raise InvalidInput("Say who is recording these needs and offers.")
-    if len(source_ids) != len(drafts) or len(set(source_ids)) != len(source_ids):
+    if words.garbled(by):
+        raise InvalidInput(f"Who is recording: {words.garbled(by)}.")
+    keys = list(zip((d.side for d in drafts), source_ids))
+    if len(source_ids) != len(drafts) or len(set(keys)) != len(keys):
         raise InvalidInput("Each need or offer needs its own source id.")
     drafts = [clean(d, vocabulary) for d in drafts]
     missing = _missing_references(store, drafts)
     if missing:
         field, position, value = missing
         what = {"asset": "asset", "feature_id": "site", "plan_id": "plan"}[field]
-        raise InvalidInput(f"row {position + 1}, {field}: there is no {what} {value} in this atlas.")
+        where = f"row {position + 1}, {field}" if len(drafts) > 1 else field
+        raise InvalidInput(f"{where}: there is no {what} {value} in this atlas.")
     table = _table(drafts, source_ids, by, _now())
     con = store.con
     removed = updated = 0
@@ -205,22 +217,27 @@ def write(store: Store, drafts: Sequence[NeedOfferDraft], *, source: str, source
         con.register("_incoming_needs_offers", table)
         try:
             if replace_source:
-                removed = con.execute(
-                    "DELETE FROM needs_offers WHERE source = ? AND source_id NOT IN "
-                    "(SELECT source_id FROM _incoming_needs_offers) RETURNING id", [source]
-                ).fetchall().__len__()
-            sets = ", ".join(f"{f} = i.{f}" for f in _FIELDS)
+                removed = len(con.execute(
+                    "DELETE FROM needs_offers n WHERE n.source = ? "
+                    "AND n.side IN (SELECT DISTINCT side FROM _incoming_needs_offers) AND NOT EXISTS "
+                    "(SELECT 1 FROM _incoming_needs_offers i WHERE i.side = n.side AND i.source_id = n.source_id) "
+                    "RETURNING id", [source]
+                ).fetchall())
+            # The key's own columns are matched, never set: DuckDB rewrites a row whose
+            # indexed column is updated, which a transaction may then refuse.
+            sets = ", ".join(f"{f} = i.{f}" for f in _FIELDS if f != "side")
             updated = len(con.execute(
                 f"UPDATE needs_offers SET {sets}, updated_by = i.by, updated_at = i.at FROM _incoming_needs_offers i "
-                "WHERE needs_offers.source = ? AND needs_offers.source_id = i.source_id RETURNING needs_offers.id",
+                "WHERE needs_offers.source = ? AND needs_offers.side = i.side AND needs_offers.source_id = i.source_id "
+                "RETURNING needs_offers.id",
                 [source],
             ).fetchall())
             cols = ", ".join(_FIELDS)
             con.execute(
                 f"INSERT INTO needs_offers ({cols}, recorded_by, recorded_at, source, source_id) "
-                f"SELECT {', '.join('i.' + f for f in _FIELDS)}, i.by, i.at, ?, i.source_id "
+                f"SELECT {', '.join('i.' + f for f in _FIELDS)}, i.recorded_by, i.at, ?, i.source_id "
                 "FROM _incoming_needs_offers i WHERE NOT EXISTS "
-                "(SELECT 1 FROM needs_offers n WHERE n.source = ? AND n.source_id = i.source_id)",
+                "(SELECT 1 FROM needs_offers n WHERE n.source = ? AND n.side = i.side AND n.source_id = i.source_id)",
                 [source, source],
             )
         finally:
@@ -325,6 +342,8 @@ class NearbyNeedOffer:
 def near(store: Store, site: Site, radius_m: float, *, statuses: Sequence[str] = OPEN_STATUSES) -> list[NearbyNeedOffer]:
     """Needs and offers whose place lies within ``radius_m`` metres of the site's edge,
     nearest first (measured in the store's metric CRS)."""
+    if not (isinstance(radius_m, (int, float)) and math.isfinite(radius_m) and radius_m > 0):
+        raise InvalidInput("The distance must be more than 0 metres.")
     wkb = shapely.to_wkb(site.geom_m)
     rows = store.con.execute(
         f"SELECT n.id, ST_Distance({LOCATION_M}, s.g) AS d FROM needs_offers n JOIN assets a ON a.id = n.asset_id "

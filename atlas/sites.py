@@ -69,6 +69,16 @@ class SiteRecord:
         return text + "."
 
 
+def default_listing_end(listed_on: date) -> date:
+    """When a listing made on ``listed_on`` ends unless an officer says otherwise."""
+    return _add_years(listed_on, LISTING_YEARS)
+
+
+def default_moratorium_end(starts_on: date) -> date:
+    """When a full moratorium starting on ``starts_on`` ends."""
+    return _add_months(starts_on, FULL_MORATORIUM_MONTHS)
+
+
 def _add_years(day: date, years: int) -> date:
     try:
         return day.replace(year=day.year + years)
@@ -111,12 +121,17 @@ def save_site_record(store: Store, record: SiteRecord, *, by: str) -> SiteRecord
         raise InvalidInput("Nominated on: give the date of the nomination.")
     if record.acv_status == "listed" and record.listed_on is None:
         raise InvalidInput("Listed on: give the date the council listed it.")
+    for end, start, name in (("listing_ends_on", "listed_on", "Listing ends on"),
+                             ("moratorium_ends_on", "moratorium_starts_on", "Moratorium until")):
+        if getattr(record, end) and not getattr(record, start):
+            raise InvalidInput(f"{name}: an end date needs its start date too.")
     if record.listed_on and not record.listing_ends_on:
-        record = replace(record, listing_ends_on=_add_years(record.listed_on, LISTING_YEARS))
+        record = replace(record, listing_ends_on=default_listing_end(record.listed_on))
     if record.moratorium_starts_on and not record.moratorium_ends_on:
-        record = replace(record, moratorium_ends_on=_add_months(record.moratorium_starts_on, FULL_MORATORIUM_MONTHS))
+        record = replace(record, moratorium_ends_on=default_moratorium_end(record.moratorium_starts_on))
     for earlier, later, name in (("nominated_on", "listed_on", "Listed on"),
                                  ("listed_on", "listing_ends_on", "Listing ends on"),
+                                 ("listed_on", "moratorium_starts_on", "Moratorium from"),
                                  ("moratorium_starts_on", "moratorium_ends_on", "Moratorium ends on")):
         a, b = getattr(record, earlier), getattr(record, later)
         if a and b and b < a:

@@ -30,6 +30,8 @@ _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 
 def fold(text: str) -> str:
     """Lower case without accents: "Café Kavarna" -> "cafe kavarna"."""
+    if text.isascii():  # most text: nothing to decompose, and ten times quicker
+        return text.lower()
     decomposed = unicodedata.normalize("NFKD", text.casefold())
     return "".join(c for c in decomposed if not unicodedata.combining(c))
 

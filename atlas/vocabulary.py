@@ -53,6 +53,7 @@ class Vocabulary:
     _phrases: dict[tuple[str, ...], str] = field(default_factory=dict, repr=False, compare=False)
     _longest: int = field(default=1, repr=False, compare=False)
     _units: dict[str, str] = field(default_factory=dict, repr=False, compare=False)
+    _seen: dict[str, tuple[str, ...]] = field(default_factory=dict, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         phrases: dict[tuple[str, ...], str] = {}
@@ -74,6 +75,13 @@ class Vocabulary:
     def categories_in(self, text: str) -> list[str]:
         """Categories named in ``text``, in order, each once: the longest phrase at each
         point wins and phrases do not overlap."""
+        # Tags and titles repeat across a large register: each distinct one is read once.
+        found = self._seen.get(text)
+        if found is None:
+            found = self._seen[text] = self._scan(text)
+        return list(found)
+
+    def _scan(self, text: str) -> tuple[str, ...]:
         tokens = words.stems(text, self.language)
         found: list[str] = []
         i = 0
@@ -87,7 +95,7 @@ class Vocabulary:
                     break
             else:
                 i += 1
-        return found
+        return tuple(found)
 
     def category_of(self, term: str) -> str | None:
         """The category ``term`` names as a whole (a tag), or None."""

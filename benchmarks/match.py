@@ -29,6 +29,7 @@ from __future__ import annotations
 
 import argparse
 import csv
+import hashlib
 import os
 import random
 import sys
@@ -44,11 +45,11 @@ import pyarrow as pa
 if __package__ in (None, ""):  # run as a script: make ``benchmarks`` and the packages importable
     sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from atlas import vocabulary  # noqa: E402
-from atlas.models import NEED_KINDS, OFFER_KINDS  # noqa: E402
-from atlas.projection import BRITISH_NATIONAL_GRID, WGS84, transformer  # noqa: E402
-from atlas.store import Store, open_store  # noqa: E402
-from benchmarks._common import (  # noqa: E402
+from atlas import vocabulary
+from atlas.models import NEED_KINDS, OFFER_KINDS
+from atlas.projection import BRITISH_NATIONAL_GRID, WGS84, transformer
+from atlas.store import Store, open_store
+from benchmarks._common import (
     Latency,
     fmt_ms,
     fmt_ratio,
@@ -58,8 +59,8 @@ from benchmarks._common import (  # noqa: E402
     table,
     time_interleaved,
 )
-from cedplans.demo import load_full_demo  # noqa: E402
-from cedplans.matching import MatchIndex  # noqa: E402
+from cedplans.demo import load_full_demo
+from cedplans.matching import MatchIndex
 
 ROOT = Path(__file__).resolve().parent.parent
 OUT_DIR = ROOT / "benchmarks" / "out"
@@ -130,12 +131,14 @@ NEED_TITLES = ["{Term} needed", "Looking for {term}", "{Term} for our {group}", 
                "Need {term} for the {group}"]
 OFFER_TITLES = ["{Term} available", "{Term} offered to local groups", "Spare {term}", "{Term} for a {group}",
                 "{Term} in {place}"]
-DESCRIPTION_WORDS = (
-    "weekly local residents evening sessions families shared regular flexible affordable accessible group "
-    "project members neighbourhood partners programme children young people older women experienced trained "
-    "friendly small large ground floor parking near bus route mornings weekends term time summer long lease "
-    "short notice support help start soon months years charity funded council partnership new existing"
-).split()
+DESCRIPTION_WORDS = ["weekly", "local", "residents", "evening", "sessions", "families", "shared",
+                     "regular", "flexible", "affordable", "accessible", "group", "project",
+                     "members", "neighbourhood", "partners", "programme", "children", "young",
+                     "people", "older", "women", "experienced", "trained", "friendly", "small",
+                     "large", "ground", "floor", "parking", "near", "bus", "route", "mornings",
+                     "weekends", "term", "time", "summer", "long", "lease", "short", "notice",
+                     "support", "help", "start", "soon", "months", "years", "charity", "funded",
+                     "council", "partnership", "new", "existing"]
 RAW_TAGS = ["weekly", "urgent", "long-term", "evenings", "weekends", "local", "paid", "unpaid", "free"]
 RECORDERS = ["Amina K.", "Harpreet B.", "Tomasz W.", "Grace O.", "Imran H.", "Sian M."]
 
@@ -245,7 +248,8 @@ def read_labels(path: Path = LABELS) -> dict[str, frozenset[str]]:
 
 def quality_on_demo() -> tuple[Quality, Quality]:
     labels = read_labels()
-    with tempfile.TemporaryDirectory(prefix="atlas-bench-match-") as tmp, open_store(Path(tmp) / "demo.duckdb") as store:
+    with (tempfile.TemporaryDirectory(prefix="atlas-bench-match-") as tmp,
+          open_store(Path(tmp) / "demo.duckdb") as store):
         _progress("quality: loading the demo into a temporary store ...")
         load_full_demo(store)
         ids = dict(store.con.execute("SELECT source_id, id FROM needs_offers").fetchall())
@@ -289,8 +293,9 @@ def sample_places(n: int, rng: np.random.Generator, centres: np.ndarray, sigmas:
     clustered = rng.random(n) < CLUSTERED_SHARE
     k = rng.integers(len(centres), size=int(clustered.sum()))
     xy[clustered] = centres[k] + rng.normal(size=(len(k), 2)) * sigmas[k, None]
-    xy[~clustered] = rng.uniform(-HALF_SIDE_M, HALF_SIDE_M, size=(int((~clustered).sum()), 2)) + (CENTRE_E_M, CENTRE_N_M)
-    low, high = (CENTRE_E_M - HALF_SIDE_M, CENTRE_N_M - HALF_SIDE_M), (CENTRE_E_M + HALF_SIDE_M, CENTRE_N_M + HALF_SIDE_M)
+    centre = np.array([CENTRE_E_M, CENTRE_N_M])
+    xy[~clustered] = centre + rng.uniform(-HALF_SIDE_M, HALF_SIDE_M, size=(int((~clustered).sum()), 2))
+    low, high = centre - HALF_SIDE_M, centre + HALF_SIDE_M
     return np.clip(xy, low, high)
 
 
@@ -432,14 +437,20 @@ def generate(path: Path, n_needs: int, seed: int) -> dict[str, int]:
 
 def cached_store(n_needs: int, seed: int, fresh: bool) -> tuple[Path, float | None]:
     """The path of the generated store for ``n_needs`` (made if missing or ``fresh``) and
-    the seconds it took to make, None when it was already there."""
-    path = OUT_DIR / f"match-{n_needs}needs-seed{seed}-v{GENERATOR_VERSION}.duckdb"
+    the seconds it took to make, None when it was already there.
+
+    The name holds the size, the seed, the generator's version and a digest of the
+    vocabulary file, whose terms the titles and tags are drawn from: a store made from
+    another vocabulary is made again (and the older one of that size and seed removed)."""
+    words = hashlib.sha256(vocabulary.VOCABULARY_FILE.read_bytes()).hexdigest()[:8]
+    stem = f"match-{n_needs}needs-seed{seed}-"
+    path = OUT_DIR / f"{stem}v{GENERATOR_VERSION}-voc{words}.duckdb"
     if path.exists() and not fresh:
         return path, None
     OUT_DIR.mkdir(parents=True, exist_ok=True)
     partial = path.with_name(path.name + ".partial")
-    for p in (path, partial, Path(f"{path}.wal"), Path(f"{partial}.wal")):
-        p.unlink(missing_ok=True)
+    for p in OUT_DIR.glob(f"{stem}*"):
+        p.unlink()
     _progress(f"{n_needs:,} needs: generating {n_needs:,} needs and {OFFERS_PER_NEED * n_needs:,} offers ...")
     with stopwatch() as elapsed:
         generate(partial, n_needs, seed)
@@ -485,8 +496,8 @@ def run_size(n_needs: int, n_queries: int, seed: int, fresh: bool, skip_all: boo
         register_meets(store, index.vocabulary)
         need_ids = [index.items[p].id for p in index.need_pos]
         rng = np.random.default_rng([seed, n_needs, 1])
-        chosen = rng.choice(need_ids, size=n_queries + WARMUP_QUERIES, replace=len(need_ids) < n_queries + WARMUP_QUERIES)
-        chosen = [int(i) for i in chosen]
+        wanted = n_queries + WARMUP_QUERIES
+        chosen = [int(i) for i in rng.choice(need_ids, size=wanted, replace=len(need_ids) < wanted)]
         warm, timed = chosen[:WARMUP_QUERIES], chosen[WARMUP_QUERIES:]
 
         _progress(f"{n_needs:,} needs: index built in {build[0]:.1f} s; timing {n_queries} needs each "

@@ -3,8 +3,9 @@ a GeoPackage of the site and its surroundings for QGIS (in the store's metric CR
 
 The reports are made from one list of sections (:func:`sections`), so the PDF and the
 HTML cannot say different things. Confidential notes and match decisions' reasons are in
-them only when the dossier was gathered with ``include_confidential`` (then a marked
-section says so); otherwise the reports say they were left out. Each file is written
+them, and in the GeoPackage, only when the dossier was gathered with
+``include_confidential`` (then a marked section says so); otherwise they say they were
+left out. Each file is written
 beside its target and moved into place at the end: a failed export leaves nothing.
 """
 
@@ -41,8 +42,9 @@ from cedplans.pdf_layout import Layout
 
 FORMATS = ("pdf", "html", "gpkg")
 GPKG_LAYERS = ("site", "boundaries", "assets_nearby", "features_nearby", "needs_offers_nearby", "matches")
-"""Spatial layers every dossier GeoPackage holds (each may be empty); ``plans`` and
-``dossier`` are attribute tables, and ``confidential_notes`` is there only when asked for."""
+"""Spatial layers every dossier GeoPackage holds (each may be empty); ``plans``,
+``decisions`` and ``dossier`` are attribute tables (the decisions' reasons only in a
+confidential copy), and ``confidential_notes`` is there only when asked for."""
 
 CONFIDENTIAL_TITLE = "Confidential: officers only"
 
@@ -199,11 +201,12 @@ def write_gpkg(d: Dossier, path: Path) -> None:
     site = _layer([{"feature_id": f.id, "name": f.name, "kind": f.kind, "land_use": f.land_use, "status": f.status,
                     "area_m2": d.area_m2, "owner": d.owner, "acv_status": d.acv.acv_status if d.acv else None,
                     "geometry": f.geom}], [], epsg)
-    if shapely.get_dimensions(site.geometry.iloc[0]) == 2:
+    dimension = shapely.get_dimensions(site.geometry.iloc[0])
+    if dimension > 0:
         site["geometry"] = _multi(site.geometry)
-        site_type = "MultiPolygon"
+        site_type = "MultiPolygon" if dimension == 2 else "MultiLineString"
     else:
-        site_type = "Point" if site.geometry.iloc[0].geom_type == "Point" else "Unknown"
+        site_type = "Point" if site.geometry.iloc[0].geom_type == "Point" else "MultiPoint"
     _write(site, path, "site", site_type)
     boundaries = _layer([{"boundary_id": b.id, "name": b.name, "level": b.level, "code": b.code, "geometry": b.geom}
                          for b in d.boundaries], ["boundary_id", "name", "level", "code"], epsg)
@@ -242,6 +245,14 @@ def write_gpkg(d: Dossier, path: Path) -> None:
                "generated_at": d.generated_at.isoformat(timespec="seconds"),
                "acv": acv.words() if acv else None, "includes_confidential": d.include_confidential}
     pyogrio.write_dataframe(pd.DataFrame([summary]), path, layer="dossier", driver="GPKG")
+    # Decisions on the matches: their reasons only in a confidential copy (None otherwise).
+    pyogrio.write_dataframe(pd.DataFrame([{"need_id": x.need_id, "offer_id": x.offer_id, "decision": x.decision,
+                                           "decided_by": x.decided_by,
+                                           "decided_at": x.decided_at.isoformat(timespec="seconds"),
+                                           "reason": x.reason} for x in d.decisions],
+                                         columns=["need_id", "offer_id", "decision", "decided_by", "decided_at",
+                                                  "reason"]),
+                            path, layer="decisions", driver="GPKG")
     if d.notes is not None:
         pyogrio.write_dataframe(pd.DataFrame([{"written": n.created_at.isoformat(timespec="seconds"), "author": n.author,
                                                "note": n.note} for n in d.notes], columns=["written", "author", "note"]),

@@ -190,9 +190,9 @@ def tenants_cmd(site: str, area_m2: float, uses: str, rent: str, hours_per_week:
         search = tenants.find_tenants(store, MatchIndex.build(store), space, top=top, radius_m=radius_m)
         currency = store.settings.thresholds.currency
         saved = None
-        if save_as:
-            saved = tenants.save_shortlist(store, save_as, search, [t.need_id for t in search.tenants if t.fits],
-                                           by=author)
+        fitting = [t.need_id for t in search.tenants if t.fits]
+        if save_as and fitting:
+            saved = tenants.save_shortlist(store, save_as, search, fitting, by=author)
     if fmt == "json":
         click.echo(output.to_json({
             "space": {"site": search.site_name, "lon": search.lon, "lat": search.lat, "area_m2": space.area_m2,
@@ -221,7 +221,9 @@ def tenants_cmd(site: str, area_m2: float, uses: str, rent: str, hours_per_week:
             if t.gaps:
                 click.echo(f"- {t.asset}: " + " ".join(t.gaps))
     if saved:
-        click.echo(f"\nSaved the {sum(t.fits for t in search.tenants)} that fit as shortlist {saved} “{save_as}”.")
+        click.echo(f"\nSaved the {len(fitting)} that fit as shortlist {saved} “{save_as}”.")
+    elif save_as:
+        click.echo("\nNothing fits, so no shortlist was saved.")
 
 
 @click.command("dossier")

@@ -64,7 +64,6 @@ BEST_SHARE = 0.5
 """The vocabulary part: this share from the need's best-met category, the rest from the
 share of its categories met (an offer that meets only half of what is asked for is a
 weaker lead)."""
-"""How strongly a related category meets a need, against 1 for the same category."""
 TEXT_MIN = 0.10
 """Word similarity that makes a candidate of a pair sharing no category."""
 UNKNOWN_SIZE = 0.5
@@ -127,7 +126,10 @@ class Ranking:
 
 @dataclass(frozen=True)
 class _Side:
-    """The arrays of one side of a set of pairs, row k belonging to pair k."""
+    """One side of a set of pairs: its plain arrays (row k belonging to pair k), and its
+    category weights W, strengths S and words T, read through ``rows`` from the index's
+    matrices (or a probe's own one-row matrices, ``rows`` None) only where needed: copying
+    100k rows of them cost a third of a query."""
 
     kind: np.ndarray
     x: np.ndarray
@@ -143,8 +145,23 @@ class _Side:
     W: np.ndarray
     S: np.ndarray
     T: sparse.csr_matrix
+    rows: np.ndarray | None
     single: bool
-    """All rows are the same item (one need against many offers): some sums are cheaper."""
+    """All pairs have the same item on this side (one need against many offers)."""
+
+    @property
+    def first(self) -> int:
+        return 0 if self.rows is None else int(self.rows[0])
+
+    def take(self, matrix: np.ndarray, cols: np.ndarray) -> np.ndarray:
+        """Columns ``cols`` of this side's rows of ``matrix`` (W or S); one row when single."""
+        if self.single:
+            return matrix[self.first, cols][None, :]
+        return matrix[np.ix_(self.rows, cols)]
+
+    def used_categories(self) -> np.ndarray:
+        rows = self.W[[self.first]] if self.single else self.W[self.rows]
+        return np.flatnonzero(rows.any(axis=0))
 
 
 def distance_words(metres: float) -> str:
@@ -209,6 +226,7 @@ class MatchIndex:
         self._vectorizer = TfidfVectorizer(analyzer=words.analyzer(voc.language, frozenset(stop)), sublinear_tf=True)
         texts = [" ".join([i.title, i.description or "", *i.tags]) for i in self.items]
         self.T = self._vectorizer.fit_transform(texts).tocsr() if n else sparse.csr_matrix((0, 0))
+        self._T_columns = self.T.tocsc()
         self.accepted = {pair for pair, d in decisions.items() if d == "accepted"}
         self.rejected = {pair for pair, d in decisions.items() if d == "rejected"}
         self.ids = np.array([i.id for i in self.items], dtype=np.int64)
@@ -237,11 +255,10 @@ class MatchIndex:
     # -- scoring ----------------------------------------------------------------------------
     def side(self, pos: np.ndarray) -> _Side:
         single = bool(len(pos)) and bool((pos == pos[0]).all())
-        rows = pos[:1] if single else pos
         return _Side(kind=self.kind[pos], x=self.x[pos], y=self.y[pos], area=self.area[pos],
                      quantity=self.quantity[pos], value=self.value[pos], people=self.people[pos],
-                     hours=self.hours[pos], recency=self.recency[pos], macro=self.macro[pos], W=self.W[rows], S=self.S[rows],
-                     T=self.T[rows], single=single)
+                     hours=self.hours[pos], recency=self.recency[pos], macro=self.macro[pos], W=self.W, S=self.S,
+                     T=self.T, rows=pos, single=single)
 
     def probe(self, item: NeedOffer, x: float, y: float, n: int) -> _Side:
         """An item that is not in the store (a space described in the tenant finder) as one
@@ -260,29 +277,13 @@ class MatchIndex:
                      area=full(item.area_m2), quantity=full(item.quantity), value=full(item.annual_value),
                      people=np.full(n, item.unit == "people"),
                      hours=full(item.quantity if item.unit == "hours a week" else None), recency=np.ones(n),
-                     macro=np.full(n, item.asset_scale == "macro"), W=w, S=s_, T=text, single=True)
+                     macro=np.full(n, item.asset_scale == "macro"), W=w, S=s_, T=text, rows=None, single=True)
 
     def score_pairs(self, need: _Side, offer: _Side) -> tuple[np.ndarray, dict[str, np.ndarray], np.ndarray]:
         """Scores, parts and distances of the pairs given as a need side and an offer side."""
         count = len(need.kind)
-        parts: dict[str, np.ndarray] = {}
-        cols = np.flatnonzero(need.W.any(axis=0))
-        if len(cols):
-            w = np.broadcast_to(need.W[:, cols], (count, len(cols)))
-            s = np.broadcast_to(offer.S[:, cols], (count, len(cols)))
-            met = w * s
-            weight = w.sum(axis=1)
-            parts["vocabulary"] = BEST_SHARE * met.max(axis=1) + (1 - BEST_SHARE) * np.divide(met.sum(axis=1), weight,
-                                                                          out=np.zeros(count), where=weight > 0)
-        else:
-            parts["vocabulary"] = np.zeros(count)
-        if need.single:
-            text = offer.T @ need.T.T
-        elif offer.single:
-            text = need.T @ offer.T.T
-        else:
-            text = sparse.csr_matrix(need.T.multiply(offer.T).sum(axis=1))
-        parts["text"] = np.broadcast_to(np.asarray(text.todense()).ravel(), (count,)).astype(float)
+        parts: dict[str, np.ndarray] = {"vocabulary": self._vocabulary(need, offer, count),
+                                        "text": self._text(need, offer, count)}
         d = np.hypot(need.x - offer.x, need.y - offer.y)
         parts["distance"] = 0.5 ** (d / self.half_m[need.kind])
         parts["size"] = self._size(need, offer)
@@ -290,6 +291,32 @@ class MatchIndex:
         parts["scale"] = (need.macro != offer.macro).astype(float)
         total = sum(parts[p] * getattr(WEIGHTS, p) for p in _PARTS)
         return total, parts, d
+
+    @staticmethod
+    def _vocabulary(need: _Side, offer: _Side, count: int) -> np.ndarray:
+        cols = need.used_categories()
+        if not len(cols):
+            return np.zeros(count)
+        w = np.broadcast_to(need.take(need.W, cols), (count, len(cols)))
+        s = np.broadcast_to(offer.take(offer.S, cols), (count, len(cols)))
+        met = w * s
+        weight = w.sum(axis=1)
+        return BEST_SHARE * met.max(axis=1) + (1 - BEST_SHARE) * np.divide(met.sum(axis=1), weight,
+                                                                          out=np.zeros(count), where=weight > 0)
+
+    def _text(self, need: _Side, offer: _Side, count: int) -> np.ndarray:
+        """Cosine similarity of the two sides' words (TF-IDF rows are unit length)."""
+        if need.single or offer.single:
+            one, many = (need, offer) if need.single else (offer, need)
+            query = one.T[one.first]
+            if many.rows is None:  # two probes
+                return np.full(count, float(query.multiply(many.T[many.first]).sum()))
+            # One item against many: only the columns of its few words are read, from
+            # the index's column-ordered copy.
+            scores = self._T_columns[:, query.indices] @ query.data
+            return np.asarray(scores[many.rows], dtype=float)
+        products = need.T[need.rows].multiply(offer.T[offer.rows]).sum(axis=1)
+        return np.asarray(products, dtype=float).ravel()
 
     @staticmethod
     def _size(need: _Side, offer: _Side) -> np.ndarray:
@@ -335,12 +362,14 @@ class MatchIndex:
         ni, oi = ni[keep], oi[keep]
         if not len(ni):
             return []
-        total, parts, d = self.score_pairs(self.side(ni), self.side(oi))
-        fits = (parts["vocabulary"] > 0) | (parts["text"] >= TEXT_MIN)
-        ni, oi, total, d = ni[fits], oi[fits], total[fits], d[fits]
-        parts = {p: v[fits] for p, v in parts.items()}
+        # Only pairs that share a category or words are candidates: find them first, and
+        # score the rest of the parts for them alone.
+        need, offer = self.side(ni), self.side(oi)
+        fits = (self._vocabulary(need, offer, len(ni)) > 0) | (self._text(need, offer, len(ni)) >= TEXT_MIN)
+        ni, oi = ni[fits], oi[fits]
         if not len(ni):
             return []
+        total, parts, d = self.score_pairs(self.side(ni), self.side(oi))
         order = np.lexsort((d, -np.round(total, 6)))[:top]
         return [self._match(int(ni[k]), int(oi[k]), float(total[k]), {p: float(parts[p][k]) for p in _PARTS},
                             float(d[k])) for k in order]

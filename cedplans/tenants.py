@@ -38,6 +38,8 @@ TENANT_SECTORS = ("social", "community")
 """Who the finder proposes: micro assets, and social enterprises and community
 organisations of any size."""
 DEFAULT_TOP = 25
+MISFITS = ("Too small", "The rent", "Step-free", "Open ", "Hired by the hour")
+"""Gaps that make a candidate a partial fit: too small, too dear, steps, too few hours."""
 
 
 @dataclass(frozen=True)
@@ -132,11 +134,17 @@ def find_tenants(store: Store, index: MatchIndex, space: SpaceDescription, *, to
     point_m = site.geom_m.representative_point()
     point = site.geom.representative_point()
     sectors = dict(store.con.execute("SELECT id, sector FROM assets").fetchall())
+    # The space's own asset (or the site's owner) is not its own tenant.
+    if site.kind == "asset":
+        landlord = site.id
+    else:
+        landlord = store.con.execute("SELECT owner_asset_id FROM features WHERE id = ?", [site.id]).fetchone()[0] \
+            if site.kind == "feature" else None
     candidates = np.array([i for i in index.need_pos
                            if index.items[i].kind in SPACE_NEED_KINDS
                            and (index.items[i].asset_scale in TENANT_SCALES
                                 or sectors.get(index.items[i].asset_id) in TENANT_SECTORS)
-                           and index.items[i].asset_id != site.id], dtype=np.int64)
+                           and index.items[i].asset_id != landlord], dtype=np.int64)
     probe = NeedOffer(
         id=-1, side="offer", asset_id=-1, asset_name=space.name or site.name, asset_scale="macro", kind="space",
         title=space.name or f"Space at {site.name}", description="; ".join(space.uses),
@@ -161,7 +169,7 @@ def find_tenants(store: Store, index: MatchIndex, space: SpaceDescription, *, to
         distance = round(float(d[k]), 1)
         gaps = _gaps(index, need, space, probe, distance)
         exact = bool((index.W[int(candidates[k])] * offer.W[0] > 0).any())
-        fits = exact and not [g for g in gaps if g.startswith(("Too small", "The rent", "Step-free", "Open "))]
+        fits = exact and not [g for g in gaps if g.startswith(MISFITS)]
         why = (f"{need.asset_name} needs “{need.title}”"
                + (f" ({need.area_m2:,.0f} m²)" if need.area_m2 else "")
                + f"; the space is {space.area_m2:,.0f} m² for {', '.join(space.uses)}; "
@@ -232,8 +240,10 @@ def save_shortlist(store: Store, name: str, search: TenantSearch, need_ids: Sequ
         ).fetchone()[0]
         for t in chosen:
             store.con.execute(
-                "INSERT INTO tenant_shortlist_entries VALUES (?, ?, ?, ?, ?, ?, ?)",
-                [shortlist_id, t.need_id, t.asset_id, t.score, t.distance_m, t.why, list(t.gaps)],
+                "INSERT INTO tenant_shortlist_entries (shortlist_id, need_id, asset_id, score, components, distance_m, "
+                "fits, why, gaps, lon, lat) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                [shortlist_id, t.need_id, t.asset_id, t.score, json.dumps(asdict(t.components)), t.distance_m, t.fits,
+                 t.why, list(t.gaps), t.lon, t.lat],
             )
     return shortlist_id
 
@@ -253,14 +263,14 @@ def get_shortlist(store: Store, shortlist_id: int) -> Shortlist:
     if row is None:
         raise NotFound(f"There is no tenant shortlist {shortlist_id}.")
     entries = store.con.execute(
-        "SELECT e.need_id, e.asset_id, a.name, a.scale, a.sector, n.title, n.area_m2, e.score, e.distance_m, e.why, e.gaps, "
-        "ST_X(a.geom), ST_Y(a.geom) "
+        "SELECT e.need_id, e.asset_id, a.name, a.scale, a.sector, n.title, n.area_m2, e.score, e.components, "
+        "e.distance_m, e.fits, e.why, e.gaps, e.lon, e.lat "
         "FROM tenant_shortlist_entries e JOIN assets a ON a.id = e.asset_id "
-        "LEFT JOIN needs_offers n ON n.id = e.need_id WHERE e.shortlist_id = ? ORDER BY e.distance_m, e.need_id",
+        "LEFT JOIN needs_offers n ON n.id = e.need_id WHERE e.shortlist_id = ? "
+        "ORDER BY NOT e.fits, e.distance_m, e.need_id",
         [shortlist_id],
     ).fetchall()
-    zero = Components(0, 0, 0, 0, 0, 0)
     tenants = [Tenant(asset_id=r[1], asset=r[2], asset_scale=r[3], sector=r[4], need_id=r[0], need=r[5] or "(removed)",
-                      need_area_m2=r[6], score=r[7], components=zero, distance_m=r[8], fits=True, why=r[9],
-                      lon=r[11], lat=r[12], gaps=tuple(r[10])) for r in entries]
+                      need_area_m2=r[6], score=r[7], components=Components(**json.loads(r[8])), distance_m=r[9],
+                      fits=r[10], why=r[11], lon=r[13], lat=r[14], gaps=tuple(r[12])) for r in entries]
     return Shortlist(row[0], row[1], SpaceDescription.from_json(row[2]), row[3], row[4], tenants)

@@ -1,11 +1,12 @@
 """The linking pages as a person uses them, in headless Chromium (the system's Chromium,
-no browser download, no network): accept a match and make a plan of it, find tenants for
-a space and keep a shortlist, take a site dossier (with and without the confidential
-notes), see the links on the atlas and the untapped assets, and record an offer in the
-register. Screenshots are kept in ``test-artifacts/``.
+no browser download, no network): see the links and the untapped assets on the atlas,
+accept a match and make a plan of it (and another officer sees the link), find tenants
+for a space and keep a shortlist, take a site dossier with and without the confidential
+notes, and record an offer in the register. Screenshots are kept in ``test-artifacts/``.
 
-The tests share one app (module scope) on a copy of the demo store. The atlas test reads
-the links of the demo itself, so it runs before the tests that add links.
+The tests share one app (module scope) on a copy of the demo store. The atlas test counts
+the demo's own links, so it runs first, before the tests that add links. The tests marked
+xfail at the end show usability problems found while writing these.
 """
 
 from __future__ import annotations
@@ -16,16 +17,22 @@ import re
 import uuid
 
 import pytest
+from playwright.sync_api import expect
 from pypdf import PdfReader
 
 from atlas import open_store
 from cedplans import linking
-from tests.browser_fixtures import MAP_FRAME, local_page, map_frame, open_app, wait_idle
+from tests.browser_fixtures import local_page, map_frame, wait_idle
 
 pytestmark = pytest.mark.browser
 
 PLAN_TITLE = "Clinical staff for outpatient and community clinics – with Refugee Doctors Bridge"
 WHO = "Sam, ward officer"
+SLOW_MS = 90_000  # other heavy jobs may share this machine's two cores
+
+IDLE_JS = """() => { const app = document.querySelector('[data-testid="stApp"]');
+                     return !!app && app.getAttribute('data-test-script-state') === 'notRunning'
+                            && !document.querySelector('[data-testid="stSkeleton"]'); }"""
 
 
 @pytest.fixture(scope="module")
@@ -37,18 +44,74 @@ def demo_ids(_demo_store_file) -> dict[str, int]:
 
 @pytest.fixture(scope="module")
 def demo_links(_demo_store_file) -> list[linking.Link]:
+    """The demo's links, computed from the demo store itself (not through the app)."""
     with open_store(_demo_store_file, read_only=True) as store:
         return linking.links(store)
 
 
-def _download(page, button_name: str, artifacts, name: str) -> bytes:
+# -- helpers ---------------------------------------------------------------------------------
+
+def _settle(page, timeout_ms: int = SLOW_MS) -> None:
+    """Wait until Streamlit has finished its run and drawn every element.
+
+    ``wait_idle`` looks for the "Running" status widget, which this Streamlit (1.67) does
+    not show here, so it returns at once; the app element's ``data-test-script-state``
+    says whether a run is going on. It is checked twice, a moment apart, so a rerun that
+    starts just after a click is waited for too."""
+    wait_idle(page, timeout_ms)
+    for _ in range(2):
+        page.wait_for_function(IDLE_JS, timeout=timeout_ms)
+        page.wait_for_timeout(250)
+    page.wait_for_function(IDLE_JS, timeout=timeout_ms)
+
+
+def _open(page, server, path: str = "") -> None:
+    page.goto(server.page_url(path))
+    page.wait_for_selector('[data-testid="stApp"]')
+    page.wait_for_function("() => document.querySelector('[data-testid=\"stApp\"]')"
+                           ".getAttribute('data-test-script-state') !== 'initial'", timeout=SLOW_MS)
+    _settle(page)
+
+
+def _download(page, button, artifacts, name: str) -> bytes:
     """Press a download button and return the file's bytes (kept in ``artifacts`` too)."""
-    with page.expect_download(timeout=90_000) as info:
-        page.get_by_role("button", name=button_name).click()
+    with page.expect_download(timeout=SLOW_MS) as info:
+        button.click()
     target = artifacts / name
     info.value.save_as(target)
-    wait_idle(page, timeout_ms=60_000)
+    _settle(page)
     return target.read_bytes()
+
+
+def _cell(scope, text: str | re.Pattern):
+    """Cells of a Streamlit table. The grid draws on a canvas; its cells are also kept, for
+    screen readers, in a table inside the canvas (hidden, so asked for explicitly)."""
+    return scope.get_by_role("gridcell", name=text, exact=isinstance(text, str), include_hidden=True)
+
+
+def _scroll_right(table) -> None:
+    """Scroll a table sideways to its last columns, as a person drags its scroll bar (the grid
+    only keeps the cells in view)."""
+    table.get_by_test_id("data-grid-canvas").wait_for()
+    table.evaluate("d => { const s = d.querySelector('.dvn-scroller'); s.scrollLeft = s.scrollWidth; }")
+
+
+def _shot(page, path) -> None:
+    """A screenshot of the whole page. Streamlit scrolls its main block, not the document,
+    so a full-page screenshot would stop at the window: the window is made as tall as the
+    page for the picture (tables below the fold are drawn once in view), then put back."""
+    size = page.viewport_size
+    height_js = "() => document.querySelector('[data-testid=\"stMain\"]').scrollHeight"
+    try:
+        for _ in range(4):
+            height = min(int(page.evaluate(height_js)), 9_000)
+            if height <= page.viewport_size["height"]:
+                break
+            page.set_viewport_size({"width": size["width"], "height": height})
+            _settle(page)
+        page.screenshot(path=str(path))
+    finally:
+        page.set_viewport_size(size)
 
 
 def _pdf_text(data: bytes) -> str:
@@ -58,63 +121,88 @@ def _pdf_text(data: bytes) -> str:
 def _no_error_boxes(page) -> None:
     """No Streamlit exception and no error box on the page."""
     assert page.locator('[data-testid="stException"]').count() == 0
-    errors = [e.inner_text() for e in page.locator('[data-testid="stAlertContentError"]').all()]
-    assert errors == []
+    assert [e.inner_text() for e in page.locator('[data-testid="stAlertContentError"]').all()] == []
 
 
 def _choose(page, scope, label: str, typed: str, option: str) -> None:
-    """Open a selectbox, search its long list by typing, pick an option."""
-    scope.get_by_label(label, exact=True).click()
+    """Open a selectbox, search its (long) list by typing, pick an option."""
+    scope.get_by_role("combobox", name=label, exact=True).click()
     page.keyboard.type(typed)
     page.get_by_role("option", name=option, exact=True).click()
-    wait_idle(page)
+    _settle(page)
+
+
+def _type(box, text: str) -> None:
+    """Type into a text box outside a form and commit it (Enter), as a person would."""
+    box.fill(text)
+    box.press("Enter")
+
+
+def _show_layer(frame, class_name: str) -> None:
+    """Zoom the map in on the Leaflet paths of a class (the map object is ``window.map``)."""
+    frame.evaluate(
+        """cls => { let bounds = null;
+                    map.eachLayer(l => { if (l.options && (l.options.className || '').split(' ').includes(cls)
+                                             && l.getBounds) {
+                                           bounds = bounds ? bounds.extend(l.getBounds()) : L.latLngBounds(
+                                               l.getBounds().getSouthWest(), l.getBounds().getNorthEast()); } });
+                    map.fitBounds(bounds, {maxZoom: 17, animate: false, padding: [60, 60]}); }""",
+        class_name,
+    )
+
+
+def _popup_of(frame, locator) -> str:
+    """Click a map path and return the text of the popup it opens, once shown in full."""
+    locator.click(force=True)
+    popup = frame.locator(".leaflet-popup-content")
+    popup.wait_for()
+    frame.wait_for_function("() => getComputedStyle(document.querySelector('.leaflet-popup')).opacity === '1'")
+    return popup.inner_text()
 
 
 # -- the atlas (first: it counts the demo's own links) -------------------------------------
 
 def test_atlas_draws_plan_links_and_lists_untapped_assets(app_page, app_server, artifacts, demo_links):
+    page = app_page
     plan_links = sum(link.kind == "plan" for link in demo_links)
     assert plan_links > 0
-    open_app(app_page, app_server)
-    frame = map_frame(app_page)
-    frame.wait_for_function("n => document.querySelectorAll('path.atlas-link-plan').length === n",
-                            arg=plan_links)
+    _open(page, app_server)
+    frame = map_frame(page, timeout_ms=SLOW_MS)
+    frame.wait_for_function("n => document.querySelectorAll('path.atlas-link-plan').length === n", arg=plan_links,
+                            timeout=SLOW_MS)
     assert frame.locator("path.atlas-link-plan").count() == plan_links
     assert frame.locator("path.atlas-link-match").count() == 0  # the demo has no accepted match
-    legend = frame.locator(".atlas-legend").inner_text()
-    assert "Partners in a plan" in legend
-    app_page.screenshot(path=str(artifacts / "atlas-links.png"))
+    assert "Partners in a plan" in frame.locator(".atlas-legend").inner_text()
+    page.screenshot(path=str(artifacts / "atlas-links.png"))
 
     # A plan line's popup names the two partners and the plan.
-    link = next(link for link in demo_links if link.kind == "plan")
-    frame.locator("path.atlas-link-plan").first.click(force=True)
-    popup = frame.locator(".leaflet-popup-content")
-    popup.wait_for()
-    assert "Plan: " in popup.inner_text()
-    app_page.screenshot(path=str(artifacts / "atlas-link-popup.png"))
-    del link
+    text = _popup_of(frame, frame.locator("path.atlas-link-plan").first)
+    assert "Plan: " in text
+    assert any(link.from_asset in text and link.to_asset in text for link in demo_links)
+    page.screenshot(path=str(artifacts / "atlas-link-popup.png"))
 
-    expander = app_page.get_by_text(re.compile(r"^Untapped assets \(\d+\)"))
+    # The untapped assets: each with a link to its matches.
+    expander = page.get_by_text(re.compile(r"^Untapped assets \(\d+\)"))
     count = int(re.search(r"\((\d+)\)", expander.inner_text()).group(1))
     assert count >= 1
     expander.click()
-    see = app_page.get_by_role("link", name=re.compile(r"^See the matches of "))
+    see = page.get_by_role("link", name=re.compile(r"See the matches of "))
     see.first.wait_for()
     assert see.count() == count
-    app_page.screenshot(path=str(artifacts / "untapped.png"), full_page=True)
-    asset = re.sub(r"^.*See the matches of ", "", see.first.inner_text()).strip()
+    _shot(page, artifacts / "untapped.png")
+    asset = re.search(r"See the matches of (.+)$", see.first.inner_text()).group(1).strip()
     see.first.click()
-    app_page.get_by_role("heading", name="Matches").wait_for()
-    wait_idle(app_page)
-    assert re.search(r"[?&]asset=\d+", app_page.url)
-    # The page is on that asset: "One asset's needs and offers", the asset chosen.
-    assert app_page.get_by_label("One asset's needs and offers").is_checked()
-    chosen = app_page.locator('[data-testid="stSelectbox"]').filter(has=app_page.get_by_text("Asset", exact=True))
-    assert asset in chosen.inner_text()
-    app_page.get_by_text(re.compile(r"match(es)?, best first$")).wait_for()
-    app_page.screenshot(path=str(artifacts / "untapped-matches.png"), full_page=True)
-    _no_error_boxes(app_page)
-    assert app_page.external_requests == []
+    page.get_by_role("heading", name="Matches", exact=True).wait_for()
+    page.get_by_text(re.compile(r"match(es)?, best first$")).wait_for()
+    _settle(page)
+    assert re.search(r"[?&]asset=\d+", page.url)
+    # The page is on that asset's needs and offers, with that asset chosen.
+    assert page.get_by_role("radio", name="One asset's needs and offers").is_checked()
+    assert page.get_by_role("combobox", name="Asset").input_value() == asset
+    assert page.get_by_text(re.compile(rf"^1\. ")).first.inner_text().count(asset) == 1
+    _shot(page, artifacts / "untapped-matches.png")
+    _no_error_boxes(page)
+    assert page.external_requests == []
 
 
 # -- matches -> plan, and the link seen by another officer ------------------------------------
@@ -122,58 +210,73 @@ def test_atlas_draws_plan_links_and_lists_untapped_assets(app_page, app_server, 
 def test_accept_a_match_make_a_plan_and_another_officer_sees_the_link(browser, app_page, app_server, artifacts,
                                                                         demo_ids):
     page = app_page
-    need = demo_ids["n-city-hospital-clinical-staff"]
-    open_app(page, app_server, f"matches?need={need}")
+    _open(page, app_server, f"matches?need={demo_ids['n-city-hospital-clinical-staff']}")
     first = page.get_by_text(re.compile(r"^1\. "))
     first.wait_for()
-    assert "Refugee Doctors Bridge" in first.inner_text()
-    page.screenshot(path=str(artifacts / "matches.png"), full_page=True)
+    assert first.inner_text().startswith("1. Refugee Doctors Bridge")
+    _shot(page, artifacts / "matches.png")
 
-    page.get_by_label("Your name or role").fill(WHO)
-    page.get_by_label("Your name or role").press("Enter")
-    wait_idle(page)
-    reason = page.get_by_label("Reason (kept with the decision; officers only)").first
-    reason.fill("Both keen; meeting booked for May")
-    reason.press("Enter")
-    wait_idle(page)
+    _type(page.get_by_role("textbox", name="Your name or role"), WHO)
+    _settle(page)
+    _type(page.get_by_role("textbox", name="Reason (kept with the decision; officers only)").first,
+          "Both keen; meeting booked for May")
+    _settle(page)
     page.get_by_role("button", name="Accept").first.click()
     page.get_by_text(re.compile(r"^The match of Refugee Doctors Bridge .* was accepted\.")).wait_for()
-    wait_idle(page)
     page.get_by_text(f"Accepted by {WHO}.").wait_for()
     make = page.get_by_role("button", name="Make a draft plan from this match")
     make.wait_for()
-    page.screenshot(path=str(artifacts / "match-accepted.png"), full_page=True)
+    _settle(page)
+    _shot(page, artifacts / "match-accepted.png")
+    # The decision is listed; its reason only once an officer asks for reasons.
+    expect(page.get_by_role("tab", name="Accepted (1)")).to_be_visible()
+    decided = page.get_by_test_id("stDataFrame").last
+    _cell(decided, re.compile(r"^City Hospital .*: Clinical staff")).wait_for(state="attached")
+    _scroll_right(decided)  # the table is wider than the page: By, On, Plan and Reason are off to the right
+    _cell(decided, WHO).wait_for(state="attached")
+    _cell(decided, "(confidential: not included)").wait_for(state="attached")
+    page.get_by_text("Show decision reasons (officers only)").click()
+    _settle(page)
+    decided = page.get_by_test_id("stDataFrame").last
+    _scroll_right(decided)
+    _cell(decided, "Both keen; meeting booked for May").wait_for(state="attached")
 
     make.click()
     link = page.get_by_role("link", name=re.compile(r"Open the new draft plan \(\d+\) in the plan sketcher"))
     link.wait_for()
-    wait_idle(page)
     plan_id = re.search(r"\((\d+)\)", link.inner_text()).group(1)
     page.get_by_role("link", name=f"Accepted: open its plan ({plan_id})").wait_for()
-    page.screenshot(path=str(artifacts / "match-plan-made.png"), full_page=True)
+    _settle(page)
+    _shot(page, artifacts / "match-plan-made.png")
     _no_error_boxes(page)
 
     link.click()
     page.get_by_role("heading", name="Plan sketcher").wait_for()
-    wait_idle(page, timeout_ms=60_000)
-    assert f"plan={plan_id}" in page.url
-    title = page.get_by_label("Title", exact=True)
+    title = page.get_by_role("textbox", name="Title", exact=True)
     title.wait_for()
+    _settle(page)
+    assert f"plan={plan_id}" in page.url
     assert title.input_value().startswith(PLAN_TITLE)
-    plan_box = page.locator('[data-testid="stSelectbox"]').filter(has=page.get_by_text("Plan", exact=True))
-    assert PLAN_TITLE in plan_box.inner_text()
-    page.screenshot(path=str(artifacts / "plan-sketcher.png"), full_page=True)
+    assert page.get_by_role("combobox", name="Plan").input_value().startswith(PLAN_TITLE)
+    map_frame(page, timeout_ms=SLOW_MS)
+    _shot(page, artifacts / "plan-sketcher.png")
+    _no_error_boxes(page)
     assert page.external_requests == []
 
     # Another officer, in a browser of their own, sees the new match line on the atlas.
     other = local_page(browser, app_server)
     try:
-        open_app(other, app_server)
-        frame = map_frame(other)
-        frame.locator("path.atlas-link-match").first.wait_for(state="attached")
-        assert frame.locator("path.atlas-link-match").count() == 1
+        _open(other, app_server)
+        frame = map_frame(other, timeout_ms=SLOW_MS)
+        line = frame.locator("path.atlas-link-match")
+        line.first.wait_for(state="attached")
+        assert line.count() == 1
         assert "Accepted match" in frame.locator(".atlas-legend").inner_text()
         other.screenshot(path=str(artifacts / "other-officer-atlas.png"))
+        _show_layer(frame, "atlas-link-match")  # the two are 129 m apart: zoom in to see the line
+        text = _popup_of(frame, line)
+        assert "Refugee Doctors Bridge" in text and "City Hospital" in text and "Match: " in text
+        other.screenshot(path=str(artifacts / "other-officer-match-line.png"))
         assert other.external_requests == []
     finally:
         other.context.close()
@@ -183,39 +286,43 @@ def test_accept_a_match_make_a_plan_and_another_officer_sees_the_link(browser, a
 
 def test_tenant_finder_finds_saves_and_downloads(app_page, app_server, artifacts):
     page = app_page
-    open_app(page, app_server, "tenant_finder")
+    _open(page, app_server, "tenant_finder")
     page.get_by_text("Describe the space and press Find tenants.").wait_for()
     page.get_by_role("button", name="Find tenants").click()
     heading = page.get_by_role("heading", name=re.compile(r"^\d+ group\(s\) fit, \d+ partly"))
     heading.wait_for()
-    wait_idle(page)
+    _settle(page)
     fit, partly = map(int, re.findall(r"\d+", heading.inner_text())[:2])
     assert fit >= 1
 
-    frame = map_frame(page)
+    frame = map_frame(page, timeout_ms=SLOW_MS)
     frame.wait_for_function("() => document.querySelectorAll('.leaflet-marker-pane .atlas-asset').length > 0")
     assert frame.locator(".leaflet-marker-pane .atlas-asset").count() >= 1
     assert frame.locator("path.atlas-pin").count() == 1
-    grid = page.locator('[data-testid="stDataFrame"]').first
-    grid.get_by_role("gridcell", name="Port Loop residents' group").first.wait_for(state="attached")
-    page.screenshot(path=str(artifacts / "tenants.png"), full_page=True)
+    grid = page.get_by_test_id("stDataFrame").first
+    _cell(grid, "Port Loop residents' group").first.wait_for(state="attached")
+    rows_shown = int(grid.get_by_role("grid", include_hidden=True).get_attribute("aria-rowcount")) - 1
+    assert rows_shown == fit + partly
+    _shot(page, artifacts / "tenants.png")
 
-    csv_text = _download(page, "Download the list (CSV)", artifacts, "tenants.csv").decode("utf-8")
-    rows = list(csv.reader(io.StringIO(csv_text)))
+    data = _download(page, page.get_by_role("button", name="Download the list (CSV)"), artifacts, "tenants.csv")
+    rows = list(csv.reader(io.StringIO(data.decode("utf-8"))))
     assert rows[0][:2] == ["asset_id", "asset"]
-    assert len(rows) - 1 == fit + partly
+    assert len(rows) - 1 == rows_shown
     assert "Port Loop residents' group" in {r[1] for r in rows[1:]}
 
     name = f"Port Loop building {uuid.uuid4().hex[:6]}"
-    page.get_by_label("Shortlist name").fill(name)
-    page.get_by_label("Your name or role").fill(WHO)
+    page.get_by_role("textbox", name="Shortlist name").fill(name)
+    page.get_by_role("textbox", name="Your name or role").fill(WHO)
     page.get_by_role("button", name="Save the shortlist").click()
     page.get_by_text(re.compile(rf"^Saved shortlist \d+ with {fit} group\(s\)\.")).wait_for()
-    wait_idle(page)
-    saved = page.locator('[data-testid="stSelectbox"]').filter(has=page.get_by_text("Shortlist", exact=True))
-    saved.get_by_text(name, exact=False).wait_for()
-    assert f"{fit} group(s)" in saved.inner_text() and WHO in saved.inner_text()
-    page.screenshot(path=str(artifacts / "tenants-saved.png"), full_page=True)
+    _settle(page)
+    saved = page.get_by_role("combobox", name="Shortlist")
+    saved.wait_for()
+    assert saved.input_value().startswith(f"{name} · {fit} group(s) · {WHO}, ")
+    saved_table = page.get_by_test_id("stDataFrame").last
+    _cell(saved_table, "Port Loop residents' group").wait_for(state="attached")
+    _shot(page, artifacts / "tenants-saved.png")
     _no_error_boxes(page)
     assert page.external_requests == []
 
@@ -224,64 +331,171 @@ def test_tenant_finder_finds_saves_and_downloads(app_page, app_server, artifacts
 
 def test_site_dossier_keeps_confidential_notes_out_of_downloads_unless_asked(app_page, app_server, artifacts):
     page = app_page
-    open_app(page, app_server, "site_dossier")
+    _open(page, app_server, "site_dossier")
     for heading in ("The site", "Plans and community evidence", "Matches that involve the site or its owner"):
-        page.get_by_role("heading", name=heading).first.wait_for()
-        assert page.get_by_role("heading", name=heading).first.is_visible()
-    page.screenshot(path=str(artifacts / "dossier.png"), full_page=True)
+        expect(page.get_by_role("heading", name=heading).first).to_be_visible()
+    assert page.get_by_role("combobox", name="Site").input_value() == "Port Loop historic building"
+    _shot(page, artifacts / "dossier.png")
     _no_error_boxes(page)
 
-    text = _pdf_text(_download(page, "Download PDF", artifacts, "dossier.pdf"))
-    assert "Port Loop historic building" in text
+    pdf = page.get_by_role("button", name="Download PDF")
+    assert "Port Loop historic building" in _pdf_text(_download(page, pdf, artifacts, "dossier.pdf"))
 
     page.get_by_text("Show confidential notes (officers only)").click()
-    wait_idle(page)
-    token = f"NOTE-{uuid.uuid4().hex[:10]}"
-    note = page.get_by_label("Add a confidential note")
+    note = page.get_by_role("textbox", name="Add a confidential note")
     note.wait_for()
+    _settle(page)
+    token = f"NOTE-{uuid.uuid4().hex[:10]}"
     note.fill(f"The owner would consider a transfer ({token}).")
-    page.get_by_role("button", name="Add the note").click()
+    form = page.get_by_test_id("stForm").filter(has=note)
+    form.get_by_role("textbox", name="Your name or role").fill(WHO)
+    form.get_by_role("button", name="Add the note").click()
     page.get_by_text("The confidential note was added.").wait_for()
-    wait_idle(page)
-    page.get_by_text(token).first.wait_for()
-    page.screenshot(path=str(artifacts / "dossier-note.png"), full_page=True)
+    _cell(page, re.compile(re.escape(token))).first.wait_for(state="attached")
+    _settle(page)
+    assert note.input_value() == ""
+    assert page.get_by_text("No notes yet.").count() == 0
+    _shot(page, artifacts / "dossier-note.png")
 
-    include = page.get_by_text("Include the confidential notes in the downloads")
-    assert not page.get_by_label("Include the confidential notes in the downloads").is_checked()
-    assert token not in _pdf_text(_download(page, "Download PDF", artifacts, "dossier-public.pdf"))
-    include.click()
-    wait_idle(page)
-    assert page.get_by_label("Include the confidential notes in the downloads").is_checked()
-    assert token in _pdf_text(_download(page, "Download PDF", artifacts, "dossier-confidential.pdf"))
-    page.screenshot(path=str(artifacts / "dossier-include-notes.png"), full_page=True)
+    include = page.get_by_role("checkbox", name="Include the confidential notes in the downloads")
+    assert not include.is_checked()
+    assert token not in _pdf_text(_download(page, pdf, artifacts, "dossier-public.pdf"))
+    page.get_by_text("Include the confidential notes in the downloads").click()
+    _settle(page)
+    assert include.is_checked()
+    assert token in _pdf_text(_download(page, pdf, artifacts, "dossier-confidential.pdf"))
+    _shot(page, artifacts / "dossier-include-notes.png")
     _no_error_boxes(page)
     assert page.external_requests == []
 
 
 # -- the register's needs and offers ----------------------------------------------------------
 
-def test_register_records_a_new_offer(app_page, app_server, artifacts):
-    page = app_page
-    open_app(page, app_server, "asset_register")
+def _needs_and_offers_tab(page, server):
+    _open(page, server, "asset_register")
     page.get_by_role("tab", name="Needs and offers").click()
     panel = page.get_by_role("tabpanel", name="Needs and offers")
     panel.wait_for()
     _choose(page, panel, "Asset", "Kavarna", "Café Kavarna")
-    table = panel.locator('[data-testid="stDataFrame"]')
-    table.get_by_role("gridcell", name="Permanent café premises with a kitchen").wait_for(state="attached")
-    table.get_by_role("gridcell", name="Catering for meetings and community events").wait_for(state="attached")
-    page.screenshot(path=str(artifacts / "register-needs-offers.png"), full_page=True)
+    return panel
 
-    panel.get_by_text("A offer", exact=True).click()
-    wait_idle(page)
+
+def _add_offer(page, panel, title: str) -> None:
+    panel.get_by_text("A offer", exact=True).click()  # sic: the app's label, see the xfail test below
+    _settle(page)
     _choose(page, panel, "Kind", "services", "services")
-    panel.get_by_label("Title", exact=True).fill("Polish cooking classes")
-    panel.get_by_label("Your name or role").fill(WHO)
+    panel.get_by_role("textbox", name="Title", exact=True).fill(title)
+    panel.get_by_role("textbox", name="Your name or role").fill(WHO)
     panel.get_by_role("button", name="Save the new offer").click()
-    page.get_by_text("Saved the offer “Polish cooking classes”.").wait_for()
-    wait_idle(page)
-    panel.locator('[data-testid="stDataFrame"]').get_by_role("gridcell", name="Polish cooking classes") \
-        .wait_for(state="attached")
-    page.screenshot(path=str(artifacts / "register-offer-saved.png"), full_page=True)
+    page.get_by_text(f"Saved the offer “{title}”.").wait_for()
+    _settle(page)
+
+
+def test_register_records_a_new_offer(app_page, app_server, artifacts):
+    page = app_page
+    panel = _needs_and_offers_tab(page, app_server)
+    table = panel.get_by_test_id("stDataFrame")
+    _cell(table, "Permanent café premises with a kitchen").wait_for(state="attached")
+    _cell(table, "Catering for meetings and community events").wait_for(state="attached")
+    _shot(page, artifacts / "register-needs-offers.png")
+
+    _add_offer(page, panel, "Polish cooking classes")
+    # The page comes back on its first tab (see the xfail test below): go back to the list.
+    tab = page.get_by_role("tab", name="Needs and offers")
+    if tab.get_attribute("aria-selected") != "true":
+        tab.click()
+    _cell(table, "Polish cooking classes").wait_for(state="attached")
+    assert panel.get_by_role("combobox", name="Need or offer").input_value() == "offer: Polish cooking classes"
+    _shot(page, artifacts / "register-offer-saved.png")
     _no_error_boxes(page)
     assert page.external_requests == []
+
+
+# -- usability problems seen while writing these tests ---------------------------------------
+
+@pytest.mark.xfail(strict=True, reason="BUG: saving a need or offer in the register's 'Needs and offers' tab throws "
+                                      "the page back to the 'Add or edit' tab (the flash message drawn above the "
+                                      "tabs makes Streamlit draw new tabs), so the person does not see the save")
+def test_register_stays_on_the_needs_and_offers_tab_after_a_save(app_page, app_server, artifacts):
+    page = app_page
+    panel = _needs_and_offers_tab(page, app_server)
+    _add_offer(page, panel, "Slovak conversation evenings")
+    _shot(page, artifacts / "register-after-save.png")
+    assert page.get_by_role("tab", name="Needs and offers").get_attribute("aria-selected") == "true", \
+        "the page went back to the 'Add or edit' tab"
+
+
+@pytest.mark.xfail(strict=True, reason="BUG: the register's 'It is' choice reads 'A need' / 'A offer' "
+                                      "(format_func f'A {s}'): 'A offer' is not English")
+def test_register_offer_choice_reads_an_offer(app_page, app_server):
+    page = app_page
+    _open(page, app_server, "asset_register")
+    page.get_by_role("tab", name="Needs and offers").click()
+    panel = page.get_by_role("tabpanel", name="Needs and offers")
+    expect(panel.get_by_role("radiogroup", name="It is")).to_be_visible()
+    assert panel.get_by_role("radio", name="An offer", exact=True).count() == 1
+
+
+@pytest.mark.xfail(strict=True, reason="BUG: the site dossier's note form, at the foot of a long page, reports its "
+                                      "errors (e.g. 'Say who is writing the note.') at the top of the page, out of "
+                                      "sight: pressing 'Add the note' seems to do nothing")
+def test_dossier_note_error_is_shown_where_the_person_is(app_page, app_server, artifacts):
+    page = app_page
+    _open(page, app_server, "site_dossier")
+    page.get_by_text("Show confidential notes (officers only)").click()
+    note = page.get_by_role("textbox", name="Add a confidential note")
+    note.wait_for()
+    _settle(page)
+    note.fill("A note with no name given.")
+    form = page.get_by_test_id("stForm").filter(has=note)
+    form.get_by_role("textbox", name="Your name or role").fill("")
+    form.get_by_role("button", name="Add the note").click()
+    error = page.get_by_text("Say who is writing the note.")
+    error.wait_for()
+    _settle(page)
+    page.screenshot(path=str(artifacts / "dossier-note-error-out-of-sight.png"))
+    assert note.input_value() == "A note with no name given."  # not added
+    expect(error).to_be_in_viewport(timeout=5_000)
+
+
+@pytest.mark.xfail(strict=True, reason="BUG: the atlas legend is capped at 45% of the map's height, so its new "
+                                      "'Links' section (the last but one) is cut off: 'Partners in a plan' is "
+                                      "half hidden and 'Accepted match' too once there is one")
+def test_atlas_legend_shows_the_link_key_in_full(app_page, app_server, artifacts):
+    page = app_page
+    _open(page, app_server)
+    frame = map_frame(page, timeout_ms=SLOW_MS)
+    frame.locator("path.atlas-link-plan").first.wait_for(state="attached")
+    legend = frame.locator(".atlas-legend")
+    legend.screenshot(path=str(artifacts / "atlas-legend.png"))
+    box, row = legend.bounding_box(), legend.locator("div.row", has_text="Partners in a plan").bounding_box()
+    assert row["y"] + row["height"] <= box["y"] + box["height"], "the 'Partners in a plan' row is cut off"
+
+
+@pytest.mark.xfail(strict=True, reason="BUG: on the Matches page each match's score table (Part / Fit / Counts for) "
+                                      "is half as wide as its columns: 'Fit' is cut off and 'Counts for' hidden, "
+                                      "so the parts of the score cannot be read without scrolling sideways")
+def test_matches_score_parts_are_readable(app_page, app_server, artifacts, demo_ids):
+    page = app_page
+    _open(page, app_server, f"matches?need={demo_ids['n-city-hospital-clinical-staff']}")
+    table = page.get_by_test_id("stDataFrame").first
+    table.get_by_test_id("data-grid-canvas").wait_for()
+    _settle(page)
+    table.screenshot(path=str(artifacts / "score-parts.png"))
+    widths = table.evaluate("d => { const s = d.querySelector('.dvn-scroller'); return [s.scrollWidth, s.clientWidth]; }")
+    assert widths[0] <= widths[1] + 2, f"the table is {widths[0]} px wide in a {widths[1]} px box"
+
+
+@pytest.mark.xfail(strict=True, reason="BUG: the Matches page's 'Need' box is too narrow for its labels "
+                                      "('asset · need'): with a long asset name the need itself is cut off "
+                                      "('City Hospital (Sandwell and West Birmir'), so one cannot see which need")
+def test_matches_need_box_shows_the_need(app_page, app_server, artifacts, demo_ids):
+    page = app_page
+    _open(page, app_server, f"matches?need={demo_ids['n-city-hospital-clinical-staff']}")
+    box = page.get_by_role("combobox", name="Need")
+    box.wait_for()
+    _settle(page)
+    page.get_by_test_id("stSelectbox").filter(has=box).screenshot(path=str(artifacts / "need-box.png"))
+    assert "Clinical staff for outpatient and community clinics" in box.input_value()
+    widths = box.evaluate("e => [e.scrollWidth, e.clientWidth]")
+    assert widths[0] <= widths[1] + 2, f"the label needs {widths[0]} px and has {widths[1]} px"

@@ -66,20 +66,22 @@ def test_every_tag_of_the_demo_assets_maps_to_a_category(shipped):
     assert _unmapped(shipped, tags) == []
 
 
-@pytest.mark.xfail(strict=True, reason="BUG: four tags of the demo's needs.csv/offers.csv name no category of "
-                                       "vocabulary.toml: 'community asset transfer', 'community groups', "
-                                       "'engineering', 'study groups'")
 def test_every_tag_of_the_demo_needs_and_offers_maps_to_a_category(shipped):
     tags = _demo_tags("needs.csv", ("tags",)) | _demo_tags("offers.csv", ("tags",))
     assert len(tags) >= 100
     assert _unmapped(shipped, tags) == []
 
 
-def test_the_demo_tags_that_map_today_do_so_as_a_whole_or_by_a_phrase(shipped):
-    """Guards the xfail above from hiding a wider break: all but those four tags map."""
-    tags = _demo_tags("needs.csv", ("tags",)) | _demo_tags("offers.csv", ("tags",))
-    assert set(_unmapped(shipped, tags)) <= {"community asset transfer", "community groups", "engineering",
-                                             "study groups"}
+def test_no_term_is_written_in_two_categories_of_the_file():
+    """Read with tomllib alone: the loader's own clash check is tested further down."""
+    owner: dict[str, str] = {}
+    clashes = []
+    for cat in SHIPPED["category"]:
+        for term in {cat["id"].replace("-", " "), cat["label"], *cat.get("synonyms", [])}:
+            key = " ".join(term.casefold().replace("-", " ").split())
+            if owner.setdefault(key, cat["id"]) != cat["id"]:
+                clashes.append((term, owner[key], cat["id"]))
+    assert clashes == []
 
 
 @pytest.mark.parametrize("term", ["doctors", "pharmacists", "medical qualifications", "Refugee doctors", "NURSES"])
@@ -254,7 +256,7 @@ def test_asking_for_a_category_that_does_not_exist_says_where_to_look(shipped):
 # -- the command line -----------------------------------------------------------------------------------------
 
 def _atlas(*args: str) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "atlas", *args], capture_output=True, text=True, timeout=300)
+    return subprocess.run([sys.executable, "-m", "atlas", *args], check=False, capture_output=True, text=True, timeout=300)
 
 
 def test_atlas_vocabulary_add_then_list_shows_the_new_category(store_path):

@@ -90,10 +90,17 @@ def _acv_form(site_id: int, current: SiteRecord | None) -> None:
         if ss.get("dos.acv_for") != site_id:
             ss["dos.acv_for"] = site_id
             values = current or SiteRecord(feature_id=site_id)
+            # End dates the atlas worked out are left empty, so they follow a corrected start.
+            ends = values.listing_ends_on
+            if ends and values.listed_on and ends == sites.default_listing_end(values.listed_on):
+                ends = None
+            until = values.moratorium_ends_on
+            if until and values.moratorium_starts_on and until == sites.default_moratorium_end(values.moratorium_starts_on):
+                until = None
             for key, value in (("dos.acv_status", values.acv_status), ("dos.acv_by", values.nominated_by or ""),
                                ("dos.acv_nominated", values.nominated_on), ("dos.acv_listed", values.listed_on),
-                               ("dos.acv_ends", values.listing_ends_on), ("dos.acv_mor_start", values.moratorium_starts_on),
-                               ("dos.acv_mor_end", values.moratorium_ends_on)):
+                               ("dos.acv_ends", ends), ("dos.acv_mor_start", values.moratorium_starts_on),
+                               ("dos.acv_mor_end", until)):
                 ss[key] = value
         with st.form("dos.acv"):
             a, b = st.columns(2)

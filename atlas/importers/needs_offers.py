@@ -99,6 +99,11 @@ def import_needs_offers(store: Store, path: Path, as_: str, *, layer: str | None
         raise InvalidInput(f"{file} has no {' or '.join(missing)} column; needs and offers are read from the columns "
                            "asset, kind, title, description, tags, quantity, unit, area_m2, annual_value and status. "
                            f"Its columns are: {', '.join(map(str, frame.columns))}.")
+    unread = [c for c in frame.columns if c not in matched.values() and columns.text(frame[c]).notna().any()]
+    if unread:
+        # A misspelt column ("Quantiy") would otherwise lose every value in it without a word.
+        raise InvalidInput(f"{file} has columns the atlas does not read: {', '.join(map(str, unread))}. Rename each "
+                           f"to one of {', '.join(FIELDS)}, or remove it, and import again.")
     voc = vocabulary.load(store)
     asset_ids, asset_names = _lookup(store, "assets")
     feature_ids, feature_names = _lookup(store, "features")
