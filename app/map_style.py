@@ -92,7 +92,7 @@ CSS = """
   text-shadow: 0 0 3px #fff, 0 0 3px #fff; pointer-events: none; }
 .atlas-label span { display: inline-block; transform: translate(-50%, -50%); }
 .atlas-legend { background: rgba(255,255,255,.94); padding: 4px 8px; border-radius: 6px;
-  box-shadow: 0 1px 4px rgba(0,0,0,.35); max-height: 45vh; overflow-y: auto; font-size: 12px; line-height: 1.25; }
+  box-shadow: 0 1px 4px rgba(0,0,0,.35); max-height: 70vh; overflow-y: auto; font-size: 12px; line-height: 1.25; }
 .atlas-legend summary { font-weight: 700; cursor: pointer; }
 .atlas-legend h4 { margin: 4px 0 1px; font-size: 11px; text-transform: uppercase; color: #555; }
 .atlas-legend div.row { display: flex; align-items: center; gap: 6px; margin: 1px 0; }

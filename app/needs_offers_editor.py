@@ -17,6 +17,7 @@ from atlas import needs_offers
 from atlas.errors import AtlasError
 from atlas.models import NEED_KINDS, NEED_OFFER_STATUSES, OFFER_KINDS, NeedOffer
 from atlas.needs_offers import NeedOfferDraft
+from atlas.classify import money
 from atlas.output import area_words
 
 ss = st.session_state
@@ -29,14 +30,14 @@ KIND_HELP = ("Needs: workforce (staff), supply (goods and services bought), spac
 FIELDS = ("kind", "title", "description", "tags", "quantity", "unit", "area_m2", "annual_value", "status", "site")
 
 
-def _size(item: NeedOffer) -> str:
+def _size(item: NeedOffer, currency: str) -> str:
     parts = []
     if item.quantity is not None:
         parts.append(f"{item.quantity:,.0f} {item.unit or ''}".strip())
     if item.area_m2:
         parts.append(area_words(item.area_m2))
     if item.annual_value:
-        parts.append(f"{item.annual_value:,.0f} a year")
+        parts.append(f"{money(item.annual_value, currency)} a year")
     return "; ".join(parts)
 
 
@@ -101,10 +102,11 @@ def needs_offers_section(names: dict[int, str]) -> None:
         ss["reg_no_asset"] = picked if picked in names else next(iter(names))
     asset_id = st.selectbox("Asset", list(names), format_func=names.__getitem__, key="reg_no_asset")
     items = state.needs_offers_of(asset_id)
+    currency = state.info().currency
     if items:
         st.dataframe(pd.DataFrame({
             "": [i.side for i in items], "Kind": [i.kind for i in items], "What": [i.title for i in items],
-            "Status": [i.status for i in items], "Size": [_size(i) for i in items],
+            "Status": [i.status for i in items], "Size": [_size(i, currency) for i in items],
             "Tags": [", ".join(i.tags) for i in items], "Recorded by": [i.recorded_by for i in items],
             "On": [i.recorded_at.date() for i in items],
         }), hide_index=True, key="reg_no_table")
@@ -120,7 +122,7 @@ def needs_offers_section(names: dict[int, str]) -> None:
                            f"{by_id[i].side}: {by_id[i].title}")
     item = by_id.get(item_id)
     side = item.side if item else st.radio("It is", ["need", "offer"], horizontal=True, key="reg_no_side",
-                                           format_func=lambda s: f"A {s}")
+                                           format_func={"need": "A need", "offer": "An offer"}.__getitem__)
     loaded = (asset_id, item_id, side)
     if ss.get("reg_no_loaded") != loaded:
         _load(item, side)

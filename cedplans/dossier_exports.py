@@ -88,7 +88,8 @@ def sections(d: Dossier) -> list[Section]:
     out = [Section("The site", header=["", ""], rows=facts, widths_mm=[45, 125])]
     out.append(Section(
         "Plans and community evidence",
-        lines=["Contributors counts named authors, anonymous ideas and voting devices: about how many people took part."],
+        lines=["Contributors counts named authors, anonymous ideas and voting devices: about how many people took "
+               "part."] if d.plans else [],
         header=["Plan", "Status", "Ideas", "Votes", "Contributors", "Partners committed"],
         rows=[[p.title, f"{p.status} (v{p.version})", str(p.ideas), str(p.votes), str(p.contributors),
                "; ".join(f"{n} ({r})" for n, r in p.partners)] for p in d.plans],

@@ -194,7 +194,8 @@ def links(store: Store) -> list[Link]:
             continue
         out.append(Link("match", need.asset_id, places[need.asset_id][0], offer.asset_id, places[offer.asset_id][0],
                         places[need.asset_id][1], places[offer.asset_id][1],
-                        f"Match: {offer.title} → {need.title}", d.plan_id, d.need_id, d.offer_id))
+                        f"Match: {offer.title} → {need.title}" + (f" (plan {d.plan_id})" if d.plan_id else ""),
+                        d.plan_id, d.need_id, d.offer_id))
     rows = store.con.execute(
         "SELECT pp.plan_id, p.title, pp.asset_id, pp.role, a.scale FROM plan_partners pp "
         "JOIN plans p ON p.id = pp.plan_id JOIN assets a ON a.id = pp.asset_id ORDER BY pp.plan_id, pp.rowid"
@@ -202,12 +203,14 @@ def links(store: Store) -> list[Link]:
     by_plan: dict[int, list[tuple]] = {}
     for r in rows:
         by_plan.setdefault(r[0], []).append(r)
+    # A plan made from a match links the same two assets: its line would hide the match's.
+    matched = {(link.plan_id, frozenset((link.from_asset_id, link.to_asset_id))) for link in out if link.plan_id}
     for plan_id, partners in by_plan.items():
         anchor = (next((p for p in partners if p[3] == "lead"), None)
                   or next((p for p in partners if p[4] == "macro"), None) or partners[0])
         seen = {anchor[2]}
         for p in partners:
-            if p[2] in seen:
+            if p[2] in seen or (plan_id, frozenset((anchor[2], p[2]))) in matched:
                 continue
             seen.add(p[2])
             out.append(Link("plan", anchor[2], places[anchor[2]][0], p[2], places[p[2]][0], places[anchor[2]][1],

@@ -200,14 +200,17 @@ def open_app(page, server: AppServer, path: str = "") -> None:
     wait_idle(page)
 
 
+IDLE_JS = """() => { const app = document.querySelector('[data-testid="stApp"]');
+                     const status = document.querySelector('[data-testid="stStatusWidget"]');
+                     return !!app && app.getAttribute('data-test-script-state') === 'notRunning'
+                            && !(status && status.innerText.match(/Running|Connecting/)); }"""
+
+
 def wait_idle(page, timeout_ms: int = 30_000) -> None:
-    """Wait until Streamlit has finished its run (no 'running' status widget)."""
+    """Wait until Streamlit has finished its run. Streamlit 1.67 shows no "Running" status
+    widget here, so the app element's ``data-test-script-state`` is what says so."""
     page.wait_for_selector('[data-testid="stApp"]', timeout=timeout_ms)
-    page.wait_for_function(
-        "() => !document.querySelector('[data-testid=\"stStatusWidget\"]')"
-        " || !document.querySelector('[data-testid=\"stStatusWidget\"]').innerText.match(/Running|Connecting/)",
-        timeout=timeout_ms,
-    )
+    page.wait_for_function(IDLE_JS, timeout=timeout_ms)
 
 
 def map_frame(page, index: int = 0, timeout_ms: int = 45_000):

@@ -60,6 +60,12 @@ def test_an_accepted_match_becomes_a_draft_plan_with_both_assets_as_partners(dem
     assert statuses == [("in progress", plan.id)] * 2
     with pytest.raises(InvalidInput, match="already has plan"):
         linking.plan_from_match(demo_store, need, offer, by="Officer O.")
+    # One line between the two on the map: the match's, naming its plan (a plan line on top
+    # of it would hide it).
+    pair = {stored.partners[0].asset_id, stored.partners[1].asset_id}
+    between = [link for link in linking.links(demo_store) if {link.from_asset_id, link.to_asset_id} == pair]
+    assert [(link.kind, link.plan_id) for link in between] == [("match", plan.id)]
+    assert between[0].label.endswith(f"(plan {plan.id})")
 
 
 def test_links_are_accepted_matches_and_plan_partnerships(demo_store, ids):

@@ -193,8 +193,10 @@ state.show_flashes("reg")
 if "reg_pending_asset" in st.session_state:
     st.session_state["reg_asset"] = st.session_state.pop("reg_pending_asset")
 names = _asset_names()
+# A key keeps the open tab across the rerun a save makes (a message drawn above the tabs
+# would otherwise send the person back to the first one).
 edit_tab, needs_tab, verify_tab, stale_tab, import_tab = st.tabs(
-    ["Add or edit", "Needs and offers", "Verify", "Stale entries", "Import a file"])
+    ["Add or edit", "Needs and offers", "Verify", "Stale entries", "Import a file"], key="reg_tab")
 with edit_tab:
     _edit_section(names)
 with needs_tab:

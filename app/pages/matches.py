@@ -22,14 +22,15 @@ ss = st.session_state
 flash = functools.partial(state.flash, "match")
 
 MODES = {"need": "One need", "asset": "One asset's needs and offers", "best": "The best match of every need"}
-RADII: tuple[float | None, ...] = (None, 800.0, 1_600.0, 5_000.0)
+RADII = (0.0, 800.0, 1_600.0, 5_000.0)
+"""How far to look, in metres; 0 means anywhere (a selectbox offers None as "clear")."""
 PART_LABELS = {"vocabulary": "Same kind of thing (vocabulary)", "text": "Similar words", "size": "Size",
                "distance": "Distance", "recency": "Recently checked", "scale": "Macro meets micro"}
 SHOW_FIRST = 5
 
 
-def _radius_label(r: float | None) -> str:
-    return "Anywhere" if r is None else f"Within {distance_words(r)}"
+def _radius_label(r: float) -> str:
+    return "Anywhere" if not r else f"Within {distance_words(r)}"
 
 
 def _need_label(item: NeedOffer) -> str:
@@ -65,11 +66,15 @@ def _choose() -> tuple[str, int | None, float | None, int]:
         chosen = st.selectbox("Asset", list(assets), format_func=assets.__getitem__, key="match.asset")
         st.query_params.update(asset=str(chosen))
         st.query_params.pop("need", None)
-    a, b = st.columns(2)
+    a, b, c, d = st.columns([1, 1, 2, 2], vertical_alignment="bottom")
     radius = a.selectbox("How far", RADII, format_func=_radius_label, key="match.radius")
     top = b.number_input("How many", min_value=1, max_value=50, value=SHOW_FIRST, key="match.top",
                          help="Per need or offer.")
-    return mode, chosen, radius, int(top)
+    with c:
+        author.author_input("match.author", help="Recorded with each decision.")
+    d.toggle("Show decision reasons (officers only)", key="match.confidential",
+             help="Reasons are confidential: they are left out unless you ask for them.")
+    return mode, chosen, radius or None, int(top)
 
 
 def _ranking(mode: str, chosen: int | None, radius: float | None, top: int) -> Ranking:
@@ -111,9 +116,8 @@ def _make_plan(match: Match) -> None:
 def _parts_table(match: Match) -> pd.DataFrame:
     c = match.components
     return pd.DataFrame({
-        "Part": [PART_LABELS[p] for p in PART_LABELS],
+        "Part of the score (its weight)": [f"{PART_LABELS[p]} (×{getattr(WEIGHTS, p):.2f})" for p in PART_LABELS],
         "Fit": [getattr(c, p) for p in PART_LABELS],
-        "Counts for": [getattr(WEIGHTS, p) for p in PART_LABELS],
     })
 
 
@@ -132,9 +136,9 @@ def _show_match(n: int, match: Match, decision: linking.Decision | None) -> None
                 st.markdown("**What does not fit:** nothing the atlas can see.")
         with right:
             st.dataframe(_parts_table(match), hide_index=True, key=f"{key}.parts", column_config={
-                "Fit": st.column_config.ProgressColumn("Fit", min_value=0.0, max_value=1.0, format="%.2f"),
-                "Counts for": st.column_config.NumberColumn("Counts for", format="%.2f",
-                                                            help="The part's weight in the score"),
+                "Part of the score (its weight)": st.column_config.TextColumn(width="medium"),
+                "Fit": st.column_config.ProgressColumn("Fit", min_value=0.0, max_value=1.0, format="%.2f",
+                                                       width="small"),
             })
         if decision is not None and decision.decision == "accepted":
             if decision.plan_id is not None:
@@ -186,7 +190,11 @@ def _decisions_taken(show_reasons: bool) -> None:
                 "By": [d.decided_by for d in rows], "On": [d.decided_at.date() for d in rows],
                 "Plan": [d.plan_id for d in rows],
                 "Reason": [d.reason if d.reason is not None else WITHHELD for d in rows],
-            }), hide_index=True, key=f"match.decided.{tab_r is tab}")
+            }), hide_index=True, key=f"match.decided.{tab_r is tab}", column_config={
+                "Need": st.column_config.TextColumn(width="medium"),
+                "Offer": st.column_config.TextColumn(width="medium"),
+                "On": st.column_config.DateColumn(format="D MMM YYYY"),
+            })
             if can_reopen:
                 choice = st.selectbox("Reopen a pair", [None, *range(len(rows))], key="match.reopen_pick",
                                       format_func=lambda i, rows=rows: "—" if i is None else
@@ -205,31 +213,26 @@ def main() -> None:
         plan_id = ss.pop("match.new_plan")
         st.page_link("app/pages/plan_sketcher.py", label=f"Open the new draft plan ({plan_id}) in the plan sketcher",
                      icon=":material/draw:", query_params={"plan": str(plan_id)})
-    controls, results = st.columns([1, 2], gap="large")
-    with controls:
-        mode, chosen, radius, top = _choose()
-        author.author_input("match.author", help="Recorded with each decision.")
-        show_reasons = st.toggle("Show decision reasons (officers only)", key="match.confidential",
-                                 help="Reasons are confidential: they are left out unless you ask for them.")
-    with results:
-        try:
-            ranking = _ranking(mode, chosen, radius, top)
-        except AtlasError as exc:
-            st.error(str(exc))
-            return
-        if not ranking.matches:
-            st.info(ranking.message or "No match.", icon=":material/search_off:")
-        else:
-            st.subheader(f"{len(ranking.matches)} match{'es' if len(ranking.matches) != 1 else ''}, best first")
-        decisions: dict[tuple[int, int], linking.Decision] = {}
-        with state.reading() as store:
-            for m in ranking.matches:
-                if m.decision is not None:
-                    found = linking.current_decision(store, m.need.id, m.offer.id)
-                    if found is not None:
-                        decisions[(m.need.id, m.offer.id)] = found
-        for n, m in enumerate(ranking.matches, 1):
-            _show_match(n, m, decisions.get((m.need.id, m.offer.id)))
+    mode, chosen, radius, top = _choose()
+    show_reasons = bool(ss.get("match.confidential"))
+    try:
+        ranking = _ranking(mode, chosen, radius, top)
+    except AtlasError as exc:
+        st.error(str(exc))
+        return
+    if not ranking.matches:
+        st.info(ranking.message or "No match.", icon=":material/search_off:")
+    else:
+        st.subheader(f"{len(ranking.matches)} match{'es' if len(ranking.matches) != 1 else ''}, best first")
+    decisions: dict[tuple[int, int], linking.Decision] = {}
+    with state.reading() as store:
+        for m in ranking.matches:
+            if m.decision is not None:
+                found = linking.current_decision(store, m.need.id, m.offer.id)
+                if found is not None:
+                    decisions[(m.need.id, m.offer.id)] = found
+    for n, m in enumerate(ranking.matches, 1):
+        _show_match(n, m, decisions.get((m.need.id, m.offer.id)))
     st.divider()
     st.subheader("Decisions taken")
     _decisions_taken(show_reasons)

@@ -209,14 +209,29 @@ def site_geometry(draft: Draft, site_choice: str):
     return None
 
 
-def nearby_of(site_choice: str, site_geom, zones, radius_m: float) -> NearbyResult | None:
-    """Assets and sites within ``radius_m`` of the site (or, with no site, of the zones)."""
+def partner_places(draft: Draft) -> shapely.Geometry | None:
+    """Where the plan's partners are (WGS84): what a plan with no site yet, such as one
+    made from a match, is about."""
+    points = []
+    for dp in draft.partners:
+        try:
+            points.append(state.get_asset(dp.partner.asset_id).geom)
+        except AtlasError:
+            continue  # an asset that has left the atlas has no place to show
+    return shapely.MultiPoint(points) if points else None
+
+
+def nearby_of(site_choice: str, site_geom, zones, radius_m: float, partners=None) -> NearbyResult | None:
+    """Assets and sites within ``radius_m`` of the site (or, with no site, of the zones,
+    or else of the partners)."""
     try:
         if site_choice.startswith("feature:"):
             return state.nearby(site_choice, float(radius_m))  # cached: an atlas site is named by text
         anchor = site_geom
         if anchor is None and zones:
             anchor = shapely.unary_union([z.zone.geom for z in zones])
+        if anchor is None:
+            anchor = partners
         if anchor is None:
             return None
         return state.query(queries.nearby, anchor, float(radius_m))
@@ -247,6 +262,8 @@ def draw_map(draft: Draft, base: Plan, site_geom, zones, nearby: NearbyResult | 
     parts = [g for g in [site_geom, *(z.zone.geom for z in zones)] if g is not None]
     if parts:
         extent = shapely.unary_union(parts)
+    elif nearby is not None:  # no site or zones yet: the partners and what is around them
+        extent = nearby.site.geom
     fallback = state.extent() if extent is None else None
     view = plan_maps.plan_viewport(extent, fallback)
     map_zones = [plan_maps.MapZone(z.zone, n, z.is_new) for n, z in enumerate(zones, 1)]
@@ -608,7 +625,7 @@ def main() -> None:
     site_geom = site_geometry(draft, site_choice)
     radius_m = ss.get("sk.radius", DEFAULT_RADIUS_M)
     zones = edited_zones(draft)
-    nearby = nearby_of(site_choice, site_geom, zones, radius_m)
+    nearby = nearby_of(site_choice, site_geom, zones, radius_m, partner_places(draft))
 
     left, right = st.columns([3, 2], gap="medium")
     with left:

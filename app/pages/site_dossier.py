@@ -80,7 +80,7 @@ def _save_acv(site_id: int) -> None:
         with state.writing() as store:
             sites.save_site_record(store, record, by=author.remembered("dos.author"))
     except AtlasError as exc:
-        flash("error", str(exc))
+        ss["dos.acv_error"] = str(exc)  # shown under the form, where the person is
         return
     flash("success", "Recorded the site's Asset of Community Value status.", icon=":material/check_circle:")
 
@@ -117,6 +117,8 @@ def _acv_form(site_id: int, current: SiteRecord | None) -> None:
                          help="Left empty: six months after it starts.")
             author.author_input("dos.author")
             st.form_submit_button("Save the status", on_click=_save_acv, args=(site_id,))
+        if "dos.acv_error" in ss:
+            st.error(ss.pop("dos.acv_error"))
 
 
 def _add_note(site_id: int) -> None:
@@ -124,7 +126,7 @@ def _add_note(site_id: int) -> None:
         with state.writing() as store:
             sites.add_site_note(store, site_id, ss.get("dos.note", ""), author=author.remembered("dos.note_author"))
     except AtlasError as exc:
-        flash("error", str(exc))
+        ss["dos.note_error"] = str(exc)  # shown under the form, where the person is
         return
     ss["dos.note"] = ""
     flash("success", "The confidential note was added.", icon=":material/lock:")
@@ -181,6 +183,8 @@ def main() -> None:
                          placeholder="e.g. The owner would consider a community asset transfer at a peppercorn rent.")
             author.author_input("dos.note_author")
             st.form_submit_button("Add the note", on_click=_add_note, args=(site_id,), icon=":material/lock:")
+        if "dos.note_error" in ss:
+            st.error(ss.pop("dos.note_error"))
 
 
 main()

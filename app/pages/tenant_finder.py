@@ -78,6 +78,9 @@ def _map(search: TenantSearch) -> None:
     lons, lats = [p[0] for p in points], [p[1] for p in points]
     view = views.Viewport.fitting((min(lons), min(lats), max(lons), max(lats)), height_px=420)
     m = maps.base_map(view, fit=True)
+    context = state.map_contents(view.snapped(), views.AssetFilter())  # areas and sites, for bearings
+    maps.add_boundaries(m, context.boundaries, decimals=maps.FULL_PRECISION_DECIMALS)
+    maps.add_features(m, context.features, decimals=maps.FULL_PRECISION_DECIMALS)
     maps.add_pin(m, search.lon, search.lat, f"The space: {search.space.name or search.site_name}")
     maps.add_points(m, [maps.MapPoint(t.lon, t.lat, t.asset_scale, t.asset, t.sector, None,
                                       (t.need, f"{'Fits' if t.fits else 'Partly fits'} · {t.distance_m:,.0f} m away"))
@@ -94,6 +97,7 @@ def _save(search: TenantSearch, chosen: list[int]) -> None:
     except AtlasError as exc:
         flash("error", str(exc))
         return
+    ss["ten.shortlist_name"] = ""  # a second press must not save the same list twice
     flash("success", f"Saved shortlist {shortlist_id} with {len(chosen)} group(s).", icon=":material/bookmark_added:")
 
 
@@ -118,8 +122,16 @@ def _results(space: SpaceDescription) -> None:
     edited = st.data_editor(
         frame, hide_index=True, key="ten.table", disabled=[c for c in frame.columns if c != "Shortlist"],
         column_order=[c for c in frame.columns if c != "need_id"],
-        column_config={"Shortlist": st.column_config.CheckboxColumn("Shortlist", help="Put on the shortlist"),
-                       "Score": st.column_config.ProgressColumn("Score", min_value=0.0, max_value=1.0, format="%.2f")},
+        column_config={"Shortlist": st.column_config.CheckboxColumn("Shortlist", help="Put on the shortlist",
+                                                                     width="small"),
+                       "Fits": st.column_config.TextColumn("Fits", width="small"),
+                       "Distance (m)": st.column_config.NumberColumn("Distance (m)", width="small"),
+                       "Group": st.column_config.TextColumn("Group", width="medium"),
+                       "Needs": st.column_config.TextColumn("Needs", width="medium"),
+                       "m² needed": st.column_config.NumberColumn("m² needed", width="small"),
+                       "Score": st.column_config.ProgressColumn("Score", min_value=0.0, max_value=1.0, format="%.2f",
+                                                                width="small"),
+                       "What does not fit": st.column_config.TextColumn("What does not fit", width="large")},
     )
     for t in search.tenants[:10]:
         with st.expander(f"{t.asset}: why"):
