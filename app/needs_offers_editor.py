@@ -100,7 +100,7 @@ def needs_offers_section(names: dict[int, str]) -> None:
     if "reg_no_asset" not in ss or ss["reg_no_asset"] not in names:
         picked = ss.get("reg_asset")
         ss["reg_no_asset"] = picked if picked in names else next(iter(names))
-    asset_id = st.selectbox("Asset", list(names), format_func=names.__getitem__, key="reg_no_asset")
+    asset_id = st.selectbox("Whose needs and offers", list(names), format_func=names.__getitem__, key="reg_no_asset")
     items = state.needs_offers_of(asset_id)
     currency = state.info().currency
     if items:

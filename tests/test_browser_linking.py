@@ -395,7 +395,7 @@ def _needs_and_offers_tab(page, server):
     page.get_by_role("tab", name="Needs and offers").click()
     panel = page.get_by_role("tabpanel", name="Needs and offers")
     panel.wait_for()
-    _choose(page, panel, "Asset", "Kavarna", "Café Kavarna")
+    _choose(page, panel, "Whose needs and offers", "Kavarna", "Café Kavarna")
     return panel
 
 
