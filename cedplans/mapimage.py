@@ -215,8 +215,9 @@ def site_map_png(site: Site, *, nearby: NearbyResult, needs_offers: Sequence[Nea
     for side, marker in (("need", "v"), ("offer", "^")):
         pts = [m(shapely.Point(n.item.lon, n.item.lat)) for n in needs_offers if n.item.side == side]
         if pts:
-            ax.scatter([p.x for p in pts], [p.y for p in pts], s=60, facecolors="none", edgecolors=colours.IDEA_COLOUR,
-                       marker=marker, linewidths=1.1, zorder=8)
+            # Hollow and under the asset symbols, so the asset each one belongs to shows inside it.
+            ax.scatter([p.x for p in pts], [p.y for p in pts], s=90, facecolors="none", edgecolors=colours.IDEA_COLOUR,
+                       marker=marker, linewidths=1.0, zorder=6)
             handles.append(Line2D([], [], color=colours.IDEA_COLOUR, marker=marker, markerfacecolor="none",
                                   linestyle="", label=f"Open {side} ({len(pts)})"))
     _finish(ax, [site.geom_m.buffer(radius_m)], 20.0, f"{site.name}: within {radius_m:,.0f} m")
