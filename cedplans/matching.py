@@ -225,14 +225,19 @@ class MatchIndex:
         stop = ENGLISH_STOP_WORDS if voc.language == "en" else frozenset()
         self._vectorizer = TfidfVectorizer(analyzer=words.analyzer(voc.language, frozenset(stop)), sublinear_tf=True)
         texts = [" ".join([i.title, i.description or "", *i.tags]) for i in self.items]
-        self.T = self._vectorizer.fit_transform(texts).tocsr() if n else sparse.csr_matrix((0, 0))
+        try:
+            self.T = self._vectorizer.fit_transform(texts).tocsr()
+            self._fitted = True
+        except ValueError:  # no items, or no word that is not a stop word: words cannot help
+            self.T = sparse.csr_matrix((n, 0))
+            self._fitted = False
         self._T_columns = self.T.tocsc()
         self.accepted = {pair for pair, d in decisions.items() if d == "accepted"}
         self.rejected = {pair for pair, d in decisions.items() if d == "rejected"}
         self.ids = np.array([i.id for i in self.items], dtype=np.int64)
         # Pairs as one integer each, so turned-down pairs are found among 100k candidates
         # by one vectorised look-up rather than a Python loop.
-        self._rejected_keys = np.array(sorted(_pair_key(n, o) for n, o in self.rejected), dtype=np.int64)
+        self._rejected_keys = np.array(sorted(_pair_key(need, offer) for need, offer in self.rejected), dtype=np.int64)
 
     # -- building -------------------------------------------------------------------------
     @classmethod
@@ -268,7 +273,8 @@ class MatchIndex:
         for c, weight in self.vocabulary.weights(item.tags, item.title, item.description).items():
             w[0, self.categories.index(c)] = weight
         s_ = np.maximum(w, RELATED_STRENGTH * np.minimum(w @ self._related, 1.0).astype(np.float32))
-        text = self._vectorizer.transform([" ".join([item.title, item.description or "", *item.tags])]).tocsr()
+        text = (self._vectorizer.transform([" ".join([item.title, item.description or "", *item.tags])]).tocsr()
+                if self._fitted else sparse.csr_matrix((1, 0)))
 
         def full(value: float | None) -> np.ndarray:
             return np.full(n, np.nan if value is None else value, dtype=float)

@@ -311,3 +311,18 @@ def test_atlas_match_accepts_turns_down_and_makes_a_plan(demo_store_path):
     data = json.loads(atlas("match", "--need", str(need), "--format", "json", db=demo_store_path).stdout)
     offers = {m["offer"]["id"]: m for m in data["matches"]}
     assert offers[offer]["decision"] == "accepted" and other not in offers
+
+
+def test_needs_and_offers_of_stop_words_alone_give_no_match_and_no_error(place):
+    """Every word a stop word: the word model has nothing to learn from (scikit-learn
+    refuses an empty vocabulary), and the matcher says nothing meets, rather than failing."""
+    need = place.need(place.asset("Group A"), "other", "The")
+    place.offer(place.asset("Group B", 0.002), "other", "It")
+    index = place.index()
+    ranking = index.for_need(need)
+    assert ranking.matches == [] and ranking.message.startswith("Nothing meets")
+
+
+def test_an_empty_atlas_has_nothing_to_match(empty_store):
+    index = MatchIndex.build(empty_store)
+    assert index.items == [] and index.best().matches == []
