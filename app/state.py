@@ -29,7 +29,7 @@ from atlas import needs_offers, queries, settings, views, vocabulary
 from atlas.demo import is_empty
 from atlas.errors import AtlasError
 from atlas.store import Store, open_store
-from cedplans import linking, repository
+from cedplans import linking
 from cedplans.matching import MatchIndex
 
 DEMO_ENV_VAR = "ATLAS_DEMO"
@@ -244,9 +244,8 @@ def untapped(radius_m: float = linking.UNTAPPED_RADIUS_M) -> list[linking.Untapp
 
 links = _cached_query(linking.links)
 needs_offers_of = _cached_query(needs_offers.for_asset)
-open_needs_offers = _cached_query(needs_offers.listing)
+needs_offers_listing = _cached_query(needs_offers.listing)
 vocabulary_of_store = _cached_query(vocabulary.load)
-plan_list = _cached_query(repository.list_plans)
 
 
 def map_contents(viewport: views.Viewport, filters: views.AssetFilter = views.AssetFilter()) -> views.MapContents:

@@ -17,7 +17,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from atlas import text as words
-from atlas.errors import InvalidInput, NotFound
+from atlas.errors import InvalidInput
 from atlas.models import NEED_KINDS, OFFER_KINDS
 from atlas.store import Store
 
@@ -250,9 +250,3 @@ def _store_categories(store: Store) -> list[Category]:
     rows = store.con.execute("SELECT category, label, synonyms, related FROM vocabulary_terms").fetchall()
     return [Category(r[0], r[1] or "", tuple(r[2]), tuple(r[3]), local=True) for r in rows]
 
-
-def category(vocabulary: Vocabulary, category_id: str) -> Category:
-    try:
-        return vocabulary.categories[category_id]
-    except KeyError:
-        raise NotFound(f"The vocabulary has no category {category_id!r}; see atlas vocabulary list.") from None

@@ -472,12 +472,15 @@ class MatchIndex:
         if need.asset_scale == offer.asset_scale == "macro":
             yield "Both are macro (anchor) assets: no community organisation is involved."
 
-    def size_gaps(self, need: NeedOffer, offer: NeedOffer) -> Iterable[str]:
+    def size_gaps(self, need: NeedOffer, offer: NeedOffer, *, offered: str | None = None) -> Iterable[str]:
+        """What does not fit in size, time, rent and access. ``offered`` is how the gaps
+        speak of what is offered ("the space is"), by default "<its asset> offers"."""
+        offered = offered or f"{offer.asset_name} offers"
         if need.kind in ("space", "land"):
             if need.area_m2 is None or offer.area_m2 is None:
                 yield "The floor area is not given on both sides, so size could not be compared."
             elif offer.area_m2 < need.area_m2:
-                yield (f"Too small: {offer.asset_name} offers {area_words(offer.area_m2)}; "
+                yield (f"Too small: {offered} {area_words(offer.area_m2)}; "
                        f"{need.asset_name} needs {area_words(need.area_m2)}.")
             elif offer.area_m2 > 3 * need.area_m2:
                 yield (f"Far larger than needed: {area_words(offer.area_m2)} offered for {area_words(need.area_m2)} "

@@ -185,7 +185,7 @@ def find_tenants(store: Store, index: MatchIndex, space: SpaceDescription, *, to
 
 
 def _gaps(index: MatchIndex, need: NeedOffer, space: SpaceDescription, probe: NeedOffer, d: float) -> list[str]:
-    gaps = [g.replace(f"{probe.asset_name} offers", "the space is") for g in index.size_gaps(need, probe)]
+    gaps = list(index.size_gaps(need, probe, offered="the space is"))
     shared = set(index.vocabulary.weights(need.tags, need.title, need.description)) & set(
         index.vocabulary.weights(probe.tags, probe.title, probe.description))
     if not shared:

@@ -19,7 +19,7 @@ import pytest
 
 from atlas import needs_offers, open_store, register, vocabulary
 from atlas.demo import DEMO_DIR
-from atlas.errors import InvalidInput, NotFound
+from atlas.errors import InvalidInput
 from atlas.models import NEED_KINDS, OFFER_KINDS
 from atlas.needs_offers import NeedOfferDraft
 from cedplans.matching import MatchIndex
@@ -245,12 +245,6 @@ def test_a_synonym_of_another_store_category_is_refused(empty_store):
         vocabulary.add_terms(empty_store, "cycling-club", label="Cycling club", synonyms=["bike mechanics"],
                              added_by="Test")
     assert vocabulary_rows(empty_store) == before
-
-
-def test_asking_for_a_category_that_does_not_exist_says_where_to_look(shipped):
-    assert vocabulary.category(shipped, "transport").label == "Transport"
-    with pytest.raises(NotFound, match="no category 'cycle-lanes'; see atlas vocabulary list"):
-        vocabulary.category(shipped, "cycle-lanes")
 
 
 # -- the command line -----------------------------------------------------------------------------------------

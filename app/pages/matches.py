@@ -44,7 +44,7 @@ def _linked(options: dict[int, str], param: str) -> int | None:
 
 def _choose() -> tuple[str, int | None, float | None, int]:
     """What to match: (mode, need or asset id, radius in metres or None, how many)."""
-    items = state.open_needs_offers()
+    items = state.needs_offers_listing()
     needs = {i.id: _need_label(i) for i in items if i.side == "need"}
     assets = {i.asset_id: i.asset_name for i in sorted(items, key=lambda i: i.asset_name)}
     if "match.mode" not in ss:
@@ -170,7 +170,7 @@ def _reopen(d: linking.Decision) -> None:
 
 
 def _decisions_taken(show_reasons: bool) -> None:
-    items = {i.id: i for i in state.open_needs_offers(statuses=("open", "in progress", "met", "closed"))}
+    items = {i.id: i for i in state.needs_offers_listing(statuses=("open", "in progress", "met", "closed"))}
 
     def label(item_id: int) -> str:
         item = items.get(item_id)
