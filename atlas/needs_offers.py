@@ -13,7 +13,7 @@ import math
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
-from datetime import UTC, datetime
+from datetime import datetime
 
 import pyarrow as pa
 import shapely
@@ -21,7 +21,7 @@ import shapely
 from atlas import text as words
 from atlas.errors import InvalidInput, NotFound
 from atlas.models import NEED_KINDS, NEED_OFFER_STATUSES, OFFER_KINDS, OPEN_STATUSES, SIDES, NeedOffer, Site, WriteResult
-from atlas.store import Store
+from atlas.store import Store, utc_now
 from atlas.vocabulary import Vocabulary
 
 REGISTER_SOURCE = "asset-register"
@@ -141,9 +141,6 @@ def parse_tags(text: str | None) -> tuple[str, ...]:
     return tuple(t.strip() for t in (text or "").replace(",", ";").split(";") if t.strip())
 
 
-def _now() -> datetime:
-    return datetime.now(UTC).replace(tzinfo=None)
-
 
 def _missing_references(store: Store, drafts: Sequence[NeedOfferDraft]) -> tuple[str, int, int] | None:
     """(field, position, id) of the first draft naming an asset, site or plan the store lacks."""
@@ -210,7 +207,7 @@ def write(store: Store, drafts: Sequence[NeedOfferDraft], *, source: str, source
         what = {"asset": "asset", "feature_id": "site", "plan_id": "plan"}[field]
         where = f"row {position + 1}, {field}" if len(drafts) > 1 else field
         raise InvalidInput(f"{where}: there is no {what} {value} in this atlas.")
-    table = _table(drafts, source_ids, by, _now())
+    table = _table(drafts, source_ids, by, utc_now())
     con = store.con
     removed = updated = 0
     with store.transaction():
@@ -271,7 +268,7 @@ def set_status(store: Store, item_id: int, status: str, *, by: str) -> None:
     with store.transaction():
         done = store.con.execute(
             "UPDATE needs_offers SET status = ?, updated_by = ?, updated_at = ? WHERE id = ? RETURNING id",
-            [status, by.strip(), _now(), item_id],
+            [status, by.strip(), utc_now(), item_id],
         ).fetchall()
     if not done:
         raise NotFound(f"There is no need or offer {item_id} in this atlas.")

@@ -12,12 +12,12 @@ Notes are confidential as a whole (:mod:`atlas.confidential`).
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
-from datetime import UTC, date, datetime
+from datetime import date, datetime
 
 from atlas import text as words
 from atlas.confidential import CONFIDENTIAL_FIELDS
 from atlas.errors import InvalidInput, NotFound
-from atlas.store import Store
+from atlas.store import Store, utc_now
 
 ACV_STATUSES = ("not nominated", "nominated", "listed", "not listed", "removed")
 LISTING_YEARS = 5
@@ -140,7 +140,7 @@ def save_site_record(store: Store, record: SiteRecord, *, by: str) -> SiteRecord
         raise InvalidInput("Moratorium: a moratorium on sale applies to a listed asset; set the status to listed.")
     if record.nominated_by and words.garbled(record.nominated_by):
         raise InvalidInput(f"Nominated by: {words.garbled(record.nominated_by)}.")
-    now = datetime.now(UTC).replace(tzinfo=None)
+    now = utc_now()
     record = replace(record, nominated_by=(record.nominated_by or "").strip() or None, updated_by=by, updated_at=now)
     values = [record.acv_status, record.nominated_by, record.nominated_on, record.listed_on, record.listing_ends_on,
               record.moratorium_starts_on, record.moratorium_ends_on, by, now]
@@ -181,7 +181,7 @@ def add_site_note(store: Store, feature_id: int, note: str, *, author: str) -> i
     with store.transaction():
         return store.con.execute(
             "INSERT INTO site_notes (feature_id, note, author, created_at) VALUES (?, ?, ?, ?) RETURNING id",
-            [feature_id, note, author, datetime.now(UTC).replace(tzinfo=None)],
+            [feature_id, note, author, utc_now()],
         ).fetchone()[0]
 
 

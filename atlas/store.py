@@ -12,6 +12,7 @@ import contextlib
 import logging
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import TypeVar
 
@@ -26,6 +27,11 @@ T = TypeVar("T")
 
 _CATALOG = "atlas"
 _DUCKDB_MAGIC = b"DUCK"  # bytes 8..12 of every DuckDB database file
+
+
+def utc_now() -> datetime:
+    """Now, as the store keeps every time: UTC, without a zone."""
+    return datetime.now(UTC).replace(tzinfo=None)
 
 
 @dataclass(frozen=True)

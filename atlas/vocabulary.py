@@ -13,13 +13,12 @@ import re
 import tomllib
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
 from pathlib import Path
 
 from atlas import text as words
 from atlas.errors import InvalidInput
 from atlas.models import NEED_KINDS, OFFER_KINDS
-from atlas.store import Store
+from atlas.store import Store, utc_now
 
 VOCABULARY_FILE = Path(__file__).with_name("vocabulary.toml")
 
@@ -230,7 +229,7 @@ def add_terms(store: Store, category: str, *, label: str | None = None, synonyms
     extra = [c for c in _store_categories(store) if c.id != category]
     extra.append(Category(category, new_label or "", tuple(merged_synonyms), tuple(merged_related), local=True))
     vocabulary = from_file(language=current.language, extra=extra)  # raises on clashes, before writing
-    now = datetime.now(UTC).replace(tzinfo=None)
+    now = utc_now()
     with store.transaction():
         if row is None:
             store.con.execute(

@@ -11,14 +11,14 @@ officers' confidential notes, which are gathered only when the caller asks for t
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 
 from atlas import needs_offers, queries, sites
 from atlas.errors import InvalidInput
 from atlas.models import Boundary, Feature, NearbyResult, Site
 from atlas.needs_offers import NearbyNeedOffer
 from atlas.sites import SiteNote, SiteRecord
-from atlas.store import Store
+from atlas.store import Store, utc_now
 from cedplans import linking, mapimage
 from cedplans.linking import Decision
 from cedplans.matching import Match, MatchIndex
@@ -167,6 +167,6 @@ def build_dossier(store: Store, site_ref: str | int, *, radius_m: float = DEFAUL
         plans=_plans(store, feature), nearby=nearby, needs_offers=items, matches=matches, decisions=decisions,
         notes=sites.site_notes(store, feature.id, include_confidential=include_confidential),
         include_confidential=include_confidential, radius_m=float(radius_m),
-        generated_at=datetime.now(UTC).replace(tzinfo=None), place=settings.place,
+        generated_at=utc_now(), place=settings.place,
         currency=settings.thresholds.currency, metric_epsg=store.metric_epsg, map_png=png,
     )

@@ -12,12 +12,12 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 
 from atlas import confidential, needs_offers
 from atlas.errors import InvalidInput
 from atlas.models import NeedOffer
-from atlas.store import Store
+from atlas.store import Store, utc_now
 from cedplans import repository
 from cedplans.matching import Match, MatchIndex, distance_words
 from cedplans.model import MacroFocus, Partner, Plan
@@ -44,9 +44,6 @@ class Decision:
     plan_id: int | None
 
 
-def _now() -> datetime:
-    return datetime.now(UTC).replace(tzinfo=None)
-
 
 def decide(store: Store, need_id: int, offer_id: int, decision: str, *, reason: str, by: str,
            score: float | None = None) -> Decision:
@@ -72,7 +69,7 @@ def decide(store: Store, need_id: int, offer_id: int, decision: str, *, reason: 
         new_id = store.con.execute(
             "INSERT INTO match_decisions (need_id, offer_id, decision, reason, decided_by, decided_at, score) "
             "VALUES (?, ?, ?, ?, ?, ?, ?) RETURNING id",
-            [need_id, offer_id, decision, reason, by, _now(), score],
+            [need_id, offer_id, decision, reason, by, utc_now(), score],
         ).fetchone()[0]
     found = _decisions(store, "WHERE id = ?", [new_id], include_confidential=True)
     return found[0]
@@ -154,7 +151,7 @@ def plan_from_match(store: Store, need_id: int, offer_id: int, *, by: str) -> Pl
         store.con.execute(
             "UPDATE needs_offers SET plan_id = ?, status = 'in progress', updated_by = ?, updated_at = ? "
             "WHERE id IN (?, ?) AND status = 'open'",
-            [created.id, by.strip(), _now(), need_id, offer_id],
+            [created.id, by.strip(), utc_now(), need_id, offer_id],
         )
     return created
 

@@ -7,13 +7,14 @@ Hidden workshop ideas are left out (and counted). Nearby assets are those within
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 
 import shapely
 
 from atlas import queries
 from atlas.classify import money
 from atlas.models import NearbyAsset, NearbyResult
+from atlas.store import utc_now
 from cedplans import mapimage, repository
 from cedplans.model import Idea, Indicator, Partner, Plan, Version
 
@@ -93,5 +94,5 @@ def build_report(store, plan_id: int, *, version: int | None = None, radius_m: f
         plan=plan, version=version_row, partners=partners, ideas=ideas,
         hidden_ideas=len(all_ideas) - len(ideas), nearby=nearby, others_nearby=others,
         currency=settings.thresholds.currency, place=settings.place, map_png=png,
-        generated_at=datetime.now(UTC).replace(tzinfo=None), radius_m=radius_m,
+        generated_at=utc_now(), radius_m=radius_m,
     )

@@ -10,7 +10,7 @@ never both win. Times are UTC.
 from __future__ import annotations
 
 from dataclasses import replace
-from datetime import UTC, datetime
+from datetime import datetime
 
 import duckdb
 import pyarrow as pa
@@ -20,7 +20,7 @@ from atlas import queries
 from atlas.errors import InvalidInput, NotFound
 from atlas.models import Asset, Site
 from atlas.projection import WGS84, reproject
-from atlas.store import Store
+from atlas.store import Store, utc_now
 from cedplans import document, sketch, workflow
 from cedplans.errors import StalePlan
 from cedplans.history import VersionDiff, diff_plans
@@ -38,9 +38,6 @@ from cedplans.model import (
 IDEA_TEXT_MAX = 2_000
 """The longest workshop contribution, in characters: a paragraph or two, not an essay."""
 
-
-def _now() -> datetime:
-    return datetime.now(UTC).replace(tzinfo=None)
 
 
 def _geom(wkb: bytes | bytearray | None) -> shapely.Geometry | None:
@@ -69,7 +66,7 @@ def create_plan(store: Store, plan: Plan | str, *, author: str, summary: str = "
         raise InvalidInput(f"A new plan starts as an idea or a draft, not {plan.status!r}; "
                            "move it on once it is stored, so its history shows each step.")
     plan = _prepared(store, plan)
-    now = _now()
+    now = utc_now()
     with store.transaction():
         plan = _with_item_ids(store, plan)
         plan_id = store.con.execute(
@@ -168,7 +165,7 @@ def _save(store: Store, plan: Plan, *, author: str, based_on: int, summary: str,
         else:
             text = f"{summary.strip()} ({auto})" if summary.strip() else auto
         new_version = current.version + 1
-        now = _now()
+        now = utc_now()
         swapped = store.con.execute(
             "UPDATE plans SET title = ?, status = ?, latest_version = ?, site_feature_id = ?, site_name = ?, "
             "updated_by = ?, updated_at = ?, site_geom = ST_GeomFromWKB(?), site_geom_m = ST_GeomFromWKB(?) "
@@ -465,7 +462,7 @@ def add_idea(store: Store, plan_id: int, text: str, *, category: str = "idea", a
     new_id = store.con.execute(
         "INSERT INTO plan_ideas (plan_id, zone_id, text, category, author, created_at, geom, geom_m) "
         "VALUES (?, ?, ?, ?, ?, ?, ST_GeomFromWKB(?), ST_GeomFromWKB(?)) RETURNING id",
-        [plan_id, zone_id, text, category, author, _now(), *wkbs],
+        [plan_id, zone_id, text, category, author, utc_now(), *wkbs],
     ).fetchone()[0]
     return get_idea(store, new_id)
 
@@ -502,7 +499,7 @@ def vote(store: Store, idea_id: int, voter: str | None = None) -> int:
     ).fetchone()[0]:
         raise InvalidInput(f"{who} already voted for this idea.")
     try:
-        store.con.execute("INSERT INTO plan_idea_votes VALUES (?, ?, ?)", [idea_id, voter, _now()])
+        store.con.execute("INSERT INTO plan_idea_votes VALUES (?, ?, ?)", [idea_id, voter, utc_now()])
     except duckdb.ConstraintException as exc:
         raise InvalidInput(f"{who} already voted for this idea.") from exc
     return get_idea(store, idea_id).votes
@@ -537,7 +534,7 @@ def _moderate(store: Store, idea_id: int, *, hide: bool, reason: str, moderator:
     idea = get_idea(store, idea_id)
     if idea.hidden == hide:
         raise InvalidInput(f"Idea {idea_id} is already {'hidden' if hide else 'shown'}.")
-    now = _now()
+    now = utc_now()
     with store.transaction():
         store.con.execute(
             "UPDATE plan_ideas SET hidden = ?, hidden_reason = ?, hidden_by = ?, hidden_at = ? WHERE id = ?",

@@ -18,14 +18,14 @@ import json
 import math
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field
-from datetime import UTC, datetime
+from datetime import datetime
 
 import numpy as np
 
 from atlas import queries
 from atlas.errors import InvalidInput, NotFound
 from atlas.models import NeedOffer
-from atlas.store import Store
+from atlas.store import Store, utc_now
 from cedplans.matching import Components, MatchIndex, distance_words
 
 RENTS = ("free", "peppercorn", "amount")
@@ -151,7 +151,7 @@ def find_tenants(store: Store, index: MatchIndex, space: SpaceDescription, *, to
         tags=[*space.uses, *(["step-free"] if space.step_free else [])], quantity=space.hours_per_week,
         unit="hours a week" if space.hours_per_week else None, annual_value=space.annual_rent, area_m2=space.area_m2,
         feature_id=site.id if site.kind == "feature" else None, status="open", plan_id=None, recorded_by="",
-        recorded_at=datetime.now(UTC).replace(tzinfo=None), updated_by=None, updated_at=None, source="", source_id="",
+        recorded_at=utc_now(), updated_by=None, updated_at=None, source="", source_id="",
         lon=point.x, lat=point.y,
     )
     if not len(candidates):
@@ -236,7 +236,7 @@ def save_shortlist(store: Store, name: str, search: TenantSearch, need_ids: Sequ
     with store.transaction():
         shortlist_id = store.con.execute(
             "INSERT INTO tenant_shortlists (name, space, created_by, created_at) VALUES (?, ?, ?, ?) RETURNING id",
-            [name, search.space.to_json(), by, datetime.now(UTC).replace(tzinfo=None)],
+            [name, search.space.to_json(), by, utc_now()],
         ).fetchone()[0]
         for t in chosen:
             store.con.execute(
