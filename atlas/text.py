@@ -4,12 +4,14 @@ Words are compared folded (no case, no accents) and stemmed by the Snowball stem
 the store's language (PyStemmer), so "Doctors" meets "doctor" and "Café" meets "cafe".
 Text that reaches the store is checked first: mojibake ("CafÃ©", from a file read in the
 wrong encoding, found by ftfy), control characters and the Unicode replacement
-character are refused rather than stored.
+character are refused rather than stored, and so are names that are too long or that
+are another program's data (a JSON object) rather than a name.
 """
 
 from __future__ import annotations
 
 import functools
+import json
 import re
 import unicodedata
 from collections.abc import Callable
@@ -25,7 +27,10 @@ LANGUAGES = {
 """ISO 639-1 codes of the languages whose word endings the atlas knows (Snowball's)."""
 
 _WORD = re.compile(r"\w+", re.UNICODE)
-_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+CONTROL_CHARACTERS = r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]"
+"""Characters no text of the atlas holds (NUL and the like; tab and line breaks are fine),
+as a regular expression that Python and Arrow (RE2) both read."""
+_CONTROL = re.compile(CONTROL_CHARACTERS)
 
 
 def fold(text: str) -> str:
@@ -69,3 +74,32 @@ def garbled(text: str) -> str | None:
     if is_bad(text):
         return "it looks garbled (mojibake such as 'CafÃ©' from a file read in the wrong encoding)"
     return None
+
+
+def too_long(text: str, max_chars: int) -> str | None:
+    """Why ``text`` is too long to store (more than ``max_chars`` characters), or None."""
+    if len(text) <= max_chars:
+        return None
+    return f"it is {len(text):,} characters long, more than the {max_chars:,} allowed; shorten it"
+
+
+def looks_like_data(text: str) -> str | None:
+    """Why ``text`` is not a name but data (a JSON object or list, as a program exports a
+    record it could not flatten), or None."""
+    stripped = text.strip()
+    if (stripped[:1], stripped[-1:]) not in (("{", "}"), ("[", "]")):
+        return None
+    try:
+        value = json.loads(stripped)
+    except (ValueError, RecursionError):
+        return None
+    if not isinstance(value, (dict, list)):
+        return None
+    return (f"it is a JSON {'object' if isinstance(value, dict) else 'list'}, not a name: the column holds "
+            "another program's data; export the file again with this field as plain text")
+
+
+def unfit(text: str, *, max_chars: int, name: bool = False) -> str | None:
+    """Why ``text`` must not be stored (too long, garbled, or, for a ``name``, data
+    rather than a name), or None when it is fine."""
+    return too_long(text, max_chars) or garbled(text) or (looks_like_data(text) if name else None)

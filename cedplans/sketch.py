@@ -19,8 +19,9 @@ import numpy as np
 import shapely
 from shapely.geometry import shape
 
+from atlas import settings
 from atlas.errors import InvalidInput
-from atlas.projection import WGS84, choose_metric_crs, reproject
+from atlas.projection import WGS84, choose_metric_crs, lonlat_bounds, reproject
 from atlas.queries import data_extent
 from atlas.store import Store
 
@@ -98,7 +99,7 @@ class _Frame:
 
     def epsg(self, geom: shapely.Geometry) -> int:
         if self._epsg is None:  # an empty atlas: measure in the CRS the drawing itself calls for
-            self._epsg = choose_metric_crs(geom.bounds)
+            self._epsg = choose_metric_crs(lonlat_bounds([geom]))
         return self._epsg
 
     def anchor(self, epsg: int) -> tuple[shapely.Geometry | None, str]:
@@ -117,6 +118,10 @@ def _check(geom: shapely.Geometry | None, frame: _Frame, max_distance_m: float, 
     if geom is None or geom.is_empty:
         raise InvalidInput(f"{what} is empty: draw a point, a line or an area on the map, then save.")
     _check_lonlat(geom, what)
+    corners = int(shapely.get_num_coordinates(geom))
+    if corners > settings.MAX_VERTICES:  # no hand draws this many: it is a pasted file
+        raise InvalidInput(f"{what} has {corners:,} corners, more than the {settings.MAX_VERTICES:,} a shape may "
+                           "have; simplify it, or import the file it came from with atlas import.")
     geom = _simple_type(shapely.force_2d(geom), what)
     epsg = frame.epsg(geom)
     if radius_m:
@@ -155,6 +160,8 @@ def _geometry_from_geojson(drawing: Any) -> tuple[shapely.Geometry | None, float
             drawing = json.loads(drawing)
         except json.JSONDecodeError as exc:
             raise InvalidInput(f"The drawing is not GeoJSON ({exc.msg} at character {exc.pos}).") from exc
+        except (ValueError, RecursionError) as exc:  # bytes that are not UTF-8; nesting past Python's limit
+            raise InvalidInput(f"The drawing is not GeoJSON text ({type(exc).__name__}).") from exc
     if drawing is None:
         return None, None
     if isinstance(drawing, Sequence) and not isinstance(drawing, dict):
@@ -162,7 +169,9 @@ def _geometry_from_geojson(drawing: Any) -> tuple[shapely.Geometry | None, float
     elif not isinstance(drawing, dict) or "type" not in drawing:
         raise InvalidInput("The drawing is not GeoJSON: expected a Feature, FeatureCollection or geometry.")
     elif drawing["type"] == "FeatureCollection":
-        features = list(drawing.get("features") or [])
+        features = drawing.get("features") or []
+        if not isinstance(features, list):
+            raise InvalidInput("The drawing is not GeoJSON: a FeatureCollection's features must be a list.")
     else:
         features = [drawing]
     geoms: list[shapely.Geometry] = []
@@ -173,8 +182,12 @@ def _geometry_from_geojson(drawing: Any) -> tuple[shapely.Geometry | None, float
         if item.get("type") == "Feature":
             props = item.get("properties") or {}
             geometry = item.get("geometry")
-            radius = props.get("radius")
-            if isinstance(radius, (int, float)) and radius > 0 and (geometry or {}).get("type") == "Point":
+            radius = props.get("radius") if isinstance(props, dict) else None
+            is_point = isinstance(geometry, dict) and geometry.get("type") == "Point"
+            if isinstance(radius, (int, float)) and not isinstance(radius, bool) and radius > 0 and is_point:
+                if not math.isfinite(radius) or 2 * radius > MAX_SIZE_M:
+                    raise InvalidInput(f"Drawn circle {i} has a radius of {radius:g} m, too big for a plan's zone "
+                                       f"(at most {MAX_SIZE_M / 1000:g} km across). Zoom in and draw it again.")
                 if len(features) > 1:
                     raise InvalidInput("Draw a circle on its own, not together with other shapes.")
                 radius_m = float(radius)
@@ -183,8 +196,10 @@ def _geometry_from_geojson(drawing: Any) -> tuple[shapely.Geometry | None, float
         if geometry is None:
             continue
         try:
-            geoms.append(shape(geometry))
-        except (KeyError, TypeError, ValueError, AttributeError, shapely.errors.GEOSException) as exc:
+            with np.errstate(invalid="ignore"):  # NaN corners are refused by _check_lonlat, with a message
+                geoms.append(shape(geometry))
+        except (KeyError, IndexError, TypeError, ValueError, AttributeError, RecursionError,
+                shapely.errors.ShapelyError) as exc:
             kind = geometry.get("type") if isinstance(geometry, dict) else type(geometry).__name__
             raise InvalidInput(f"Drawn shape {i} ({kind}) is not a valid GeoJSON geometry: {exc}.") from exc
     geoms = [g for g in geoms if not g.is_empty]

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import contextlib
 import time
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 
 import geopandas as gpd
@@ -28,7 +28,7 @@ from pyproj import CRS
 
 from atlas import writes
 from atlas.errors import InvalidInput
-from atlas.importers import checks, columns, osm, readers, tables
+from atlas.importers import checks, columns, osm, readers, sniff, tables
 from atlas.importers.needs_offers import import_needs_offers
 from atlas.importers.postcodes import import_postcodes
 from atlas.importers.report import default_report_path, write_report
@@ -101,6 +101,7 @@ def import_file(
     started = time.perf_counter()
     path = Path(path)
     readers.check_file(path)
+    sniff.check_content(path)
     family = readers.family(path)
     if as_ is not None and as_ not in TARGETS + RECORD_TARGETS:
         raise InvalidInput(f"--as {as_!r}: say features, assets, boundaries, needs or offers.")
@@ -133,17 +134,19 @@ def import_file(
         frame, rows, skipped = tables.locate(table, store, file=file, mapping=column_mapping, crs=given_crs,
                                                 progress=progress)
         fmt, layer_name, fid = table.format, table.layer, None
+        fields = tables.coordinate_fields(table, mapping=column_mapping, crs=given_crs, file=file)
     else:
         if layer_data is None:
             layer_data = readers.read_gis(path, layer=layer, crs=given_crs, progress=progress)
         frame, rows, fid = layer_data.frame, layer_data.rows, layer_data.fid
         fmt, layer_name, skipped = layer_data.format, layer_data.layer, []
+        fields = "geometry"
     read = len(frame) + len(skipped)
     source_crs = CRS.from_user_input(frame.crs)
 
     progress("checking", 0, len(frame))
     checked = checks.check(frame, rows, file=file, store_epsg=store.settings.metric_epsg,
-                           areas_only=as_ == "boundaries")
+                           areas_only=as_ == "boundaries", fields=fields)
     skipped = skipped + checked.skipped
     kept = checked.frame
     kept_rows = rows.loc[kept.index]
@@ -157,7 +160,7 @@ def import_file(
         progress("writing", len(data), len(data))
     return _summary(store, path, fmt=fmt, layer=layer_name, stored_as=as_, source=source, licence=licence,
                     crs=source_crs, read=read, results={as_: result}, repaired=checked.repaired, skipped=skipped,
-                    report_path=report_path, started=started)
+                    repairs=checked.repairs, report_path=report_path, started=started)
 
 
 def _column_mapping(mapping: str | Path | None) -> columns.ColumnMapping | None:
@@ -249,6 +252,7 @@ def _import_osm(store: Store, path: Path, *, as_: str | None, mapping: str | Pat
     file = str(path)
     skipped = list(data.skipped)
     repaired = 0
+    repairs: list[SkippedRow] = []
     frames: dict[str, gpd.GeoDataFrame] = {}
     store_epsg = store.settings.metric_epsg
     total = sum(len(f) for f in (data.features, data.assets, data.boundaries) if f is not None)
@@ -261,6 +265,7 @@ def _import_osm(store: Store, path: Path, *, as_: str | None, mapping: str | Pat
         known = {(s.row, s.reason) for s in skipped}
         skipped.extend(s for s in checked.skipped if (s.row, s.reason) not in known)
         repaired += checked.repaired
+        repairs.extend(checked.repairs)
         frames[name] = checked.frame
     progress("checking", total, total)
     results: dict[str, WriteResult] = {}
@@ -281,16 +286,19 @@ def _import_osm(store: Store, path: Path, *, as_: str | None, mapping: str | Pat
         results.setdefault(name, WriteResult())
     return _summary(store, path, fmt=data.format, layer=None, stored_as=stored_as, source=source, licence=licence,
                     crs=CRS.from_epsg(4326), read=data.read, results=results, repaired=repaired, skipped=skipped,
-                    report_path=report_path, started=started)
+                    repairs=repairs, report_path=report_path, started=started)
 
 
 def _summary(store: Store, path: Path, *, fmt: str, layer: str | None, stored_as: str, source: str,
              licence: str | None, crs: CRS, read: int, results: dict[str, WriteResult], repaired: int,
-             skipped: list[SkippedRow], report_path: str | Path | None, started: float) -> ImportSummary:
+             skipped: list[SkippedRow], report_path: str | Path | None, started: float,
+             repairs: Sequence[SkippedRow] = ()) -> ImportSummary:
     report = None
-    if skipped:
+    if skipped or repairs:
+        # Rows kept but changed (split, simplified) are listed after the skipped ones, each
+        # reason starting "kept,", so nothing is changed without a word.
         target = Path(report_path) if report_path else default_report_path(store.path, source)
-        report = str(write_report(skipped, target))
+        report = str(write_report([*skipped, *repairs], target))
     counts = {name: TableCounts(imported=r.inserted, updated=r.updated, removed=r.removed)
               for name, r in results.items()}
     return ImportSummary(

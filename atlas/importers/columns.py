@@ -21,6 +21,8 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from atlas import settings
+from atlas import text as words
 from atlas.errors import InvalidInput
 from atlas.models import ASSET_TYPES, FEATURE_KINDS, FEATURE_STATUSES, SECTORS
 
@@ -49,6 +51,10 @@ SYNONYMS: dict[str, tuple[str, ...]] = {
     "contact": ("contact", "email", "contact_email", "phone", "telephone"),
     "verified_by": ("verified_by",),
     "verified_on": ("verified_on", "verified_date"),
+    "person": ("person", "is_person", "individual"),
+    "consent_given_by": ("consent_given_by", "consent_by"),
+    "consent_given_on": ("consent_given_on", "consent_date", "consent_on"),
+    "consent_purpose": ("consent_purpose", "consent_for"),
     "lon": ("lon", "lng", "long", "longitude", "x"),
     "lat": ("lat", "latitude", "y"),
     "easting": ("easting", "eastings", "east", "oseast1m", "x_coordinate"),
@@ -65,13 +71,17 @@ TARGET_FIELDS: dict[str, tuple[str, ...]] = {
     "features": ("source_id", "name", "kind", "land_use", "status", "description"),
     "assets": ("source_id", "name", "category", "sector", "asset_type", "employees", "annual_spend", "land_ha",
                "offers", "needs", "offers_text", "needs_text", "description", "contact", "verified_by",
-               "verified_on"),
+               "verified_on", "person", "consent_given_by", "consent_given_on", "consent_purpose"),
     "boundaries": ("source_id", "name", "code"),
 }
 TARGETS = tuple(TARGET_FIELDS)
 _VOCABULARIES = {"kind": FEATURE_KINDS, "status": FEATURE_STATUSES, "sector": SECTORS, "asset_type": ASSET_TYPES}
 _INTEGERS = ("employees",)
 _DECIMALS = ("annual_spend", "land_ha")
+_NAMES = ("name", "code")
+"""Fields that name a row: held to MAX_NAME_CHARS and refused when they are data (JSON)."""
+_SHOWN_CHARS = 60
+"""How much of a bad value a message quotes: enough to find it, never a whole document."""
 
 
 def name_key(name: object) -> str:
@@ -160,6 +170,32 @@ def _where(file: str, rows: pd.Series, position: int, column: str) -> str:
     return f"{file} row {rows.iloc[position]}, field {column}"
 
 
+def shown(value: object) -> str:
+    """A value as a message quotes it: its repr, cut short."""
+    text = repr(value)
+    return text if len(text) <= _SHOWN_CHARS else f"{text[:_SHOWN_CHARS]}…"
+
+
+def check_text(values: pd.Series, *, file: str, rows: pd.Series, column: str, name: bool = False) -> None:
+    """Refuse the first cell of ``values`` (text() output) that is too long, garbled
+    (mojibake, control characters) or, for a ``name``, another program's data: one
+    InvalidInput naming file, row and column. Arrow finds the few cells worth a look
+    (long, not ASCII, with control characters, starting with a bracket), so a million
+    plain names cost milliseconds; :func:`atlas.text.unfit` judges those."""
+    max_chars = settings.MAX_NAME_CHARS if name else settings.MAX_TEXT_CHARS
+    cells = pa.array(values.astype(object).where(values.notna(), None), type=pa.string(), from_pandas=True)
+    worth_a_look = pc.or_kleene(pc.greater(pc.utf8_length(cells), max_chars),
+                                pc.invert(pc.string_is_ascii(cells)))
+    worth_a_look = pc.or_kleene(worth_a_look, pc.match_substring_regex(cells, words.CONTROL_CHARACTERS))
+    if name:
+        worth_a_look = pc.or_kleene(worth_a_look, pc.match_substring_regex(cells, r"^\s*[\[{]"))
+    for i in np.flatnonzero(worth_a_look.fill_null(False).to_numpy(zero_copy_only=False)):
+        value = values.iloc[i]
+        reason = words.unfit(value, max_chars=max_chars, name=name)
+        if reason:
+            raise InvalidInput(f"{_where(file, rows, int(i), column)}: {shown(value)}: {reason}.")
+
+
 def text(values: pd.Series) -> pd.Series:
     """Values as stripped strings; empty cells become None. Whole numbers read from
     spreadsheets (``123.0``) are written without the decimal point."""
@@ -226,8 +262,12 @@ def numbers(values: pd.Series, *, file: str, rows: pd.Series, column: str, integ
             try:
                 parsed.append(_number_cell(v))
             except ValueError:
-                raise InvalidInput(f"{_where(file, rows, i, column)}: {v!r} is not a number.") from None
+                raise InvalidInput(f"{_where(file, rows, i, column)}: {shown(v)} is not a number.") from None
         out = pd.Series(np.array([np.nan if p is None else p for p in parsed], dtype=float), index=values.index)
+    endless = np.flatnonzero(np.isinf(out.to_numpy()))
+    if len(endless):  # "inf" and 1e999 read as numbers, but no count or amount is infinite
+        raise InvalidInput(f"{_where(file, rows, int(endless[0]), column)}: {shown(values.iloc[endless[0]])} "
+                           "is not a finite number.")
     bad = np.flatnonzero(out.to_numpy() < 0)
     if len(bad):
         raise InvalidInput(f"{_where(file, rows, int(bad[0]), column)}: {values.iloc[bad[0]]!r} is below zero.")
@@ -247,7 +287,7 @@ def vocabulary(values: pd.Series, allowed: Sequence[str], *, file: str, rows: pd
     if len(bad):
         i = int(bad[0])
         raise InvalidInput(
-            f"{_where(file, rows, i, column)}: {values.iloc[i]!r} is not one of {', '.join(allowed)}."
+            f"{_where(file, rows, i, column)}: {shown(values.iloc[i])} is not one of {', '.join(allowed)}."
         )
     return cleaned
 
@@ -264,7 +304,7 @@ def dates(values: pd.Series, *, file: str, rows: pd.Series, column: str) -> pd.S
         try:
             out.append(pd.to_datetime(s[:10] if fmt == "%Y-%m-%d" else s, format=fmt).date())
         except (ValueError, TypeError):
-            raise InvalidInput(f"{_where(file, rows, i, column)}: {v!r} is not a date (write 2024-05-31).") from None
+            raise InvalidInput(f"{_where(file, rows, i, column)}: {shown(v)} is not a date (write 2024-05-31).") from None
     return pd.Series(out, index=values.index, dtype=object)
 
 
@@ -295,6 +335,7 @@ def to_schema(frame: pd.DataFrame, target: str, matched: Mapping[str, str], cons
             out[name] = dates(values, file=file, rows=rows, column=column)
         else:
             out[name] = text(values)
+            check_text(out[name], file=file, rows=rows, column=column, name=name in _NAMES)
     if target == "features":
         kind = out["kind"] if "kind" in out else pd.Series([None] * len(out), index=out.index, dtype=object)
         if default_kind is not None:
@@ -322,6 +363,7 @@ def source_ids(frame: pd.DataFrame, column: str | None, *, file: str, rows: pd.S
     if column is None:
         return rows.astype(str)
     ids = text(frame[column])
+    check_text(ids, file=file, rows=rows, column=column, name=True)
     missing = np.flatnonzero(ids.isna().to_numpy())
     if len(missing):
         raise InvalidInput(f"{_where(file, rows, int(missing[0]), column)}: the id is empty; every row needs one.")
@@ -330,7 +372,7 @@ def source_ids(frame: pd.DataFrame, column: str | None, *, file: str, rows: pd.S
         i = int(np.flatnonzero(dupes)[0])
         first = int(np.flatnonzero((ids == ids.iloc[i]).to_numpy())[0])
         raise InvalidInput(
-            f"{_where(file, rows, i, column)}: {ids.iloc[i]!r} repeats row {rows.iloc[first]}; "
+            f"{_where(file, rows, i, column)}: {shown(ids.iloc[i])} repeats row {rows.iloc[first]}; "
             "ids must be unique (or name another column with --id-field)."
         )
     return ids

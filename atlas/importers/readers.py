@@ -136,6 +136,19 @@ def _gdal_path(path: Path) -> str:
     return text
 
 
+def _refuse_shapefile_without_table(path: Path) -> None:
+    """A shapefile is three files at least: without its .dbf every row would come in with
+    no name, id or other field, so it is refused, naming the missing part."""
+    dbf = path.with_suffix(".dbf")
+    where = (f"its attribute table {dbf.name} is missing beside {path.name}"
+             if path.suffix.lower() == ".shp" and not any(path.with_suffix(s).exists() for s in (".dbf", ".DBF"))
+             else "it has no attribute table (.dbf), or an empty one")
+    raise InvalidInput(
+        f"{path}: {where}, so no row would have a name, id or any other field. Put the .dbf (and the .shx "
+        "and .prj) next to the .shp, or import the .zip the shapefile came in."
+    )
+
+
 def _first_line(exc: Exception) -> str:
     message = str(exc).split(";")[0].strip()
     return message.replace(" not recognized as being in a supported file format.", " is not in a format GDAL reads")
@@ -175,6 +188,8 @@ def read_gis(path: Path, *, layer: str | None = None, crs: CRS | None = None,
     except (DataSourceError, DataLayerError) as exc:
         raise InvalidInput(f"{path} could not be read ({_first_line(exc)}).") from None
     driver = info.get("driver") or ""
+    if driver == "ESRI Shapefile" and not len(info.get("fields", ())):
+        _refuse_shapefile_without_table(path)
     # Name the layer where a file can hold several; a GeoJSON's "layer" is its file name.
     layer_name = chosen or (info.get("layer_name") if driver in _MULTI_LAYER_DRIVERS else None)
     if info.get("geometry_type") is None:
@@ -203,7 +218,8 @@ def read_gis(path: Path, *, layer: str | None = None, crs: CRS | None = None,
     table = pa.Table.from_batches(batches)
     geometry_name = meta.get("geometry_name") or "wkb_geometry"
     wkb = table.column(geometry_name).to_numpy(zero_copy_only=False)
-    geoms = shapely.from_wkb(wkb, on_invalid="ignore")
+    with np.errstate(invalid="ignore"):  # NaN corners are reported row by row in checks.check
+        geoms = shapely.from_wkb(wkb, on_invalid="ignore")
     if shapely.has_z(geoms).any():
         geoms = shapely.force_2d(geoms)
     attributes = table.drop_columns([geometry_name])

@@ -8,6 +8,8 @@ Rows are labelled by the row number a spreadsheet program shows (the header is r
 from __future__ import annotations
 
 import csv
+import re
+import zipfile
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -16,9 +18,10 @@ import numpy as np
 import pandas as pd
 from pyproj import CRS
 
+from atlas import text as words
 from atlas.errors import InvalidInput
 from atlas.importers import postcode_store, postcodes
-from atlas.importers.columns import COORDINATE_FIELDS, ColumnMapping, match_columns
+from atlas.importers.columns import COORDINATE_FIELDS, ColumnMapping, match_columns, shown
 from atlas.importers.readers import check_file
 from atlas.importers.summary import ProgressCallback, SkippedRow, no_progress
 from atlas.projection import WGS84, transformer
@@ -36,16 +39,45 @@ class Table:
     layer: str | None
 
 
-def _encoding(path: Path) -> str:
+_DECODED_UTF8 = re.compile(r"[^\x00-\x7f\ufffd]")
+"""A character that only a valid multi-byte UTF-8 sequence decodes to."""
+
+
+@dataclass(frozen=True)
+class _Encoding:
+    name: str
+    mixed_from_line: int | None = None
+    """The first line with UTF-8 text in a file that is not all UTF-8 (it mixes encodings)."""
+
+
+def _encoding(path: Path) -> _Encoding:
     """UTF-8 (with or without a byte-order mark), else Windows-1252, as Excel writes CSV
-    on Windows; either way accents survive."""
+    on Windows; either way accents survive. A file that is neither (rows of UTF-8 among
+    rows of Latin-1, from two programs appending to one file) is found out here."""
     with path.open("rb") as fh:
         data = fh.read()
     try:
         data.decode("utf-8")
-        return "utf-8-sig"
+        return _Encoding("utf-8-sig")
     except UnicodeDecodeError:
-        return "cp1252"
+        pass
+    text = data.decode("utf-8", errors="replace")
+    found = _DECODED_UTF8.search(text)
+    return _Encoding("cp1252", None if found is None else text.count("\n", 0, found.start()) + 1)
+
+
+def _refuse_mixed(frame: pd.DataFrame, rows: pd.Series, path: Path, line: int) -> None:
+    """One clear error for a file that mixes UTF-8 and Windows-1252 rows, naming the first
+    cell that reads garbled (ftfy's judgement, through atlas.text), else the line."""
+    advice = ("the file mixes two encodings (UTF-8 and Windows-1252/Latin-1), so some rows always read "
+              "garbled. Save it again as UTF-8 (in Excel: CSV UTF-8) and import it again.")
+    for column in frame.columns:
+        cells = frame[column]
+        odd = np.flatnonzero(~cells.map(str.isascii).to_numpy(dtype=bool))
+        for i in odd:
+            if words.garbled(cells.iloc[i]):
+                raise InvalidInput(f"{path} row {rows.iloc[i]}, field {column}: {shown(cells.iloc[i])}: {advice}")
+    raise InvalidInput(f"{path} line {line}: {advice}")
 
 
 def _delimiter(sample: str) -> str:
@@ -57,7 +89,8 @@ def _delimiter(sample: str) -> str:
 
 def read_csv(path: Path) -> Table:
     check_file(path)
-    encoding = _encoding(path)
+    found = _encoding(path)
+    encoding = found.name
     with path.open(encoding=encoding, newline="") as fh:
         sample = fh.read(64 * 1024)
     sep = "\t" if path.suffix.lower() == ".tsv" else _delimiter(sample)
@@ -69,6 +102,8 @@ def read_csv(path: Path) -> Table:
     except (pd.errors.ParserError, UnicodeDecodeError) as exc:
         raise InvalidInput(f"{path} could not be read as CSV ({str(exc).strip()}).") from None
     rows = pd.Series(np.arange(2, len(frame) + 2).astype(str), index=frame.index)
+    if found.mixed_from_line is not None:
+        _refuse_mixed(frame, rows, path, found.mixed_from_line)
     return _without_blank_rows(Table(frame=frame, rows=rows, format="CSV", layer=None), path)
 
 
@@ -79,7 +114,7 @@ def read_xlsx(path: Path, sheet: str | None = None) -> Table:
     check_file(path)
     try:
         book = load_workbook(path, read_only=True, data_only=True)
-    except (InvalidFileException, OSError, KeyError, ValueError) as exc:
+    except (InvalidFileException, zipfile.BadZipFile, OSError, KeyError, ValueError) as exc:
         raise InvalidInput(f"{path} could not be read as an Excel workbook ({exc}).") from None
     try:
         if sheet is not None and sheet not in book.sheetnames:
@@ -165,6 +200,39 @@ def _coordinates(values: pd.Series) -> tuple[np.ndarray, np.ndarray]:
     return nums, garbage
 
 
+@dataclass(frozen=True)
+class _Columns:
+    """The columns a table is placed by: x and y (longitude and latitude, or easting and
+    northing) and a postcode, each None where the table has none."""
+
+    x: str | None
+    y: str | None
+    postcode: str | None
+
+
+def _placing_columns(frame: pd.DataFrame, *, file: str, mapping: ColumnMapping | None,
+                     crs: CRS | None) -> _Columns:
+    cols = match_columns(list(frame.columns), COORDINATE_FIELDS, mapping, file=file)
+    if crs is not None and "easting" in cols and "northing" in cols:
+        return _Columns(cols["easting"], cols["northing"], cols.get("postcode"))
+    if "lon" in cols and "lat" in cols:
+        return _Columns(cols["lon"], cols["lat"], cols.get("postcode"))
+    if "easting" in cols and "northing" in cols:
+        raise InvalidInput(
+            f"{file} gives eastings and northings ({cols['easting']}, {cols['northing']}) but not their coordinate "
+            "reference system; give it with --crs (for example --crs 27700 for British National Grid)."
+        )
+    return _Columns(None, None, cols.get("postcode"))
+
+
+def coordinate_fields(table: Table, *, mapping: ColumnMapping | None, crs: CRS | None, file: str) -> str:
+    """How a report names where a row's place came from: ``lon/lat`` (the columns), or
+    the postcode column."""
+    cols = _placing_columns(table.frame, file=file, mapping=mapping, crs=crs)
+    named = [c for c in (cols.x, cols.y) if c is not None] or [c for c in (cols.postcode,) if c is not None]
+    return "/".join(map(str, named)) or "geometry"
+
+
 def locate(table: Table, store: Store, *, file: str, mapping: ColumnMapping | None, crs: CRS | None,
            progress: ProgressCallback = no_progress) -> tuple[gpd.GeoDataFrame, pd.Series, list[SkippedRow]]:
     """Give each row a point: from its coordinates where it has them, else from its postcode.
@@ -173,19 +241,8 @@ def locate(table: Table, store: Store, *, file: str, mapping: ColumnMapping | No
     coordinates, not a postcode, postcode unknown).
     """
     frame = table.frame
-    cols = match_columns(list(frame.columns), COORDINATE_FIELDS, mapping, file=file)
-    if crs is not None and "easting" in cols and "northing" in cols:
-        xcol, ycol = cols["easting"], cols["northing"]
-    elif "lon" in cols and "lat" in cols:
-        xcol, ycol = cols["lon"], cols["lat"]
-    elif "easting" in cols and "northing" in cols:
-        raise InvalidInput(
-            f"{file} gives eastings and northings ({cols['easting']}, {cols['northing']}) but not their coordinate "
-            "reference system; give it with --crs (for example --crs 27700 for British National Grid)."
-        )
-    else:
-        xcol = ycol = None
-    pc_col = cols.get("postcode")
+    cols = _placing_columns(frame, file=file, mapping=mapping, crs=crs)
+    xcol, ycol, pc_col = cols.x, cols.y, cols.postcode
     if xcol is None and pc_col is None:
         raise InvalidInput(
             f"{file} has no coordinates: it needs longitude and latitude columns, easting and northing columns "
@@ -202,7 +259,11 @@ def locate(table: Table, store: Store, *, file: str, mapping: ColumnMapping | No
         y, ybad = _coordinates(frame[ycol])
         for bad, column, values in ((xbad, xcol, frame[xcol]), (ybad, ycol, frame[ycol])):
             for i in np.flatnonzero(bad & (reasons == None)):
-                reasons[i] = f"{values.iloc[i]!r} is not a number"
+                reasons[i] = f"{shown(values.iloc[i])} is not a number"
+                fields[i] = column
+        for nums, column, values in ((x, xcol, frame[xcol]), (y, ycol, frame[ycol])):
+            for i in np.flatnonzero(np.isinf(nums) & (reasons == None)):
+                reasons[i] = f"{shown(values.iloc[i])} is not a finite number"
                 fields[i] = column
         x[xbad | ybad] = np.nan
         y[xbad | ybad] = np.nan
