@@ -10,10 +10,10 @@ from pathlib import Path
 import pandas as pd
 import streamlit as st
 
-from app import state
+from app import session, state
+from atlas.access import Permission
 from atlas.errors import AtlasError, NotFound
-from atlas.importers import import_file, import_postcodes
-from atlas.importers import postcode_store, postcodes
+from atlas.importers import import_file, import_postcodes, postcode_store, postcodes, sniff
 from atlas.importers.summary import ImportSummary, PostcodeSummary
 
 KINDS = {
@@ -62,6 +62,15 @@ class _ProgressBar:
         self.bar.progress(1.0, text=text)
 
 
+def upload_problem(name: str, data: bytes) -> str | None:
+    """Why an upload cannot be imported, judged by its bytes (a text file renamed .xlsx,
+    random bytes called .gpkg), or None. Its size is limited by Streamlit itself
+    (``server.maxUploadSize`` in .streamlit/config.toml)."""
+    if not data:
+        return f"{name} is empty (0 bytes); there is nothing to import."
+    return sniff.mismatch(Path(name).name, data[: sniff.HEAD_BYTES])
+
+
 def _saved_upload(upload, folder: Path) -> Path:
     # The importers tell formats apart by file name, so the upload keeps its own.
     path = folder / Path(upload.name).name
@@ -78,7 +87,8 @@ def _show_summary(summary: ImportSummary | PostcodeSummary) -> None:
                  hide_index=True, key="import_summary_table")
     if summary.skipped_report:
         report = Path(summary.skipped_report)
-        st.warning(f"{summary.skipped:,} rows could not be used; the report lists each with its reason.")
+        st.warning(f"{summary.skipped:,} rows could not be used and {summary.repaired:,} were repaired; the report "
+                   "lists each row skipped, and each shape split or simplified, with the reason.")
         if report.exists():
             st.download_button("Download the skipped rows (CSV)", report.read_bytes(), file_name=report.name,
                                mime="text/csv", key="import_skipped_download")
@@ -108,11 +118,15 @@ def import_section() -> None:
     go = st.button("Import", type="primary", disabled=upload is None, key="import_go")
     if not go or upload is None:
         return
+    problem = upload_problem(upload.name, upload.getvalue())
+    if problem:
+        st.error(problem)
+        return
     bar = _ProgressBar()
     with tempfile.TemporaryDirectory(prefix="atlas-upload-") as folder:
         path = _saved_upload(upload, Path(folder))
         try:
-            with state.writing() as store:
+            with session.writing(Permission.IMPORT) as store:
                 if kind == "postcodes":
                     summary: ImportSummary | PostcodeSummary = import_postcodes(store, path, progress=bar)
                 else:

@@ -11,13 +11,14 @@ import functools
 import pandas as pd
 import streamlit as st
 
-from app import author, state
+from app import author, session, state
 from app.text import md
 from atlas import needs_offers
+from atlas.access import Permission
+from atlas.classify import money
 from atlas.errors import AtlasError
 from atlas.models import NEED_KINDS, NEED_OFFER_STATUSES, OFFER_KINDS, NeedOffer
 from atlas.needs_offers import NeedOfferDraft
-from atlas.classify import money
 from atlas.output import area_words
 
 ss = st.session_state
@@ -67,7 +68,7 @@ def _draft(side: str, asset_id: int) -> NeedOfferDraft:
 def _save(side: str, asset_id: int, item_id: int) -> None:
     who = author.remembered("reg_no_author")
     try:
-        with state.writing() as store:
+        with session.writing(Permission.EDIT_REGISTER) as store:
             voc = state.vocabulary_of_store()
             draft = _draft(side, asset_id)
             if item_id == NEW:
@@ -78,13 +79,13 @@ def _save(side: str, asset_id: int, item_id: int) -> None:
         flash("error", str(exc))
         return
     ss["reg_no_pending"] = item_id
-    flash("success", f"Saved the {side} “{ss['reg_no_title'].strip()}”.", icon=":material/check_circle:")
+    flash("success", f"Saved the {side} “{md(ss['reg_no_title'].strip())}”.", icon=":material/check_circle:")
 
 
 def _remove(item_id: int) -> None:
     try:
-        with state.writing() as store:
-            needs_offers.remove(store, item_id)
+        with session.writing(Permission.EDIT_REGISTER) as store:
+            needs_offers.remove(store, item_id, by=author.remembered("reg_no_author") or session.viewer().label)
     except AtlasError as exc:
         flash("error", str(exc))
         return

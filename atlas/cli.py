@@ -9,10 +9,13 @@ from pathlib import Path
 import click
 
 from atlas import output, queries, settings
+from atlas.accounts_cli import user
 from atlas.cli_support import cli_store, db_option, format_option, handle_errors
+from atlas.errors import InvalidInput
 from atlas.importers.cli import import_cmd, import_postcodes_cmd
 from cedplans.cli import plan
 from cedplans.linking_cli import COMMANDS as LINKING_COMMANDS
+from cedplans.trust_cli import COMMANDS as TRUST_COMMANDS
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -22,12 +25,32 @@ def main() -> None:
 
 
 @main.command()
+@click.option("--metric-crs", "metric_epsg", type=int,
+              help="The EPSG code to measure in (for example 32737, UTM zone 37S); by default chosen by the first "
+                   "import from where its rows lie.")
 @db_option
 @handle_errors
-def init(db: Path) -> None:
+def init(metric_epsg: int | None, db: Path) -> None:
     """Create an empty atlas store (or upgrade an older one)."""
     with cli_store(db, create=True) as store:
+        if metric_epsg is not None:
+            store.set_metric_crs(metric_crs(metric_epsg))
         click.echo(f"Atlas store ready at {store.path} (schema {store.schema_version}).")
+
+
+def metric_crs(epsg: int) -> int:
+    """``epsg`` if it is a projected CRS measured in metres, else our error."""
+    from pyproj import CRS
+    from pyproj.exceptions import CRSError
+
+    try:
+        crs = CRS.from_epsg(epsg)
+    except CRSError as exc:
+        raise InvalidInput(f"--metric-crs: EPSG:{epsg} is not a coordinate reference system pyproj knows.") from exc
+    if not crs.is_projected or crs.axis_info[0].unit_name not in ("metre", "meter"):
+        raise InvalidInput(f"--metric-crs: EPSG:{epsg} ({crs.name}) does not measure in metres; give a projected "
+                           "CRS such as the local UTM zone.")
+    return epsg
 
 
 @main.command("demo")
@@ -127,5 +150,10 @@ def search(text: str, limit: int, db: Path, fmt: str) -> None:
 main.add_command(import_cmd)
 main.add_command(import_postcodes_cmd)
 main.add_command(plan)
-for command in LINKING_COMMANDS:
+for command in (*LINKING_COMMANDS, *TRUST_COMMANDS, user):
     main.add_command(command)
+
+from atlas.backup_cli import backup_cmd, restore_cmd
+
+main.add_command(backup_cmd)
+main.add_command(restore_cmd)

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import click
 
-from atlas import output, settings
+from atlas import access, audit, output, settings
 from atlas.errors import AtlasError, InvalidInput
 from atlas.store import Store, open_store
 
@@ -61,8 +61,17 @@ def handle_errors(fn: Callable) -> Callable:
 
 @contextlib.contextmanager
 def cli_store(db: Path, *, create: bool = False, read_only: bool = False) -> Iterator[Store]:
+    """The store, open for one command, whose changes the audit trail records as the
+    store's owner at the command line."""
     store = open_store(db, create=create, read_only=read_only)
     try:
-        yield store
+        with audit.acting(access.command_line()):
+            yield store
     finally:
         store.close()
+
+
+confidential_option = click.option(
+    "--include-confidential", is_flag=True,
+    help="Include confidential fields (officers' notes, contact details, decision reasons, where people "
+         "live). Left out unless given.")

@@ -2,15 +2,16 @@
 
 Officers' negotiation notes about a site, people's and organisations' contact details,
 and the reasons officers give for accepting or turning down a match can hurt someone if
-they reach the wrong screen. Every query that can return one of these takes an explicit
-``include_confidential`` (False unless the caller asks) and checks it here, so a map
-popup, a download, an export or a dossier made without asking never holds them. The
-sign-in and roles work ties the question "may this caller see them?" to a signed-in
-officer; until then the caller asks explicitly (``--include-confidential``, a marked
-section in a page).
+they reach the wrong screen. Every query that can return one of these takes the
+:class:`~atlas.access.Viewer` asking (the public, a visitor who has not signed in,
+unless the caller says otherwise) and checks it here, so a map popup, a download, an
+export or a dossier made for a resident never holds them. People's precise places are
+kept out of the tables every other query reads (:mod:`atlas.people`).
 """
 
 from __future__ import annotations
+
+from atlas.access import Viewer
 
 CONFIDENTIAL_FIELDS: dict[str, tuple[str, ...]] = {
     "assets": ("contact",),
@@ -27,9 +28,9 @@ def is_confidential(table: str, column: str) -> bool:
     return column in CONFIDENTIAL_FIELDS.get(table, ())
 
 
-def disclosed(table: str, column: str, value: object, include_confidential: bool) -> object:
-    """``value`` if the field is not confidential or the caller asked for confidential
+def disclosed(table: str, column: str, value: object, viewer: Viewer) -> object:
+    """``value`` if the field is not confidential or ``viewer`` may see confidential
     fields; None otherwise."""
-    if is_confidential(table, column) and not include_confidential:
+    if is_confidential(table, column) and not viewer.sees_confidential:
         return None
     return value

@@ -11,7 +11,7 @@ from pathlib import Path
 import geopandas as gpd
 import pandas as pd
 
-from atlas import writes
+from atlas import accounts, writes
 from atlas.errors import NotFound
 from atlas.importers.needs_offers import import_needs_offers
 from atlas.projection import BRITISH_NATIONAL_GRID, WGS84
@@ -55,10 +55,39 @@ def load_demo(store: Store, directory: Path = DEMO_DIR) -> dict[str, int]:
         writes.upsert_features(store, sites, **common)
         for as_ in ("needs", "offers"):
             import_needs_offers(store, files[f"{as_}.csv"], as_, source=DEMO_SOURCE)
+        add_demo_accounts(store)
     counts = {t: store.con.execute(f"SELECT count(*) FROM {t}").fetchone()[0] for t in ("boundaries", "features", "assets")}
     for side in ("need", "offer"):
         counts[f"{side}s"] = store.con.execute("SELECT count(*) FROM needs_offers WHERE side = ?", [side]).fetchone()[0]
     return counts
+
+
+DEMO_ACCOUNTS: dict[str, tuple[str, str]] = {
+    "resident": ("Rosa (demo resident)", "resident-demo"),
+    "researcher": ("Amina K. (demo researcher)", "researcher-demo"),
+    "officer": ("Sam (demo officer)", "officer-demo"),
+    "developer": ("Dev (demo developer)", "developer-demo"),
+    "admin": ("Alex (demo admin)", "admin-demo"),
+}
+"""role -> (display name, password): one demo account per role, user name = the role.
+Documented in the README, and only ever made in the demo: a real store starts with no
+accounts until ``atlas user add NAME --role admin``."""
+
+
+def add_demo_accounts(store: Store) -> int:
+    """Make the documented demo accounts that are missing; returns how many were made."""
+    made = 0
+    existing = {a.username for a in accounts.list_users(store)}
+    for role, (name, password) in DEMO_ACCOUNTS.items():
+        if role not in existing:
+            accounts.add_user(store, role, role=role, password=password, display_name=name, by="demo")
+            made += 1
+    return made
+
+
+def has_demo_accounts(store: Store) -> bool:
+    """Whether the documented demo passwords open this store (so it must not face the public)."""
+    return store.con.execute("SELECT count(*) FROM users WHERE created_by = 'demo'").fetchone()[0] > 0
 
 
 def _ids(store: Store, table: str) -> dict[str, int]:

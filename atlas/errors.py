@@ -31,3 +31,7 @@ class NotFound(AtlasError, LookupError):
 
 class InvalidInput(AtlasError, ValueError):
     """A value, geometry or file row cannot be used; the message says where and why."""
+
+
+class NotAllowed(AtlasError, PermissionError):
+    """The caller's role does not allow this; the message says who may do it."""

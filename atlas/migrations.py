@@ -3,8 +3,16 @@
 Migration *n* (1-based) takes a store from schema version n-1 to n. Never edit a migration
 that has shipped: add a new one. Every geometry is kept twice: ``geom`` in WGS84
 (longitude, latitude) for display and ``geom_m`` in the store's metric CRS for every
-distance and area, each with an R-tree index.
+distance and area, each with an R-tree index. A migration is SQL, or a function given the
+connection where it needs more than SQL.
 """
+
+from collections.abc import Callable
+
+import duckdb
+import shapely
+
+from atlas.generalise import generalise
 
 _V1_CORE = """
 CREATE TABLE atlas_meta (key VARCHAR PRIMARY KEY, value VARCHAR);
@@ -294,7 +302,93 @@ CREATE TABLE tenant_shortlist_entries (
 );
 """
 
-MIGRATIONS: list[str] = [_V1_CORE, _V2_MEMBERSHIP, _PLANS, _POSTCODES, _LINKING]
+# Trust (issue 10): accounts and their roles, workshop join codes, the audit trail, and
+# personal data. A person recorded as a human asset is stored at a neighbourhood-level
+# point in ``assets`` (what every map, listing and export reads); the precise point is
+# kept apart in ``person_locations`` for officers, with the consent that allows keeping
+# it in ``consents``. An erasure leaves one row in ``erasures`` that says it happened and
+# nothing of whom it was about. The audit trail is append-only: who, when, what, and the
+# record before and after as JSON.
+_TRUST = """
+CREATE SEQUENCE user_id_seq START 1;
+CREATE SEQUENCE audit_id_seq START 1;
+CREATE SEQUENCE erasure_id_seq START 1;
+
+CREATE TABLE users (
+    id BIGINT PRIMARY KEY DEFAULT nextval('user_id_seq'),
+    username VARCHAR NOT NULL UNIQUE,
+    display_name VARCHAR NOT NULL,
+    role VARCHAR NOT NULL CHECK (role IN ('resident', 'researcher', 'officer', 'developer', 'admin')),
+    password_hash VARCHAR,
+    created_at TIMESTAMP NOT NULL,
+    created_by VARCHAR NOT NULL
+);
+
+CREATE TABLE workshop_codes (
+    code VARCHAR PRIMARY KEY,
+    plan_id BIGINT NOT NULL,
+    opened_by VARCHAR NOT NULL,
+    opened_at TIMESTAMP NOT NULL,
+    expires_at TIMESTAMP NOT NULL,
+    closed_at TIMESTAMP
+);
+
+CREATE TABLE audit_log (
+    id BIGINT PRIMARY KEY DEFAULT nextval('audit_id_seq'),
+    changed_at TIMESTAMP NOT NULL,
+    actor VARCHAR NOT NULL,
+    role VARCHAR,
+    entity VARCHAR NOT NULL,
+    entity_id VARCHAR,
+    action VARCHAR NOT NULL,
+    summary VARCHAR NOT NULL,
+    before_fields VARCHAR,
+    after_fields VARCHAR
+);
+
+ALTER TABLE assets ADD COLUMN person BOOLEAN DEFAULT false;
+UPDATE assets SET person = (asset_type = 'human' AND sector = 'community' AND category = 'skills');
+
+CREATE TABLE person_locations (
+    asset_id BIGINT PRIMARY KEY,
+    lon DOUBLE NOT NULL,
+    lat DOUBLE NOT NULL
+);
+INSERT INTO person_locations SELECT id, ST_X(geom), ST_Y(geom) FROM assets WHERE person;
+
+CREATE TABLE consents (
+    asset_id BIGINT PRIMARY KEY,
+    given_by VARCHAR NOT NULL,
+    given_on DATE NOT NULL,
+    purpose VARCHAR NOT NULL,
+    recorded_by VARCHAR NOT NULL,
+    recorded_at TIMESTAMP NOT NULL
+);
+
+CREATE TABLE erasures (
+    id BIGINT PRIMARY KEY DEFAULT nextval('erasure_id_seq'),
+    erased_at TIMESTAMP NOT NULL,
+    erased_by VARCHAR NOT NULL,
+    what VARCHAR NOT NULL
+);
+"""
+
+def _trust(con: duckdb.DuckDBPyConnection) -> None:
+    """Version 6, and people already stored moved to their neighbourhood's point."""
+    con.execute(_TRUST)
+    epsg = con.execute("SELECT value FROM atlas_meta WHERE key = 'metric_epsg'").fetchone()
+    rows = con.execute("SELECT id, ST_AsWKB(geom_m) FROM assets WHERE person").fetchall()
+    if not rows or epsg is None:
+        return
+    lonlat, metric = generalise(shapely.from_wkb([r[1] for r in rows]), int(epsg[0]))
+    con.executemany(
+        "UPDATE assets SET geom = ST_GeomFromWKB(?), geom_m = ST_GeomFromWKB(?) WHERE id = ?",
+        [[shapely.to_wkb(a), shapely.to_wkb(b), r[0]] for a, b, r in zip(lonlat, metric, rows)],
+    )
+
+
+Migration = str | Callable[[duckdb.DuckDBPyConnection], None]
+MIGRATIONS: list[Migration] = [_V1_CORE, _V2_MEMBERSHIP, _PLANS, _POSTCODES, _LINKING, _trust]
 
 SCHEMA_VERSION = len(MIGRATIONS)
 

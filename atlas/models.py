@@ -94,8 +94,8 @@ class NearbyResult:
 
 @dataclass(frozen=True)
 class Asset:
-    """One organisation, group or person with skills. ``contact`` is restricted: queries
-    fill it only when asked for restricted fields."""
+    """One organisation, group or person with skills. ``contact`` is confidential: queries
+    fill it only for a viewer who may see it (atlas.confidential)."""
 
     id: int
     name: str
@@ -120,6 +120,8 @@ class Asset:
     licence: str | None
     geom: shapely.Geometry
     contact: str | None = None
+    person: bool = False
+    """A person (not an organisation): shown at their neighbourhood (atlas.people)."""
 
 
 @dataclass(frozen=True)

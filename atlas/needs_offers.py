@@ -9,6 +9,7 @@ updates its needs and offers. Times are UTC.
 
 from __future__ import annotations
 
+import dataclasses
 import math
 import uuid
 from collections.abc import Sequence
@@ -18,9 +19,19 @@ from datetime import datetime
 import pyarrow as pa
 import shapely
 
+from atlas import audit
 from atlas import text as words
 from atlas.errors import InvalidInput, NotFound
-from atlas.models import NEED_KINDS, NEED_OFFER_STATUSES, OFFER_KINDS, OPEN_STATUSES, SIDES, NeedOffer, Site, WriteResult
+from atlas.models import (
+    NEED_KINDS,
+    NEED_OFFER_STATUSES,
+    OFFER_KINDS,
+    OPEN_STATUSES,
+    SIDES,
+    NeedOffer,
+    Site,
+    WriteResult,
+)
 from atlas.store import Store, utc_now
 from atlas.vocabulary import Vocabulary
 
@@ -213,6 +224,7 @@ def write(store: Store, drafts: Sequence[NeedOfferDraft], *, source: str, source
     with store.transaction():
         con.register("_incoming_needs_offers", table)
         try:
+            before = _audited(store, source, replace_source)
             if replace_source:
                 removed = len(con.execute(
                     "DELETE FROM needs_offers n WHERE n.source = ? "
@@ -237,9 +249,29 @@ def write(store: Store, drafts: Sequence[NeedOfferDraft], *, source: str, source
                 "(SELECT 1 FROM needs_offers n WHERE n.source = ? AND n.side = i.side AND n.source_id = i.source_id)",
                 [source, source],
             )
+            after = _audited(store, source, replace_source)
+            audit.record_many(store, entity_of={k: k[0] for k in (*before, *after)}, action="edit",
+                              befores=before, afters=after, by=by)
         finally:
             con.unregister("_incoming_needs_offers")
     return WriteResult(inserted=len(drafts) - updated, updated=updated, removed=removed)
+
+
+_NOT_AUDITED = ("asset_scale", "recorded_by", "recorded_at", "updated_by", "updated_at", "source", "source_id",
+                "lon", "lat")
+
+
+def _audited(store: Store, source: str, whole_source: bool) -> dict[tuple[str, str], dict]:
+    """The records the write in progress may touch, keyed by (side, source id), as the
+    audit trail keeps them: those of ``_incoming_needs_offers``, or the whole source's."""
+    touched = "" if whole_source else (
+        " AND EXISTS (SELECT 1 FROM _incoming_needs_offers i WHERE i.side = n.side AND i.source_id = n.source_id)")
+    return {(r.side, r.source_id): _fields(r) for r in store.records(NeedOffer, SELECT + " WHERE n.source = ?"
+                                                                     + touched, [source])}
+
+
+def _fields(item: NeedOffer) -> dict:
+    return {k: v for k, v in dataclasses.asdict(item).items() if k not in _NOT_AUDITED}
 
 
 def add(store: Store, draft: NeedOfferDraft, *, by: str, vocabulary: Vocabulary) -> int:
@@ -265,16 +297,18 @@ def set_status(store: Store, item_id: int, status: str, *, by: str) -> None:
         raise InvalidInput(f"status: {status!r} is not one of {', '.join(NEED_OFFER_STATUSES)}.")
     if not (by or "").strip():
         raise InvalidInput("Say who is changing the status.")
+    current = get(store, item_id)
     with store.transaction():
-        done = store.con.execute(
-            "UPDATE needs_offers SET status = ?, updated_by = ?, updated_at = ? WHERE id = ? RETURNING id",
+        store.con.execute(
+            "UPDATE needs_offers SET status = ?, updated_by = ?, updated_at = ? WHERE id = ?",
             [status, by.strip(), utc_now(), item_id],
-        ).fetchall()
-    if not done:
-        raise NotFound(f"There is no need or offer {item_id} in this atlas.")
+        )
+        audit.record(store, entity=current.side, entity_id=item_id, action="set status", by=by,
+                     summary=f"status changed from {current.status} to {status}",
+                     before=_fields(current), after=_fields(get(store, item_id)))
 
 
-def remove(store: Store, item_id: int) -> None:
+def remove(store: Store, item_id: int, *, by: str | None = None) -> None:
     """Delete a need or offer entered by mistake. One that a match decision names stays
     (the decision would lose its meaning): close it instead."""
     current = get(store, item_id)
@@ -286,6 +320,8 @@ def remove(store: Store, item_id: int) -> None:
                            f"{decided} decision(s); set its status to closed instead of deleting it.")
     with store.transaction():
         store.con.execute("DELETE FROM needs_offers WHERE id = ?", [item_id])
+        audit.record(store, entity=current.side, entity_id=item_id, action="remove", by=by,
+                     before=_fields(current))
 
 
 # -- reading ---------------------------------------------------------------------------

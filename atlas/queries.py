@@ -3,11 +3,13 @@ the store's metric CRS; geometries come back in WGS84 (longitude, latitude)."""
 
 from __future__ import annotations
 
+import dataclasses
 import re
 
 import shapely
 
 from atlas import confidential
+from atlas.access import PUBLIC, Viewer
 from atlas.errors import InvalidInput, NotFound
 from atlas.models import (
     Asset,
@@ -147,15 +149,21 @@ def _asset(row: tuple, contact: str | None = None) -> Asset:
     return Asset(*row[:21], geom=_geom(row[21]), contact=contact)
 
 
-def get_asset(store: Store, asset_id: int, *, restricted: bool = False) -> Asset:
-    """One asset; its confidential contact field (:mod:`atlas.confidential`) is filled
-    only when ``restricted`` (the caller asked for confidential fields)."""
+def get_asset(store: Store, asset_id: int, *, viewer: Viewer = PUBLIC) -> Asset:
+    """One asset. Its confidential contact field (:mod:`atlas.confidential`), and a
+    person's precise place instead of their neighbourhood's (:mod:`atlas.people`), only
+    for a ``viewer`` who may see them."""
     row = store.con.execute(
-        f"SELECT {_ASSET_COLUMNS}, contact FROM assets WHERE id = ?", [asset_id]
+        f"SELECT {_ASSET_COLUMNS}, contact, person, p.lon, p.lat FROM assets "
+        "LEFT JOIN person_locations p ON p.asset_id = assets.id WHERE id = ?", [asset_id]
     ).fetchone()
     if row is None:
         raise NotFound(f"There is no asset {asset_id} in this atlas.")
-    return _asset(row[:-1], contact=confidential.disclosed("assets", "contact", row[-1], restricted))
+    asset = _asset(row[:-4], contact=confidential.disclosed("assets", "contact", row[-4], viewer))
+    asset = dataclasses.replace(asset, person=bool(row[-3]))
+    if row[-2] is not None and viewer.sees_confidential:
+        asset = dataclasses.replace(asset, geom=shapely.Point(row[-2], row[-1]))
+    return asset
 
 
 _FEATURE_COLUMNS = (

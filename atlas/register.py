@@ -7,17 +7,20 @@ the metric CRS exactly as an imported one is. Each call is one transaction.
 
 from __future__ import annotations
 
+import dataclasses
 import math
 import uuid
 from dataclasses import dataclass, field
+from datetime import date
 
 import geopandas as gpd
 import pandas as pd
 import shapely
 
-from atlas import writes
+from atlas import audit, people, writes
+from atlas.access import PUBLIC, Role, Viewer
 from atlas.errors import InvalidInput
-from atlas.models import ASSET_TYPES, SECTORS
+from atlas.models import ASSET_TYPES, SECTORS, Asset
 from atlas.projection import WGS84
 from atlas.queries import get_asset
 from atlas.store import Store
@@ -48,6 +51,11 @@ class AssetDraft:
     needs_text: str | None = None
     description: str | None = None
     contact: str | None = None
+    person: bool = False
+    """A person, not an organisation: needs a consent, and is shown at their neighbourhood."""
+    consent_given_by: str | None = None
+    consent_given_on: object = None
+    consent_purpose: str | None = None
 
     def check(self) -> None:
         """Raise :class:`InvalidInput` naming the first field that cannot be stored."""
@@ -66,6 +74,10 @@ class AssetDraft:
                              ("land held (ha)", self.land_ha)):
             if value is not None and not (math.isfinite(value) and value >= 0):
                 raise InvalidInput(f"{label}: {value} must be a number of zero or more.")
+        if self.person and (problem := people.consent_problem(self.consent_given_by, self.consent_given_on,
+                                                                self.consent_purpose)):
+            raise InvalidInput(problem.replace("consent_given_by", "consent given by").replace(
+                "consent_given_on", "consent date").replace("consent_purpose", "consent for"))
 
 
 def _clean(text: str | None) -> str | None:
@@ -73,7 +85,8 @@ def _clean(text: str | None) -> str | None:
 
 
 def _write(store: Store, draft: AssetDraft, *, source: str, source_id: str, licence: str | None,
-           verified_by: str | None = None, verified_on: object = None, feature_id: int | None = None) -> int:
+           verified_by: str | None = None, verified_on: object = None, feature_id: int | None = None,
+           by: str, before: Asset | None = None) -> int:
     draft.check()
     row = {
         "source_id": source_id,
@@ -93,36 +106,84 @@ def _write(store: Store, draft: AssetDraft, *, source: str, source_id: str, lice
         "feature_id": feature_id,
         "verified_by": verified_by,
         "verified_on": pd.Timestamp(verified_on) if verified_on is not None else None,
+        "person": draft.person,
+        "consent_given_by": draft.consent_given_by,
+        "consent_given_on": draft.consent_given_on,
+        "consent_purpose": draft.consent_purpose,
     }
     frame = gpd.GeoDataFrame([row], geometry=[shapely.Point(draft.lon, draft.lat)], crs=WGS84)
     with store.transaction():
-        writes.upsert_assets(store, frame, source=source, licence=licence)
-        found = store.con.execute(
+        writes.upsert_assets(store, frame, source=source, licence=licence, audited=False)
+        asset_id = int(store.con.execute(
             "SELECT id FROM assets WHERE source = ? AND source_id = ?", [source, source_id]
-        ).fetchone()
-    return int(found[0])
+        ).fetchone()[0])
+        audit.record(store, entity="asset", entity_id=asset_id, action="add" if before is None else "edit",
+                     before=audit_fields(before, store), after=audit_fields(get_asset(store, asset_id, viewer=_ALL), store),
+                     by=by)
+    return asset_id
 
 
-def add_asset(store: Store, draft: AssetDraft) -> int:
-    """Store a new asset; returns its id."""
-    return _write(store, draft, source=REGISTER_SOURCE, source_id=uuid.uuid4().hex, licence=REGISTER_LICENCE)
+_ALL = Viewer(name="audit", role=Role.ADMIN)
+"""The audit trail keeps the whole record; reading it back withholds what a viewer may not see."""
 
 
-def update_asset(store: Store, asset_id: int, draft: AssetDraft) -> None:
+def audit_fields(asset: Asset | None, store: Store) -> dict | None:
+    """An asset's fields as the audit trail keeps them (with consent, for a person)."""
+    if asset is None:
+        return None
+    fields = {k: v for k, v in dataclasses.asdict(asset).items() if k not in ("geom", "source", "source_id", "licence")}
+    fields.update(lon=round(asset.geom.x, 6), lat=round(asset.geom.y, 6))
+    if asset.person and (given := people.consent(store, asset.id)):
+        fields["consent"] = given.words()
+    return fields
+
+
+def add_asset(store: Store, draft: AssetDraft, *, by: str) -> int:
+    """Store a new asset, recorded as added ``by`` someone; returns its id."""
+    return _write(store, draft, source=REGISTER_SOURCE, source_id=uuid.uuid4().hex, licence=REGISTER_LICENCE, by=by)
+
+
+def update_asset(store: Store, asset_id: int, draft: AssetDraft, *, by: str, viewer: Viewer = PUBLIC) -> None:
     """Replace asset ``asset_id``'s details and place with ``draft``. Its source, licence,
     linked site and verification are kept; scale and boundaries are worked out again.
-    Raises :class:`~atlas.errors.NotFound` for an unknown id."""
-    current = get_asset(store, asset_id, restricted=True)
+    An editor who may not see contact details or a person's precise place (``viewer``,
+    by default the public, as a draft made by :func:`draft_from_asset` by default holds
+    neither) leaves them as they are unless the draft gives new ones; so does a consent
+    the draft does not repeat. An officer's viewer clears a contact the draft leaves out. Raises :class:`~atlas.errors.NotFound` for an unknown id."""
+    current = get_asset(store, asset_id, viewer=_ALL)
+    if not viewer.sees_confidential:
+        if draft.contact is None:
+            draft = dataclasses.replace(draft, contact=current.contact)
+        if current.person and draft.person:
+            shown = get_asset(store, asset_id, viewer=viewer).geom
+            if abs(draft.lon - shown.x) < 1e-9 and abs(draft.lat - shown.y) < 1e-9:  # place not changed
+                draft = dataclasses.replace(draft, lon=current.geom.x, lat=current.geom.y)
+    if draft.person and draft.consent_given_by is None and (given := people.consent(store, asset_id)):
+        draft = dataclasses.replace(draft, consent_given_by=given.given_by, consent_given_on=given.given_on,
+                                    consent_purpose=given.purpose)
     _write(store, draft, source=current.source, source_id=current.source_id, licence=current.licence,
-           verified_by=current.verified_by, verified_on=current.verified_on, feature_id=current.feature_id)
+           verified_by=current.verified_by, verified_on=current.verified_on, feature_id=current.feature_id,
+           by=by, before=current)
 
 
-def draft_from_asset(store: Store, asset_id: int) -> AssetDraft:
-    """The register's form filled from a stored asset (its contact included)."""
-    a = get_asset(store, asset_id, restricted=True)
+def draft_from_asset(store: Store, asset_id: int, *, viewer: Viewer = PUBLIC) -> AssetDraft:
+    """The register's form filled from a stored asset: its contact and a person's precise
+    place only for a ``viewer`` who may see them."""
+    a = get_asset(store, asset_id, viewer=viewer)
     return AssetDraft(
         name=a.name, lon=a.geom.x, lat=a.geom.y, sector=a.sector, category=a.category, asset_type=a.asset_type,
         employees=a.employees, annual_spend=a.annual_spend, land_ha=a.land_ha, offers=tuple(a.offers),
         needs=tuple(a.needs), offers_text=a.offers_text, needs_text=a.needs_text, description=a.description,
-        contact=a.contact,
+        contact=a.contact, person=a.person,
     )
+
+
+def verify_asset(store: Store, asset_id: int, *, by: str, on: date) -> None:
+    """Record that a community researcher checked this asset on this day."""
+    before = get_asset(store, asset_id, viewer=_ALL)
+    with store.transaction():
+        writes.verify_asset(store, asset_id, by, on)
+        audit.record(store, entity="asset", entity_id=asset_id, action="verify",
+                     summary=f"verified (checked on {on:%-d %B %Y})", by=by,
+                     before={"verified_by": before.verified_by, "verified_on": before.verified_on},
+                     after={"verified_by": by.strip(), "verified_on": on})

@@ -32,3 +32,40 @@ DEFAULT_RADIUS_M = 800.0
 def default_db_path() -> Path:
     """The store path from ``ATLAS_DB`` if set, else ``data/atlas.duckdb``."""
     return Path(os.environ.get(DB_ENV_VAR) or DEFAULT_DB_PATH)
+
+PERSON_LOCATION_CELL_M = 500.0
+"""A person recorded as a human asset is shown at the centre of the square of this side,
+in metres, that holds them (at most about 350 m from where they are): a neighbourhood,
+not a front door. Only officers see the precise point."""
+
+WORKSHOP_CODE_HOURS = 4.0
+"""How long a workshop join code lets people in by default: one evening's session, in hours."""
+
+# -- Limits on imported data (issue 10): what a file may put in the store. -------------
+
+MAX_NAME_CHARS = 200
+"""The longest name, id or code a row may have, in characters: the longest real
+organisation and ward names run to about 100; 200 is also the limit on a need's title.
+A longer one is a column of something else (a whole address list, a pasted document)."""
+
+MAX_TEXT_CHARS = 4_000
+"""The longest description or other free text a row may have, in characters (about 600
+words, the limit on a need's description): enough to say what an asset is and does,
+and it keeps a listing, a dossier page and the matcher's word counts quick."""
+
+MAX_VERTICES = 100_000
+"""The most corners (coordinate pairs) one imported shape may keep. An OS Boundary-Line
+ward at full resolution has a few thousand and a large park drawn from OpenStreetMap a
+few hundred; beyond this a shape slows every map render and spatial join without being
+any more accurate. A shape with more is simplified (see SIMPLIFY_TOLERANCE_M) and the
+row reported, or skipped if simplifying cannot bring it under the limit."""
+
+SIMPLIFY_TOLERANCE_M = 1.0
+"""How far, in metres, an outline may move when a shape over MAX_VERTICES is simplified:
+less than the positional accuracy of the open boundary and site data the atlas takes
+(1:10,000 mapping, about a metre), so what is measured and drawn does not change."""
+
+EUROPE_LONLAT_BOUNDS = (-32.0, 27.0, 45.0, 72.0)
+"""Europe with the Canaries, Azores, Cyprus and the North Cape, as (west, south, east, north)
+in degrees: an empty atlas refuses a first file that lies wholly outside it but wholly
+inside it with latitude and longitude swapped."""

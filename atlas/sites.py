@@ -14,7 +14,9 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 from datetime import date, datetime
 
+from atlas import audit
 from atlas import text as words
+from atlas.access import PUBLIC, Viewer
 from atlas.confidential import CONFIDENTIAL_FIELDS
 from atlas.errors import InvalidInput, NotFound
 from atlas.store import Store, utc_now
@@ -179,16 +181,19 @@ def add_site_note(store: Store, feature_id: int, note: str, *, author: str) -> i
         raise InvalidInput("Say who is writing the note.")
     _feature_exists(store, feature_id)
     with store.transaction():
-        return store.con.execute(
+        note_id = store.con.execute(
             "INSERT INTO site_notes (feature_id, note, author, created_at) VALUES (?, ?, ?, ?) RETURNING id",
             [feature_id, note, author, utc_now()],
         ).fetchone()[0]
+        audit.record(store, entity="site", entity_id=feature_id, action="add note", by=author,
+                     summary="confidential note added", after={"note": note})
+    return note_id
 
 
-def site_notes(store: Store, feature_id: int, *, include_confidential: bool) -> list[SiteNote] | None:
-    """The site's confidential notes, newest first; None (withheld) unless the caller asked
-    for confidential fields."""
-    if not include_confidential and CONFIDENTIAL_FIELDS["site_notes"]:
+def site_notes(store: Store, feature_id: int, *, viewer: Viewer = PUBLIC) -> list[SiteNote] | None:
+    """The site's confidential notes, newest first; None (withheld) unless ``viewer`` may
+    see confidential fields."""
+    if not viewer.sees_confidential and CONFIDENTIAL_FIELDS["site_notes"]:
         return None
     return store.records(SiteNote, "SELECT id, feature_id, note, author, created_at FROM site_notes "
                                    "WHERE feature_id = ? ORDER BY created_at DESC, id DESC", [feature_id])

@@ -215,18 +215,6 @@ class Store:
             for t in ("features", "assets", "boundaries")
         )
 
-    def set_thresholds(self, thresholds: Thresholds) -> int:
-        """Change the macro thresholds (and currency) and reclassify every asset.
-        Returns how many assets changed scale."""
-        from atlas import writes
-
-        with self.transaction():
-            self.set_meta("macro_employees", str(thresholds.employees))
-            self.set_meta("macro_spend", repr(float(thresholds.spend)))
-            self.set_meta("macro_land_ha", repr(float(thresholds.land_ha)))
-            self.set_meta("currency", thresholds.currency.upper())
-            return writes.reclassify_assets(self)
-
     def set_place(self, place: str) -> None:
         self.set_meta("place", place)
 
@@ -344,7 +332,11 @@ def _migrate(store: Store, target: int = migrations.SCHEMA_VERSION) -> None:
         raise StoreTooNew(f"{store.path} needs an upgrade (schema {current} to {target}); open it for writing once.")
     with store.transaction():
         for version in range(current + 1, target + 1):
-            store.con.execute(migrations.MIGRATIONS[version - 1])
+            step = migrations.MIGRATIONS[version - 1]
+            if callable(step):
+                step(store.con)
+            else:
+                store.con.execute(step)
             if version == 1:
                 store._create_spatial_indexes()
             store.set_meta("schema_version", str(version))

@@ -17,17 +17,18 @@ import pyarrow as pa
 import shapely
 from pyproj import CRS
 
+from atlas import audit, people
 from atlas.classify import classify
 from atlas.errors import InvalidInput
 from atlas.models import ASSET_TYPES, FEATURE_KINDS, FEATURE_STATUSES, SECTORS, WriteResult
-from atlas.projection import WGS84, choose_metric_crs, transformer
+from atlas.projection import WGS84, choose_metric_crs, lonlat_bounds, transformer
 from atlas.store import Store
 
 _FEATURE_FIELDS = ["name", "kind", "land_use", "status", "owner_asset_id", "area_m2", "description"]
 _ASSET_FIELDS = [
     "name", "scale", "scale_reason", "sector", "category", "asset_type", "employees", "annual_spend",
     "land_ha", "offers", "needs", "offers_text", "needs_text", "description", "contact", "feature_id",
-    "verified_by", "verified_on",
+    "verified_by", "verified_on", "person",
 ]
 _BOUNDARY_FIELDS = ["name", "level", "code"]
 _LIST_FIELDS = ("offers", "needs")
@@ -41,7 +42,7 @@ def _geometries(store: Store, gdf: gpd.GeoDataFrame, what: str) -> tuple[gpd.Geo
         raise InvalidInput(f"Some {what} have no geometry; drop or fix them before writing.")
     lonlat = _to_crs(gdf.geometry, WGS84)
     if store.settings.metric_epsg is None:
-        store.set_metric_crs(choose_metric_crs(tuple(lonlat.total_bounds)))
+        store.set_metric_crs(choose_metric_crs(lonlat_bounds(lonlat.values)))
     metric = _to_crs(gdf.geometry, store.metric_epsg)
     return lonlat, metric
 
@@ -89,7 +90,7 @@ def _arrow(frame: dict[str, object], lonlat: gpd.GeoSeries, metric: gpd.GeoSerie
 
 
 def _upsert(store: Store, table: str, fields: list[str], data: pa.Table, source: str,
-            licence: str | None, replace: bool) -> WriteResult:
+            licence: str | None, replace: bool, audited: bool = True) -> WriteResult:
     con = store.con
     removed = 0
     con.register("_incoming", data)
@@ -142,7 +143,13 @@ def _upsert(store: Store, table: str, fields: list[str], data: pa.Table, source:
         )
     finally:
         con.unregister("_incoming")
-    return WriteResult(inserted=data.num_rows - updated, updated=updated, removed=removed)
+    result = WriteResult(inserted=data.num_rows - updated, updated=updated, removed=removed)
+    # One entry per write of a source; a register edit records its own, field by field.
+    if audited:
+        audit.record(store, entity="import", entity_id=f"{table}:{source}", action="import",
+                     summary=f"{table} from {source}: {result.inserted:,} added, {result.updated:,} updated, "
+                             f"{result.removed:,} removed")
+    return result
 
 
 def _strings(series: pd.Series) -> pa.Array:
@@ -219,9 +226,13 @@ def upsert_features(store: Store, gdf: gpd.GeoDataFrame, *, source: str, licence
 
 
 def upsert_assets(store: Store, gdf: gpd.GeoDataFrame, *, source: str, licence: str | None = None,
-                  replace: bool = False) -> WriteResult:
+                  replace: bool = False, audited: bool = True) -> WriteResult:
     """Write organisations, groups and people with skills, classifying each as macro or
-    micro by the store's thresholds. Required: ``source_id``, ``name`` and a point geometry."""
+    micro by the store's thresholds. Required: ``source_id``, ``name`` and a point geometry.
+    A person (``person`` yes) needs ``consent_given_by``, ``consent_given_on`` and
+    ``consent_purpose``, and is stored at their neighbourhood (atlas.people). The audit
+    trail gets one entry for the write unless ``audited`` is False (the register records
+    its own, field by field)."""
     _check_keys(gdf, "assets")
     names = _column(gdf, "name")
     if names.isna().any() or (names.astype(str).str.strip() == "").any():
@@ -234,6 +245,11 @@ def upsert_assets(store: Store, gdf: gpd.GeoDataFrame, *, source: str, licence: 
     spend = pd.to_numeric(_column(gdf, "annual_spend"), errors="coerce")
     land = pd.to_numeric(_column(gdf, "land_ha"), errors="coerce")
     classes = _classify_all(employees, spend, land, thresholds)
+    person = np.array([people.is_person(v) for v in _column(gdf, "person")], dtype=bool)
+    consent = [_column(gdf, f) for f in people.CONSENT_FIELDS]
+    for i in np.flatnonzero(person):
+        if problem := people.consent_problem(*(c.iloc[i] for c in consent)):
+            raise InvalidInput(f"assets row {gdf.index[i]}: {problem}")
     with store.transaction():
         lonlat, metric = _geometries(store, gdf, "assets")
         # An asset is drawn and measured as a point: a polygon given for it is reduced to a
@@ -241,6 +257,13 @@ def upsert_assets(store: Store, gdf: gpd.GeoDataFrame, *, source: str, licence: 
         if not (shapely.get_type_id(lonlat.values) == 0).all():  # not all points
             lonlat = lonlat.representative_point()
             metric = metric.representative_point()
+        precise = lonlat.to_numpy().copy()
+        if person.any():  # people are stored at their neighbourhood (atlas.people)
+            near_ll, near_m = people.generalise(metric.values[person], store.metric_epsg)
+            ll, mm = lonlat.to_numpy().copy(), metric.to_numpy().copy()
+            ll[person], mm[person] = near_ll, near_m
+            lonlat = gpd.GeoSeries(ll, index=lonlat.index, crs=lonlat.crs)
+            metric = gpd.GeoSeries(mm, index=metric.index, crs=metric.crs)
         data = _arrow(
             {
                 "source_id": _strings(gdf["source_id"]),
@@ -262,11 +285,21 @@ def upsert_assets(store: Store, gdf: gpd.GeoDataFrame, *, source: str, licence: 
                 "feature_id": _numbers(_column(gdf, "feature_id"), pa.int64()),
                 "verified_by": _strings(_column(gdf, "verified_by")),
                 "verified_on": _dates(_column(gdf, "verified_on")),
+                "person": pa.array(person, type=pa.bool_()),
             },
             lonlat,
             metric,
         )
-        result = _upsert(store, "assets", _ASSET_FIELDS, data, source, licence, replace)
+        result = _upsert(store, "assets", _ASSET_FIELDS, data, source, licence, replace, audited)
+        people.write_private(store, source, pa.table({
+            "source_id": data["source_id"],
+            "person": pa.array(person, type=pa.bool_()),
+            "lon": pa.array(shapely.get_x(precise), type=pa.float64()),
+            "lat": pa.array(shapely.get_y(precise), type=pa.float64()),
+            "consent_given_by": _strings(consent[0]),
+            "consent_given_on": _dates(consent[1]),
+            "consent_purpose": _strings(consent[2]),
+        }), by=audit.current().label if audit.current() else source)
         refresh_membership(store, ("assets",), source=source)
     return result
 

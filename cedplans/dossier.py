@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from atlas import needs_offers, queries, sites
+from atlas.access import PUBLIC, Viewer
 from atlas.errors import InvalidInput
 from atlas.models import Boundary, Feature, NearbyResult, Site
 from atlas.needs_offers import NearbyNeedOffer
@@ -60,6 +61,7 @@ class Dossier:
     notes: list[SiteNote] | None
     """None unless confidential fields were asked for."""
     include_confidential: bool
+    """Whether the viewer it was made for may see confidential fields (and so it holds them)."""
     radius_m: float
     generated_at: datetime
     place: str | None
@@ -125,7 +127,7 @@ def _plans(store: Store, feature: Feature) -> list[PlanEvidence]:
 
 
 def _matches(store: Store, index: MatchIndex, feature: Feature,
-             include_confidential: bool) -> tuple[list[Match], list[Decision]]:
+             viewer: Viewer) -> tuple[list[Match], list[Decision]]:
     """Matches of the needs and offers at the site or of its owner, best first, and the
     decisions already taken on them (their reasons only when confidential fields are
     asked for)."""
@@ -137,14 +139,14 @@ def _matches(store: Store, index: MatchIndex, feature: Feature,
         found.extend(rank(item.id, top=MATCHES_PER_ITEM).matches)
     found.sort(key=lambda m: (-m.score, m.distance_m))
     ids = {i.id for i in mine}
-    taken = [*linking.decided(store, "accepted", include_confidential=include_confidential),
-             *linking.decided(store, "rejected", include_confidential=include_confidential)]
+    taken = [*linking.decided(store, "accepted", viewer=viewer),
+             *linking.decided(store, "rejected", viewer=viewer)]
     decisions = [d for d in taken if d.need_id in ids or d.offer_id in ids]
     return found, decisions
 
 
 def build_dossier(store: Store, site_ref: str | int, *, radius_m: float = DEFAULT_RADIUS_M,
-                  include_confidential: bool = False, index: MatchIndex | None = None) -> Dossier:
+                  viewer: Viewer = PUBLIC, index: MatchIndex | None = None) -> Dossier:
     """Gather the dossier of the site ``site_ref`` (an id, a name or ``feature:ID``)."""
     feature = _site_feature(store, site_ref)
     site = queries.resolve_site(store, f"feature:{feature.id}")
@@ -159,14 +161,14 @@ def build_dossier(store: Store, site_ref: str | int, *, radius_m: float = DEFAUL
     nearby = queries.nearby(store, site, radius_m)
     items = needs_offers.near(store, site, radius_m)
     index = index or MatchIndex.build(store)
-    matches, decisions = _matches(store, index, feature, include_confidential)
+    matches, decisions = _matches(store, index, feature, viewer)
     settings = store.settings
     png = mapimage.site_map_png(site, nearby=nearby, needs_offers=items, epsg=store.metric_epsg, radius_m=radius_m)
     return Dossier(
         feature=feature, site=site, owner=owner, boundaries=boundaries, acv=sites.site_record(store, feature.id),
         plans=_plans(store, feature), nearby=nearby, needs_offers=items, matches=matches, decisions=decisions,
-        notes=sites.site_notes(store, feature.id, include_confidential=include_confidential),
-        include_confidential=include_confidential, radius_m=float(radius_m),
+        notes=sites.site_notes(store, feature.id, viewer=viewer),
+        include_confidential=viewer.sees_confidential, radius_m=float(radius_m),
         generated_at=utc_now(), place=settings.place,
         currency=settings.thresholds.currency, metric_epsg=store.metric_epsg, map_png=png,
     )

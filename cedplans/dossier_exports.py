@@ -4,7 +4,7 @@ a GeoPackage of the site and its surroundings for QGIS (in the store's metric CR
 The reports are made from one list of sections (:func:`sections`), so the PDF and the
 HTML cannot say different things. Confidential notes and match decisions' reasons are in
 them, and in the GeoPackage, only when the dossier was gathered with
-``include_confidential`` (then a marked section says so); otherwise they say they were
+a viewer who may see them (then a marked section says so); otherwise they say they were
 left out. Each file is written
 beside its target and moved into place at the end: a failed export leaves nothing.
 """
@@ -29,6 +29,7 @@ from reportlab.lib.pagesizes import A4
 from reportlab.lib.units import mm
 from reportlab.platypus import Image, SimpleDocTemplate, Spacer
 
+from atlas.access import PUBLIC, Viewer
 from atlas.classify import money
 from atlas.confidential import WITHHELD
 from atlas.errors import InvalidInput
@@ -283,14 +284,14 @@ def render(d: Dossier, fmt: str) -> bytes:
 
 
 def export_dossier(store: Store, site_ref: str | int, path: str | Path, *, fmt: str | None = None,
-                   radius_m: float | None = None, include_confidential: bool = False,
+                   radius_m: float | None = None, viewer: Viewer = PUBLIC,
                    dossier: Dossier | None = None) -> Path:
     """Write the dossier of ``site_ref`` to ``path`` as PDF, HTML or GeoPackage (by its
-    ending, or ``fmt``). Confidential notes only with ``include_confidential``."""
+    ending, or ``fmt``). Confidential notes only for a ``viewer`` who may see them."""
     chosen = fmt_of(path, fmt)
     if dossier is None:
         kwargs = {} if radius_m is None else {"radius_m": radius_m}
-        dossier = build_dossier(store, site_ref, include_confidential=include_confidential, **kwargs)
+        dossier = build_dossier(store, site_ref, viewer=viewer, **kwargs)
     with atomic_file(path, f".{chosen}") as tmp:
         if chosen == "gpkg":
             write_gpkg(dossier, tmp)

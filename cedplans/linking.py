@@ -14,7 +14,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-from atlas import confidential, needs_offers
+from atlas import audit, confidential, needs_offers
+from atlas.access import PUBLIC, Role, Viewer
 from atlas.errors import InvalidInput
 from atlas.models import NeedOffer
 from atlas.store import Store, utc_now
@@ -60,7 +61,7 @@ def decide(store: Store, need_id: int, offer_id: int, decision: str, *, reason: 
     if need.side != "need" or offer.side != "offer":
         raise InvalidInput(f"A decision is on a need and an offer, the need first: {need_id} and {offer_id} are "
                            "not that.")
-    current = current_decision(store, need_id, offer_id, include_confidential=True)
+    current = current_decision(store, need_id, offer_id, viewer=_ALL)
     if current is not None and current.decision == decision:
         raise InvalidInput(f"This pair is already {decision}.")
     if decision == "reopened" and current is None:
@@ -71,40 +72,46 @@ def decide(store: Store, need_id: int, offer_id: int, decision: str, *, reason: 
             "VALUES (?, ?, ?, ?, ?, ?, ?) RETURNING id",
             [need_id, offer_id, decision, reason, by, utc_now(), score],
         ).fetchone()[0]
-    found = _decisions(store, "WHERE id = ?", [new_id], include_confidential=True)
+        audit.record(store, entity="match", entity_id=f"{need_id}-{offer_id}", action=decision, by=by,
+                     summary=f"{need.title} / {offer.title}: {decision}",
+                     before=None if current is None else {"decision": current.decision, "reason": current.reason},
+                     after={"decision": decision, "reason": reason, "score": score})
+    found = _decisions(store, "WHERE id = ?", [new_id], viewer=_ALL)
     return found[0]
+
+
+_ALL = Viewer(name="linking", role=Role.ADMIN)
+"""Decisions are written and checked whole; reading them back withholds reasons."""
 
 
 _DECISION_SQL = ("SELECT id, need_id, offer_id, decision, reason, decided_by, decided_at, score, plan_id "
                  "FROM match_decisions ")
 
 
-def _decisions(store: Store, where: str, params: Sequence[object], *, include_confidential: bool) -> list[Decision]:
+def _decisions(store: Store, where: str, params: Sequence[object], *, viewer: Viewer) -> list[Decision]:
     found = store.records(Decision, _DECISION_SQL + where, params)
-    if include_confidential:
-        return found
-    return [Decision(**{**d.__dict__, "reason": confidential.disclosed("match_decisions", "reason", d.reason, False)})
+    return [Decision(**{**d.__dict__, "reason": confidential.disclosed("match_decisions", "reason", d.reason, viewer)})
             for d in found]
 
 
-def current_decision(store: Store, need_id: int, offer_id: int, *, include_confidential: bool = False) -> Decision | None:
+def current_decision(store: Store, need_id: int, offer_id: int, *, viewer: Viewer = PUBLIC) -> Decision | None:
     """The latest decision on the pair, or None when it has none."""
     found = _decisions(store, "WHERE need_id = ? AND offer_id = ? ORDER BY id DESC LIMIT 1", [need_id, offer_id],
-                       include_confidential=include_confidential)
+                       viewer=viewer)
     return found[0] if found else None
 
 
-def history(store: Store, need_id: int, offer_id: int, *, include_confidential: bool = False) -> list[Decision]:
+def history(store: Store, need_id: int, offer_id: int, *, viewer: Viewer = PUBLIC) -> list[Decision]:
     """Every decision on the pair, oldest first."""
     return _decisions(store, "WHERE need_id = ? AND offer_id = ? ORDER BY id", [need_id, offer_id],
-                      include_confidential=include_confidential)
+                      viewer=viewer)
 
 
-def decided(store: Store, decision: str, *, include_confidential: bool = False) -> list[Decision]:
+def decided(store: Store, decision: str, *, viewer: Viewer = PUBLIC) -> list[Decision]:
     """Pairs whose latest decision is ``decision``, newest first."""
     return _decisions(
         store, "WHERE id IN (SELECT max(id) FROM match_decisions GROUP BY need_id, offer_id) AND decision = ? "
-               "ORDER BY decided_at DESC, id DESC", [decision], include_confidential=include_confidential)
+               "ORDER BY decided_at DESC, id DESC", [decision], viewer=viewer)
 
 
 # -- from a match to a plan ----------------------------------------------------------------

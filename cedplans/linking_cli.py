@@ -12,19 +12,21 @@ from pathlib import Path
 
 import click
 
-from atlas import needs_offers, output, vocabulary
-from atlas.cli_support import cli_store, db_option, format_option, handle_errors
+from atlas import access, needs_offers, output, vocabulary
 from atlas.classify import money
+from atlas.cli_support import (
+    cli_store,
+    confidential_option,
+    db_option,
+    format_option,
+    handle_errors,
+)
 from atlas.errors import InvalidInput
 from atlas.models import NEED_OFFER_STATUSES, OPEN_STATUSES, NeedOffer
 from cedplans import dossier_exports, linking, tenants
 from cedplans.cli import author_option
 from cedplans.matching import DEFAULT_TOP, Match, MatchIndex, Ranking
 from cedplans.repository import find_asset_id
-
-confidential_option = click.option(
-    "--include-confidential", is_flag=True,
-    help="Include confidential fields (officers' notes, decision reasons). Left out unless given.")
 
 
 def _side(item: NeedOffer) -> dict:
@@ -241,7 +243,7 @@ def dossier_cmd(site: str, out: Path, radius_m: float, include_confidential: boo
     dossier_exports.fmt_of(out)
     with cli_store(db) as store:
         path = dossier_exports.export_dossier(store, site, out, radius_m=radius_m,
-                                              include_confidential=include_confidential)
+                                              viewer=access.command_line(include_confidential))
     note = " It holds confidential notes: share it with officers only." if include_confidential else ""
     click.echo(f"Wrote the dossier to {path}.{note}")
 

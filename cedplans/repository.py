@@ -16,7 +16,7 @@ import duckdb
 import pyarrow as pa
 import shapely
 
-from atlas import queries
+from atlas import audit, queries
 from atlas.errors import InvalidInput, NotFound
 from atlas.models import Asset, Site
 from atlas.projection import WGS84, reproject
@@ -78,6 +78,9 @@ def create_plan(store: Store, plan: Plan | str, *, author: str, summary: str = "
         ).fetchone()[0]
         _insert_version(store, plan_id, 1, plan, author, now, summary.strip() or "Plan started", None)
         _mirror(store, plan_id, plan)
+        audit.record(store, entity="plan", entity_id=plan_id, action="add", by=author,
+                     summary=f"plan started: {plan.title.strip()}",
+                     after={"version": 1, "title": plan.title.strip(), "status": plan.status})
     return _as_saved(plan, plan_id, 1, author, now)
 
 
@@ -180,6 +183,10 @@ def _save(store: Store, plan: Plan, *, author: str, based_on: int, summary: str,
         except duckdb.ConstraintException as exc:
             raise StalePlan(plan_id, based_on, _latest_row(store, plan_id)) from exc
         _mirror(store, plan_id, plan)
+        audit.record(store, entity="plan", entity_id=plan_id, action="restore" if restored_from else "save",
+                     summary=f"version {new_version} saved: {text}", by=author,
+                     before={"version": current.version, "title": stored.title, "status": stored.status},
+                     after={"version": new_version, "title": plan.title.strip(), "status": plan.status})
     return _as_saved(plan, plan_id, new_version, author, now)
 
 
@@ -459,11 +466,16 @@ def add_idea(store: Store, plan_id: int, text: str, *, category: str = "idea", a
             raise InvalidInput("Pin an idea to a single point (a marker), not a line or an area.")
         wkbs = [shapely.to_wkb(s.geom), shapely.to_wkb(s.geom_m)]
     author = (author or "").strip() or None
-    new_id = store.con.execute(
-        "INSERT INTO plan_ideas (plan_id, zone_id, text, category, author, created_at, geom, geom_m) "
-        "VALUES (?, ?, ?, ?, ?, ?, ST_GeomFromWKB(?), ST_GeomFromWKB(?)) RETURNING id",
-        [plan_id, zone_id, text, category, author, utc_now(), *wkbs],
-    ).fetchone()[0]
+    with store.transaction():
+        new_id = store.con.execute(
+            "INSERT INTO plan_ideas (plan_id, zone_id, text, category, author, created_at, geom, geom_m) "
+            "VALUES (?, ?, ?, ?, ?, ?, ST_GeomFromWKB(?), ST_GeomFromWKB(?)) RETURNING id",
+            [plan_id, zone_id, text, category, author, utc_now(), *wkbs],
+        ).fetchone()[0]
+        audit.record(store, entity="idea", entity_id=new_id, action="add", by=author or "anonymous",
+                     summary=f"{category} added to plan {plan_id}",
+                     after={"plan_id": plan_id, "zone_id": zone_id, "text": text, "category": category,
+                            "author": author})
     return get_idea(store, new_id)
 
 
@@ -544,6 +556,9 @@ def _moderate(store: Store, idea_id: int, *, hide: bool, reason: str, moderator:
             "INSERT INTO plan_idea_moderation VALUES (?, ?, ?, ?, ?)",
             [idea_id, "hidden" if hide else "shown", reason, moderator, now],
         )
+        audit.record(store, entity="idea", entity_id=idea_id, action="hide" if hide else "show", by=moderator,
+                     summary=f"{'hidden' if hide else 'shown again'}: {reason}",
+                     before={"hidden": idea.hidden}, after={"hidden": hide, "reason": reason})
     return get_idea(store, idea_id)
 
 

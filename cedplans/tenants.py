@@ -248,11 +248,13 @@ def save_shortlist(store: Store, name: str, search: TenantSearch, need_ids: Sequ
     return shortlist_id
 
 
-def list_shortlists(store: Store) -> list[tuple[int, str, str, datetime, int]]:
-    """(id, name, saved by, saved at, how many) of every shortlist, newest first."""
+def list_shortlists(store: Store, *, owner: str | None = None) -> list[tuple[int, str, str, datetime, int]]:
+    """(id, name, saved by, saved at, how many) of every shortlist (or those ``owner``
+    saved: a developer sees their own), newest first."""
     return store.con.execute(
         "SELECT s.id, s.name, s.created_by, s.created_at, count(e.need_id) FROM tenant_shortlists s "
-        "LEFT JOIN tenant_shortlist_entries e ON e.shortlist_id = s.id GROUP BY ALL ORDER BY s.created_at DESC, s.id DESC"
+        "LEFT JOIN tenant_shortlist_entries e ON e.shortlist_id = s.id WHERE ? IS NULL OR s.created_by = ? "
+        "GROUP BY ALL ORDER BY s.created_at DESC, s.id DESC", [owner, owner]
     ).fetchall()
 
 

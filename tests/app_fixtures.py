@@ -15,26 +15,33 @@ from pathlib import Path
 import pytest
 from streamlit.testing.v1 import AppTest
 
+from atlas.access import as_role
+
 ROOT = Path(__file__).resolve().parents[1]
 DEMO_DIR = ROOT / "data" / "boundaries"
 APP_TIMEOUT_S = 90
 
 RunPage = Callable[..., AppTest]
+SESSION_VIEWER = "session.viewer"
+"""Where app.session keeps the signed-in viewer (signing in through the form is tested
+on its own, in tests/test_app_trust.py)."""
 
 
 @pytest.fixture
 def run_page(monkeypatch) -> Iterator[RunPage]:
-    """``run_page(page, db_path, demo=True, session=None, query=None)`` runs one page of
-    the app on the store at ``db_path`` (with these session state values and URL query
-    parameters) and returns the AppTest, run once. ``demo=False`` leaves an empty store
-    empty."""
+    """``run_page(page, db_path, demo=True, session=None, query=None, role="admin")`` runs
+    one page of the app on the store at ``db_path`` (with these session state values and
+    URL query parameters), signed in with ``role`` (None: a visitor who has not signed
+    in), and returns the AppTest, run once. ``demo=False`` leaves an empty store empty."""
     from app import state
 
     def run(page: str, db_path: Path, *, demo: bool = True, session: dict | None = None,
-            query: dict[str, str] | None = None) -> AppTest:
+            query: dict[str, str] | None = None, role: str | None = "admin") -> AppTest:
         monkeypatch.setenv("ATLAS_DB", str(db_path))
         monkeypatch.setenv("ATLAS_DEMO", "1" if demo else "0")
         at = AppTest.from_file(str(ROOT / "streamlit_app.py"), default_timeout=APP_TIMEOUT_S)
+        if role is not None:
+            at.session_state[SESSION_VIEWER] = as_role(role, f"Test {role}")
         for key, value in (session or {}).items():
             at.session_state[key] = value
         for key, value in (query or {}).items():

@@ -17,13 +17,14 @@ from atlas import open_store
 from atlas.register import AssetDraft, add_asset
 from atlas.views import months_before
 from tests.app_fixtures import DEMO_DIR, map_args, map_asset_rows, no_exception
+from tests.demo_data import demo_asset_table
 
 PAGE = "atlas_map"
 
 
 @pytest.fixture(scope="module")
 def demo_assets() -> pd.DataFrame:
-    table = pd.read_csv(DEMO_DIR / "assets.csv", keep_default_na=False, na_values=[""])
+    table = demo_asset_table()
     # The community wealth building rule, written out here on its own.
     table["macro"] = ((table["employees"].fillna(0) > 250) | (table["annual_spend"].fillna(0) > 1_000_000)
                       | (table["land_ha"].fillna(0) > 5))
@@ -129,8 +130,8 @@ def test_popups_escape_what_users_typed(run_page, demo_store_path):
     nasty = '<img src=x onerror="alert(1)">&co'
     jinja = "{{ 7 * 7 }} {% raw %}"  # folium compiles rendered scripts as Jinja templates
     with open_store(demo_store_path) as store:
-        add_asset(store, AssetDraft(name=nasty, lon=-1.93, lat=52.48, category="<b>bold</b>"))
-        add_asset(store, AssetDraft(name=jinja, lon=-1.931, lat=52.481))
+        add_asset(store, AssetDraft(name=nasty, lon=-1.93, lat=52.48, category="<b>bold</b>"), by="test")
+        add_asset(store, AssetDraft(name=jinja, lon=-1.931, lat=52.481), by="test")
     at = run_page(PAGE, demo_store_path)
     no_exception(at)
     script = map_args(at)["script"]

@@ -48,7 +48,7 @@ def test_every_cached_query_is_renewed_by_a_write(run_page, demo_store_path):
     before = {"info": state.info().counts["assets"], "list": state.list_assets(limit=5_000)[1],
               "search": len(state.search("Cache test", limit=5))}
     with state.writing() as store:
-        register.add_asset(store, AssetDraft(name="Cache test lunch club", lon=-1.93, lat=52.48))
+        register.add_asset(store, AssetDraft(name="Cache test lunch club", lon=-1.93, lat=52.48), by="test")
     after = {"info": state.info().counts["assets"], "list": state.list_assets(limit=5_000)[1],
              "search": len(state.search("Cache test", limit=5))}
     assert after == {"info": before["info"] + 1, "list": before["list"] + 1, "search": before["search"] + 1}

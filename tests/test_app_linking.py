@@ -11,6 +11,7 @@ import pytest
 from app import state
 from atlas import needs_offers, sites
 from cedplans import linking, repository, tenants
+from atlas.access import PUBLIC, as_role
 from tests.app_fixtures import map_args, no_exception
 
 NOTE_TOKEN = "NOTE-5e1b"
@@ -46,7 +47,7 @@ def test_matches_page_ranks_offers_for_a_linked_need_and_records_decisions(run_p
     at.text_input(key=f"{key}.reason").input("Meeting booked")
     at.button(key=f"{key}.accept").click().run()
     no_exception(at)
-    decision = state.query(linking.current_decision, need, offer, include_confidential=True)
+    decision = state.query(linking.current_decision, need, offer, viewer=as_role("officer"))
     assert (decision.decision, decision.reason, decision.decided_by) == ("accepted", "Meeting booked", "Officer O.")
     at.button(key=f"{key}.plan").click().run()
     no_exception(at)
@@ -125,7 +126,7 @@ def test_site_dossier_keeps_notes_behind_the_switch(run_page, demo_store_path):
     button(at, "Add the note").click().run()
     no_exception(at)
     site_id = at.session_state["dos.site"]
-    notes = state.query(sites.site_notes, site_id, include_confidential=True)
+    notes = state.query(sites.site_notes, site_id, viewer=as_role("officer"))
     assert [n.author for n in notes] == ["Officer O."] and NOTE_TOKEN in notes[0].note
     shown = " ".join(str(d.value.to_dict()) for d in at.dataframe)
     assert NOTE_TOKEN in shown

@@ -21,10 +21,12 @@ from pypdf import PdfReader
 from streamlit.testing.v1 import AppTest
 
 from app import plan_downloads, plan_forms, plan_maps, state
+from atlas.access import as_role
 from atlas.errors import InvalidInput
 from atlas.projection import BRITISH_NATIONAL_GRID, WGS84
 from cedplans import document, repository
 from cedplans.model import Action, Idea, Partner, Plan, Zone
+from tests.app_fixtures import SESSION_VIEWER
 
 PAGES = Path(__file__).resolve().parents[1] / "app" / "pages"
 SKETCHER = str(PAGES / "plan_sketcher.py")
@@ -65,8 +67,11 @@ def store_now():
     return state.open_app_store(state.store_path(), load_demo=False).store
 
 
-def run(page: str, **query: str) -> AppTest:
+def run(page: str, *, role: str | None = "officer", **query: str) -> AppTest:
+    """The page run once, signed in as ``role`` (None: a visitor who has not signed in)."""
     at = AppTest.from_file(page, default_timeout=TIMEOUT_S)
+    if role is not None:
+        at.session_state[SESSION_VIEWER] = as_role(role, f"Test {role}")
     for k, v in query.items():
         at.query_params[k] = v
     at.run()
@@ -483,6 +488,7 @@ def test_a_participant_votes_once_per_idea_even_after_a_reload(demo_app):
     assert repository.get_idea(store_now(), idea.id).votes == idea.votes + 1
 
     reloaded = AppTest.from_file(WORKSHOP, default_timeout=TIMEOUT_S)
+    reloaded.session_state[SESSION_VIEWER] = at.session_state[SESSION_VIEWER]
     reloaded.query_params["plan"] = str(plan.id)
     reloaded.session_state["participant.token"] = token
     reloaded.run()
@@ -549,13 +555,19 @@ def test_workshop_only_calls_idea_functions_to_write():
                     "add_idea", "vote"}
     imported = {a.name for n in ast.walk(tree) if isinstance(n, ast.ImportFrom) and (n.module or "").startswith("cedplans")
                 for a in n.names}
-    assert imported <= {"repository", "IDEA_CATEGORIES", "Plan", "IDEA_TEXT_MAX"}
+    assert imported <= {"repository", "workshops", "IDEA_CATEGORIES", "Plan", "IDEA_TEXT_MAX"}
     writes = []
     for node in ast.walk(tree):
         if isinstance(node, ast.With) and "writing" in ast.unparse(node.items[0].context_expr):
-            writes += [ast.unparse(c.func) for stmt in node.body for c in ast.walk(stmt)
-                       if isinstance(c, ast.Call) and ast.unparse(c.func).startswith("repository.")]
-    assert sorted(writes) == ["repository.add_idea", "repository.vote"]
+            permission = ast.unparse(node.items[0].context_expr)
+            writes += [(ast.unparse(c.func), permission) for stmt in node.body for c in ast.walk(stmt)
+                       if isinstance(c, ast.Call) and ast.unparse(c.func).startswith(("repository.", "workshops."))]
+    # Participants add ideas and vote on their plan; only an officer opens a join code.
+    assert sorted(writes) == [
+        ("repository.add_idea", "session.writing(Permission.TAKE_PART, plan_id=plan_id)"),
+        ("repository.vote", "session.writing(Permission.TAKE_PART, plan_id=plan_id)"),
+        ("workshops.open_workshop", "session.writing(Permission.PLAN)"),
+    ]
 
 
 # -- the pages' helpers ---------------------------------------------------------------------

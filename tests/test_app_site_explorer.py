@@ -8,13 +8,14 @@ import pandas as pd
 import pytest
 
 from tests.app_fixtures import DEMO_DIR, map_args, map_asset_rows, no_exception
+from tests.demo_data import demo_asset_table
 
 PAGE = "site_explorer"
 
 
 @pytest.fixture(scope="module")
 def demo() -> tuple[gpd.GeoDataFrame, gpd.GeoDataFrame]:
-    table = pd.read_csv(DEMO_DIR / "assets.csv", keep_default_na=False, na_values=[""])
+    table = demo_asset_table()
     table["scale"] = (((table["employees"].fillna(0) > 250) | (table["annual_spend"].fillna(0) > 1_000_000)
                        | (table["land_ha"].fillna(0) > 5))).map({True: "macro", False: "micro"})
     assets = gpd.GeoDataFrame(table, geometry=gpd.points_from_xy(table["lon"], table["lat"]), crs=4326)

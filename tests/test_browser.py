@@ -16,6 +16,7 @@ import pytest
 from app import static_assets
 from tests.app_fixtures import DEMO_DIR
 from tests.browser_fixtures import ROOT, map_frame, open_app, wait_idle
+from tests.demo_data import demo_asset_table
 
 pytestmark = pytest.mark.browser
 
@@ -31,7 +32,7 @@ COUNT_JS = """() => ({
 
 @pytest.fixture(scope="module")
 def demo_files() -> dict[str, pd.DataFrame]:
-    table = pd.read_csv(DEMO_DIR / "assets.csv", keep_default_na=False, na_values=[""])
+    table = demo_asset_table()
     table["macro"] = ((table["employees"].fillna(0) > 250) | (table["annual_spend"].fillna(0) > 1_000_000)
                       | (table["land_ha"].fillna(0) > 5))
     return {"assets": table, "sites": gpd.read_file(DEMO_DIR / "sites.geojson"),

@@ -6,7 +6,7 @@ import geopandas as gpd
 import pytest
 import shapely
 
-from atlas import writes
+from atlas import audit, place_settings, writes
 from atlas.classify import Thresholds, classify
 
 
@@ -76,9 +76,12 @@ def test_changing_a_stores_thresholds_reclassifies_its_assets(empty_store):
     scales = lambda: dict(empty_store.con.execute("SELECT name, scale FROM assets").fetchall())  # noqa: E731
     assert scales() == {"Big": "macro", "Middling": "micro", "Small": "micro"}
 
-    changed = empty_store.set_thresholds(Thresholds(employees=100, spend=750_000, land_ha=2, currency="EUR"))
+    changed = place_settings.set_thresholds(
+        empty_store, Thresholds(employees=100, spend=750_000, land_ha=2, currency="EUR"), by="test")
     assert changed == 1
     assert scales() == {"Big": "macro", "Middling": "macro", "Small": "micro"}
     reason = empty_store.con.execute("SELECT scale_reason FROM assets WHERE name = 'Middling'").fetchone()[0]
     assert reason == "macro: 120 employees; spends €800,000 a year"
     assert empty_store.settings.thresholds.currency == "EUR"
+    change = audit.recent(empty_store, entity="settings")[0]
+    assert (change.actor, change.before["employees"], change.after["employees"]) == ("test", 250, 100)

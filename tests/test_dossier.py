@@ -32,6 +32,8 @@ from atlas.sites import SiteNote, SiteRecord
 from cedplans import dossier_exports, linking, repository
 from cedplans.demo import EDGBASTON_TITLE, HOLY_TRINITY_TITLE
 from cedplans.dossier import build_dossier
+from atlas.access import PUBLIC, as_role
+from tests.demo_data import demo_asset_table
 
 BNG = 27700
 ROOT = Path(__file__).resolve().parents[1]
@@ -49,7 +51,7 @@ SCRIPT = "<script>alert(1)</script>"
 def source():
     sites_m = gpd.read_file(DEMO_DIR / "sites.geojson").to_crs(BNG).set_index("name", drop=False)
     wards_m = gpd.read_file(DEMO_DIR / "wards.geojson").to_crs(BNG)
-    table = pd.read_csv(DEMO_DIR / "assets.csv", keep_default_na=False, na_values=[""])
+    table = demo_asset_table()
     assets_m = gpd.GeoDataFrame(table, geometry=gpd.points_from_xy(table.lon, table.lat), crs=4326).to_crs(BNG)
     return sites_m, wards_m, assets_m.set_index("name", drop=False)
 
@@ -401,7 +403,7 @@ def test_a_note_and_a_need_typed_with_a_script_are_escaped_in_the_html(demo_stor
     needs_offers.add(demo_store, NeedOfferDraft(side="need", asset_id=residents, kind="space",
                                                 title=f"Storage {SCRIPT} for chairs", area_m2=10),
                      by="Tomasz W.", vocabulary=vocabulary.load(demo_store))
-    d = build_dossier(demo_store, PORT_LOOP, include_confidential=True)
+    d = build_dossier(demo_store, PORT_LOOP, viewer=as_role("officer"))
     raw = dossier_exports.render_html(d)
     assert SCRIPT not in raw and "<script" not in raw
     escaped = "&lt;script&gt;alert(1)&lt;/script&gt;"
@@ -470,16 +472,20 @@ def test_render_gives_the_bytes_of_each_format(demo_store, tmp_path):
 
 # -- confidentiality ---------------------------------------------------------------------------------
 
+def _viewer(include_confidential: bool):
+    return as_role("officer") if include_confidential else PUBLIC
+
+
 def _all_outputs(store, tmp_path: Path, include_confidential: bool) -> dict[str, str]:
     """The text of every output of Port Loop's dossier: page sections, PDF, HTML, GeoPackage."""
-    d = build_dossier(store, PORT_LOOP, include_confidential=include_confidential)
+    d = build_dossier(store, PORT_LOOP, viewer=_viewer(include_confidential))
     folder = tmp_path / ("with" if include_confidential else "without")
     folder.mkdir()
-    pdf = dossier_exports.export_dossier(store, PORT_LOOP, folder / "d.pdf", include_confidential=include_confidential)
+    pdf = dossier_exports.export_dossier(store, PORT_LOOP, folder / "d.pdf", viewer=_viewer(include_confidential))
     page = dossier_exports.export_dossier(store, PORT_LOOP, folder / "d.html",
-                                          include_confidential=include_confidential)
+                                          viewer=_viewer(include_confidential))
     gpkg = dossier_exports.export_dossier(store, PORT_LOOP, folder / "d.gpkg",
-                                          include_confidential=include_confidential)
+                                          viewer=_viewer(include_confidential))
     return {"sections": sections_text(dossier_exports.sections(d)), "pdf": pdf_text(pdf),
             "html": htmllib.unescape(page.read_text(encoding="utf-8")), "gpkg": gpkg_text(gpkg)}
 
@@ -506,7 +512,7 @@ def test_confidential_notes_and_reasons_are_in_no_output_unless_asked_for(demo_s
 
 def test_confidential_notes_and_reasons_are_in_the_reports_when_asked_for(demo_store, tmp_path, contacts):
     add_secrets(demo_store)
-    d = build_dossier(demo_store, PORT_LOOP, include_confidential=True)
+    d = build_dossier(demo_store, PORT_LOOP, viewer=as_role("officer"))
     assert [n.author for n in d.notes] == [NOTE_AUTHOR]
     assert [x.reason.split()[0] for x in d.decisions] == [REASON_TOKEN]
     outputs = _all_outputs(demo_store, tmp_path, include_confidential=True)
@@ -532,15 +538,15 @@ def test_confidential_notes_and_reasons_are_in_the_reports_when_asked_for(demo_s
 
 def test_a_confidential_geopackage_holds_the_decision_reasons_too(demo_store, tmp_path):
     add_secrets(demo_store)
-    path = dossier_exports.export_dossier(demo_store, PORT_LOOP, tmp_path / "d.gpkg", include_confidential=True)
+    path = dossier_exports.export_dossier(demo_store, PORT_LOOP, tmp_path / "d.gpkg", viewer=as_role("officer"))
     assert REASON_TOKEN in gpkg_text(path)
 
 
 def test_a_confidential_dossier_with_no_notes_still_writes_an_empty_notes_layer(demo_store, tmp_path):
-    path = dossier_exports.export_dossier(demo_store, HOLY_TRINITY, tmp_path / "ht.gpkg", include_confidential=True)
+    path = dossier_exports.export_dossier(demo_store, HOLY_TRINITY, tmp_path / "ht.gpkg", viewer=as_role("officer"))
     assert "confidential_notes" in dict(pyogrio.list_layers(path))
     assert len(pyogrio.read_dataframe(path, layer="confidential_notes")) == 0
-    html = dossier_exports.render_html(build_dossier(demo_store, HOLY_TRINITY, include_confidential=True))
+    html = dossier_exports.render_html(build_dossier(demo_store, HOLY_TRINITY, viewer=as_role("officer")))
     assert "No notes yet." in html
 
 
@@ -562,7 +568,7 @@ def test_a_failing_export_raises_and_leaves_no_file(demo_store, tmp_path):
 
     # A dossier that fails half way through the GeoPackage (a note without a date, after the
     # spatial layers are written) leaves neither a half file nor a temporary one.
-    d = build_dossier(demo_store, PORT_LOOP, include_confidential=True)
+    d = build_dossier(demo_store, PORT_LOOP, viewer=as_role("officer"))
     broken = replace(d, notes=[SiteNote(id=1, feature_id=d.feature.id, note="x", author="y", created_at=None)])
     with pytest.raises(AttributeError):
         dossier_exports.export_dossier(demo_store, PORT_LOOP, out / "half.gpkg", dossier=broken)

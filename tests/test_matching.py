@@ -42,7 +42,7 @@ class Place:
 
     def asset(self, name: str, east_deg: float = 0.0, *, macro: bool = False) -> int:
         draft = AssetDraft(name=name, lon=BASE[0] + east_deg, lat=BASE[1], employees=900 if macro else 3)
-        return add_asset(self.store, draft)
+        return add_asset(self.store, draft, by="test")
 
     def item(self, side: str, asset_id: int, kind: str, title: str, tags: tuple[str, ...] = (), **fields) -> int:
         draft = NeedOfferDraft(side=side, asset_id=asset_id, kind=kind, title=title, tags=tags, **fields)

@@ -4,13 +4,13 @@ the demo's source files rather than from the store."""
 from __future__ import annotations
 
 import geopandas as gpd
-import pandas as pd
 import pytest
 import shapely
 
 from atlas import queries, writes
 from atlas.demo import DEMO_DIR
 from atlas.errors import InvalidInput, NotFound
+from tests.demo_data import demo_asset_table
 
 BNG = 27700
 
@@ -18,7 +18,7 @@ BNG = 27700
 @pytest.fixture(scope="module")
 def source():
     sites = gpd.read_file(DEMO_DIR / "sites.geojson").to_crs(BNG)
-    table = pd.read_csv(DEMO_DIR / "assets.csv")
+    table = demo_asset_table()
     assets = gpd.GeoDataFrame(table, geometry=gpd.points_from_xy(table.lon, table.lat), crs=4326).to_crs(BNG)
     return sites, assets
 

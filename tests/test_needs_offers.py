@@ -27,6 +27,7 @@ from atlas.errors import InvalidInput, NotFound
 from atlas.importers import import_file
 from atlas.needs_offers import NeedOfferDraft
 from cedplans import linking
+from tests.demo_data import demo_asset_table
 
 BNG = 27700
 HOSPITAL = "City Hospital (Sandwell and West Birmingham NHS Trust)"
@@ -264,7 +265,7 @@ def _expected_near(site_name: str, radius_m: float) -> dict[str, float]:
     ``radius_m`` of the site's edge, from the CSV and GeoJSON files with geopandas: a
     need or offer is where its site is (a point on the site's surface), else at its asset."""
     sites = gpd.read_file(DEMO_DIR / "sites.geojson").to_crs(BNG).set_index("name")
-    table = pd.read_csv(DEMO_DIR / "assets.csv")
+    table = demo_asset_table()
     assets = gpd.GeoDataFrame(table, geometry=gpd.points_from_xy(table.lon, table.lat), crs=4326).to_crs(BNG)
     assets = assets.set_index("name")
     items = pd.concat([pd.read_csv(DEMO_DIR / f, keep_default_na=False) for f in ("needs.csv", "offers.csv")])
@@ -464,7 +465,7 @@ def test_a_bad_cell_names_file_row_and_column_and_the_store_is_unchanged(demo_st
 
 def test_an_asset_name_shared_by_two_assets_asks_for_the_id(demo_store, tmp_path):
     first = asset_id(demo_store, "Café Kavarna")
-    second = register.add_asset(demo_store, register.AssetDraft(name="Cafe KAVARNA", lon=-1.95, lat=52.49))
+    second = register.add_asset(demo_store, register.AssetDraft(name="Cafe KAVARNA", lon=-1.95, lat=52.49), by="test")
     path = write_csv(tmp_path / "needs.csv", ["asset", "kind", "title"], [["café kavarna", "space", "Kitchen"]])
     before = table_rows(demo_store)
     with pytest.raises(InvalidInput) as err:

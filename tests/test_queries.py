@@ -9,12 +9,14 @@ import pytest
 from atlas import queries
 from atlas.demo import DEMO_DIR
 from atlas.errors import InvalidInput, NotFound
+from atlas.access import PUBLIC, as_role
+from tests.demo_data import demo_asset_table
 
 
 @pytest.fixture(scope="module")
 def wards_and_assets():
     wards = gpd.read_file(DEMO_DIR / "wards.geojson").to_crs(27700)
-    table = pd.read_csv(DEMO_DIR / "assets.csv")
+    table = demo_asset_table()
     assets = gpd.GeoDataFrame(table, geometry=gpd.points_from_xy(table.lon, table.lat), crs=4326).to_crs(27700)
     return wards, assets
 
@@ -113,4 +115,4 @@ def test_contact_is_restricted(demo_store):
     asset = queries.list_assets(demo_store)[0]
     assert asset.contact is None
     assert queries.get_asset(demo_store, asset.id).contact is None
-    assert queries.get_asset(demo_store, asset.id, restricted=True).contact
+    assert queries.get_asset(demo_store, asset.id, viewer=as_role("officer")).contact

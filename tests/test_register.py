@@ -16,6 +16,7 @@ from atlas.demo import DEMO_DIR
 from atlas.errors import InvalidInput, NotFound
 from atlas.queries import get_asset
 from atlas.register import AssetDraft
+from atlas.access import PUBLIC, as_role
 
 DRAFT = AssetDraft(name="Ladywood Community Fridge", lon=-1.9380, lat=52.4795, sector="community",
                    category="food", asset_type="community", employees=2, offers=("food", "space"),
@@ -39,8 +40,8 @@ def ward_of(lon: float, lat: float) -> list[str]:
 
 
 def test_add_asset(demo_store):
-    new_id = register.add_asset(demo_store, DRAFT)
-    asset = get_asset(demo_store, new_id, restricted=True)
+    new_id = register.add_asset(demo_store, DRAFT, by="test")
+    asset = get_asset(demo_store, new_id, viewer=as_role("officer"))
     assert (asset.name, asset.scale, asset.sector, asset.offers, asset.contact) == (
         DRAFT.name, "micro", "community", ["food", "space"], "fridge@example.org")
     facts = stored(demo_store, new_id)
@@ -51,12 +52,12 @@ def test_add_asset(demo_store):
 
 
 def test_update_asset_moves_and_reclassifies_but_keeps_provenance(demo_store):
-    hospital = get_asset(demo_store, 1, restricted=True)
+    hospital = get_asset(demo_store, 1, viewer=as_role("officer"))
     before = stored(demo_store, 1)
     moved = dataclasses.replace(register.draft_from_asset(demo_store, 1), lon=-1.9900, lat=52.4950,
                                 employees=10, annual_spend=None, land_ha=None)
-    register.update_asset(demo_store, 1, moved)
-    after = get_asset(demo_store, 1, restricted=True)
+    register.update_asset(demo_store, 1, moved, by="test")
+    after = get_asset(demo_store, 1, viewer=as_role("officer"))
     assert (after.scale, after.employees) == ("micro", 10)
     assert (after.verified_by, after.verified_on, after.contact) == (hospital.verified_by, hospital.verified_on,
                                                                      hospital.contact)
@@ -78,27 +79,27 @@ def test_update_asset_moves_and_reclassifies_but_keeps_provenance(demo_store):
 ])
 def test_bad_drafts_are_refused_naming_the_field(demo_store, change, field):
     with pytest.raises(InvalidInput, match=f"^{field}"):
-        register.add_asset(demo_store, dataclasses.replace(DRAFT, **change))
+        register.add_asset(demo_store, dataclasses.replace(DRAFT, **change), by="test")
     assert demo_store.con.execute("SELECT count(*) FROM assets").fetchone()[0] == 85
 
 
 def test_update_of_an_unknown_asset(demo_store):
     with pytest.raises(NotFound):
-        register.update_asset(demo_store, 99_999, DRAFT)
+        register.update_asset(demo_store, 99_999, DRAFT, by="test")
 
 
 def test_first_asset_fixes_the_metric_crs(empty_store):
-    register.add_asset(empty_store, DRAFT)
+    register.add_asset(empty_store, DRAFT, by="test")
     assert empty_store.metric_epsg == 27700
-    register.add_asset(empty_store, dataclasses.replace(DRAFT, name="Second", lon=2.35, lat=48.85))
+    register.add_asset(empty_store, dataclasses.replace(DRAFT, name="Second", lon=2.35, lat=48.85), by="test")
     assert empty_store.con.execute("SELECT count(*) FROM assets").fetchone()[0] == 2
 
 
 def test_verification_survives_an_edit_and_can_be_renewed(demo_store):
     from atlas.writes import verify_asset
 
-    new_id = register.add_asset(demo_store, DRAFT)
+    new_id = register.add_asset(demo_store, DRAFT, by="test")
     verify_asset(demo_store, new_id, "Femi O.", date(2026, 10, 1))
-    register.update_asset(demo_store, new_id, dataclasses.replace(DRAFT, category="food bank"))
+    register.update_asset(demo_store, new_id, dataclasses.replace(DRAFT, category="food bank"), by="test")
     asset = get_asset(demo_store, new_id)
     assert (asset.category, asset.verified_by, asset.verified_on) == ("food bank", "Femi O.", date(2026, 10, 1))

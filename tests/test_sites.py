@@ -18,6 +18,7 @@ from atlas import sites
 from atlas.confidential import CONFIDENTIAL_FIELDS, is_confidential
 from atlas.errors import InvalidInput, NotFound
 from atlas.sites import SiteRecord
+from atlas.access import PUBLIC, as_role
 
 SITE = "Port Loop historic building"
 
@@ -167,14 +168,14 @@ def test_notes_are_withheld_unless_asked_for_and_come_newest_first(demo_store, s
     first = sites.add_site_note(demo_store, site_id, "  Owner open to a lease at a peppercorn rent.  ",
                                 author=" Grace M. ")
     second = sites.add_site_note(demo_store, site_id, "Surveyor says the roof needs £40k of work.", author="Joel R.")
-    assert sites.site_notes(demo_store, site_id, include_confidential=False) is None
-    got = sites.site_notes(demo_store, site_id, include_confidential=True)
+    assert sites.site_notes(demo_store, site_id, viewer=PUBLIC) is None
+    got = sites.site_notes(demo_store, site_id, viewer=as_role("officer"))
     assert [(n.id, n.note, n.author) for n in got] == [
         (second, "Surveyor says the roof needs £40k of work.", "Joel R."),
         (first, "Owner open to a lease at a peppercorn rent.", "Grace M.")]
     assert got[0].created_at >= got[1].created_at and got[0].feature_id == site_id
     other = demo_store.con.execute("SELECT min(id) FROM features WHERE id <> ?", [site_id]).fetchone()[0]
-    assert sites.site_notes(demo_store, other, include_confidential=True) == [], "notes belong to their site"
+    assert sites.site_notes(demo_store, other, viewer=as_role("officer")) == [], "notes belong to their site"
 
 
 @pytest.mark.parametrize(("note", "author", "message"), [

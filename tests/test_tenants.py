@@ -24,6 +24,7 @@ from cedplans import tenants
 from cedplans.matching import MatchIndex
 from cedplans.repository import find_feature_id
 from cedplans.tenants import SpaceDescription
+from tests.demo_data import demo_asset_table
 
 BNG = 27700
 ROOT = Path(__file__).resolve().parents[1]
@@ -35,7 +36,7 @@ SPACE = SpaceDescription(site=PORT_LOOP, area_m2=300, uses=("community hall", "c
 def source():
     """The demo's sites, assets and needs, straight from its files, in EPSG:27700."""
     sites_m = gpd.read_file(DEMO_DIR / "sites.geojson").to_crs(BNG).set_index("name", drop=False)
-    table = pd.read_csv(DEMO_DIR / "assets.csv", keep_default_na=False, na_values=[""])
+    table = demo_asset_table()
     assets_m = gpd.GeoDataFrame(table, geometry=gpd.points_from_xy(table.lon, table.lat), crs=4326).to_crs(BNG)
     needs = pd.read_csv(DEMO_DIR / "needs.csv", keep_default_na=False, na_values=[""]).set_index("id", drop=False)
     return sites_m, assets_m.set_index("name", drop=False), needs

@@ -18,12 +18,12 @@ from atlas.demo import DEMO_DIR
 from atlas.errors import InvalidInput
 from atlas.register import AssetDraft, add_asset
 from atlas.views import AssetFilter, Viewport
-
+from tests.demo_data import demo_asset_table
 
 
 @pytest.fixture(scope="module")
 def demo_assets() -> pd.DataFrame:
-    table = pd.read_csv(DEMO_DIR / "assets.csv", keep_default_na=False, na_values=[""])
+    table = demo_asset_table()
     table["scale"] = (((table["employees"].fillna(0) > 250) | (table["annual_spend"].fillna(0) > 1_000_000)
                        | (table["land_ha"].fillna(0) > 5))).map({True: "macro", False: "micro"})
     return table
@@ -238,8 +238,8 @@ def test_empty_store(empty_store):
 
 def test_new_assets_show_up_in_views(demo_store):
     with pytest.raises(InvalidInput):
-        add_asset(demo_store, AssetDraft(name="", lon=-1.9, lat=52.48))
-    new_id = add_asset(demo_store, AssetDraft(name="Pop-up library", lon=-1.9401, lat=52.4801))
+        add_asset(demo_store, AssetDraft(name="", lon=-1.9, lat=52.48), by="test")
+    new_id = add_asset(demo_store, AssetDraft(name="Pop-up library", lon=-1.9401, lat=52.4801), by="test")
     contents = views.map_contents(demo_store, Viewport(-1.941, 52.479, -1.939, 52.481, 18))
     assert new_id in {a.id for a in contents.assets}
 

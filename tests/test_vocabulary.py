@@ -287,9 +287,9 @@ def test_a_store_synonym_lets_the_matcher_pair_bike_mechanics_with_bicycle_repai
     """Before the store knows the words, the need and the offer share no category and no
     word stem, so the matcher cannot pair them; after, they share 'Bike repair'."""
     workshop = register.add_asset(demo_store, register.AssetDraft(name="Ladywood Bike Kitchen", lon=-1.9290,
-                                                                  lat=52.4800, sector="community"))
+                                                                  lat=52.4800, sector="community"), by="test")
     school = register.add_asset(demo_store, register.AssetDraft(name="Ladywood Cycle Club", lon=-1.9300, lat=52.4810,
-                                                                sector="community"))
+                                                                sector="community"), by="test")
     voc = vocabulary.load(demo_store)
     offer = needs_offers.add(demo_store, NeedOfferDraft(side="offer", asset_id=workshop, kind="services",
                                                         title="Bicycle repairs for families"),

@@ -9,9 +9,11 @@ from datetime import date
 import pandas as pd
 import streamlit as st
 
-from app import importing, maps, state
+from app import importing, maps, session, state
 from app.needs_offers_editor import needs_offers_section
-from atlas import register, views, writes
+from app.text import md
+from atlas import audit, people, register, views
+from atlas.access import Permission
 from atlas.errors import AtlasError
 from atlas.models import ASSET_TYPES, SECTORS
 from atlas.register import AssetDraft
@@ -20,7 +22,7 @@ NEW = 0  # the "asset" choice that means a new one
 
 PLACE_ZOOM = 16
 FORM_FIELDS = ("name", "sector", "category", "asset_type", "employees", "annual_spend", "land_ha",
-               "offers", "needs", "offers_text", "needs_text", "description", "contact")
+               "offers", "needs", "offers_text", "needs_text", "description", "contact", "person")
 
 
 def _asset_names() -> dict[int, str]:
@@ -30,10 +32,13 @@ def _asset_names() -> dict[int, str]:
 
 def _load_form(asset_id: int) -> None:
     """Fill the form from the asset chosen (or empty it for a new one)."""
-    draft = state.query(register.draft_from_asset, asset_id) if asset_id != NEW else None
+    draft = (state.query(register.draft_from_asset, asset_id, viewer=session.viewer())
+             if asset_id != NEW else None)
     for name in FORM_FIELDS:
         value = getattr(draft, name) if draft else None
-        if name in ("offers", "needs"):
+        if name == "person":
+            value = bool(value)
+        elif name in ("offers", "needs"):
             value = ", ".join(value or ())
         elif name in ("employees", "annual_spend", "land_ha"):
             value = value if value is not None else None
@@ -41,6 +46,10 @@ def _load_form(asset_id: int) -> None:
             value = ""
         st.session_state[f"reg_{name}"] = value
     st.session_state["reg_place"] = (draft.lon, draft.lat) if draft else None
+    given = state.query(people.consent, asset_id) if draft and draft.person else None
+    st.session_state["reg_consent_by"] = given.given_by if given else ""
+    st.session_state["reg_consent_on"] = given.given_on if given else None
+    st.session_state["reg_consent_for"] = given.purpose if given else ""
     st.session_state["reg_loaded"] = asset_id
 
 
@@ -96,7 +105,9 @@ def _draft() -> AssetDraft:
         asset_type=s["reg_asset_type"], employees=None if s["reg_employees"] is None else int(s["reg_employees"]),
         annual_spend=s["reg_annual_spend"], land_ha=s["reg_land_ha"], offers=_tags(s["reg_offers"]),
         needs=_tags(s["reg_needs"]), offers_text=s["reg_offers_text"], needs_text=s["reg_needs_text"],
-        description=s["reg_description"], contact=s["reg_contact"],
+        description=s["reg_description"], contact=(s.get("reg_contact") or "").strip() or None,
+        person=bool(s["reg_person"]), consent_given_by=(s.get("reg_consent_by") or "").strip() or None,
+        consent_given_on=s.get("reg_consent_on"), consent_purpose=(s.get("reg_consent_for") or "").strip() or None,
     )
 
 
@@ -126,16 +137,31 @@ def _edit_section(names: dict[int, str]) -> None:
         a.text_area("What it offers", key="reg_offers_text", height=80)
         b.text_area("What it needs", key="reg_needs_text", height=80)
         st.text_area("Description", key="reg_description", height=80)
-        st.text_input("Contact (restricted: never shown on maps or in exports)", key="reg_contact")
+        who = session.viewer()
+        if who.sees_confidential:
+            st.text_input("Contact (confidential: only officers see it; never on maps or in exports)",
+                          key="reg_contact")
+        else:
+            st.text_input("Contact (confidential: only officers see it; type one to replace what is kept)",
+                          key="reg_contact", placeholder="kept as it is unless you type a new one")
+        st.checkbox("This is a person, not an organisation", key="reg_person",
+                    help="A person is recorded only with their consent, and shown on maps at their "
+                         "neighbourhood, never their address.")
+        if st.session_state.get("reg_person"):
+            a, b, c = st.columns(3)
+            a.text_input("Consent given by", key="reg_consent_by", placeholder="usually the person")
+            b.date_input("Consent given on", key="reg_consent_on", max_value=date.today(), value=None)
+            c.text_input("Consent for", key="reg_consent_for",
+                         placeholder="e.g. listing in the atlas and matching with local groups")
         saved = st.form_submit_button("Save the new asset" if asset_id == NEW else "Save changes", type="primary")
     if saved:
         try:
             draft = _draft()
-            with state.writing() as store:
+            with session.writing(Permission.EDIT_REGISTER) as store:
                 if asset_id == NEW:
-                    new_id = register.add_asset(store, draft)
+                    new_id = register.add_asset(store, draft, by=who.label)
                 else:
-                    register.update_asset(store, asset_id, draft)
+                    register.update_asset(store, asset_id, draft, by=who.label, viewer=who)
                     new_id = asset_id
             saved_asset = state.get_asset(new_id)
         except AtlasError as exc:
@@ -154,17 +180,42 @@ def _verify_section(names: dict[int, str]) -> None:
         return
     with st.form("reg_verify_form"):
         asset_id = st.selectbox("Asset checked", list(names), format_func=names.__getitem__, key="reg_verify_asset")
+        if "reg_verify_by" not in st.session_state:
+            st.session_state["reg_verify_by"] = session.viewer().label
         who = st.text_input("Checked by", key="reg_verify_by", placeholder="Your name or initials")
         when = st.date_input("Checked on", value=date.today(), max_value=date.today(), key="reg_verify_on")
         done = st.form_submit_button("Mark as verified")
     if done:
         try:
-            with state.writing() as store:
-                writes.verify_asset(store, asset_id, who, when)
+            with session.writing(Permission.EDIT_REGISTER) as store:
+                register.verify_asset(store, asset_id, by=who, on=when)
         except AtlasError as exc:
             st.error(str(exc))
         else:
-            st.success(f"Recorded: {names[asset_id]} checked by {who.strip()} on {when:%d %B %Y}.")
+            st.success(f"Recorded: {md(names[asset_id])} checked by {md(who.strip())} on {when:%d %B %Y}.")
+
+
+def _history_section(names: dict[int, str]) -> None:
+    """Who found, changed and verified the asset, and when: its whole record."""
+    if not names:
+        st.info("There are no assets yet.")
+        return
+    asset_id = st.selectbox("Asset", list(names), format_func=names.__getitem__, key="reg_history_asset")
+    changes = state.query(audit.asset_history, asset_id, viewer=session.viewer())
+    if not changes:
+        st.info("No changes are recorded for this asset yet.")
+        return
+    st.markdown("; ".join(md(c.words()) for c in changes[:5]) + ("; …" if len(changes) > 5 else "."))
+    st.dataframe(
+        pd.DataFrame({
+            "When": [c.at for c in changes],
+            "Who": [c.actor for c in changes],
+            "Role": [c.role or "" for c in changes],
+            "What": [c.summary for c in changes],
+            "Changed": [", ".join(c.changed) for c in changes],
+        }),
+        hide_index=True, width="stretch", key="reg_history_table",
+    )
 
 
 def _stale_section() -> None:
@@ -189,20 +240,23 @@ def _stale_section() -> None:
 st.title("Asset register")
 st.caption("Add or correct an asset, record that it was checked, and keep the atlas fresh.")
 state.handle_or_stop()
+session.gate(Permission.EDIT_REGISTER, "The asset register")
 state.show_flashes("reg")
 if "reg_pending_asset" in st.session_state:
     st.session_state["reg_asset"] = st.session_state.pop("reg_pending_asset")
 names = _asset_names()
 # A key keeps the open tab across the rerun a save makes (a message drawn above the tabs
 # would otherwise send the person back to the first one).
-edit_tab, needs_tab, verify_tab, stale_tab, import_tab = st.tabs(
-    ["Add or edit", "Needs and offers", "Verify", "Stale entries", "Import a file"], key="reg_tab")
+edit_tab, needs_tab, verify_tab, history_tab, stale_tab, import_tab = st.tabs(
+    ["Add or edit", "Needs and offers", "Verify", "History", "Stale entries", "Import a file"], key="reg_tab")
 with edit_tab:
     _edit_section(names)
 with needs_tab:
     needs_offers_section(names)
 with verify_tab:
     _verify_section(names)
+with history_tab:
+    _history_section(names)
 with stale_tab:
     _stale_section()
 with import_tab:

@@ -5,9 +5,10 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from app import maps, state
+from app import maps, session, state
 from app.filters import asset_filter_sidebar
 from app.text import md
+from atlas.access import Permission
 from atlas.views import AssetFilter, MapContents, Viewport
 
 DETAIL_ZOOM = 18  # shapes of a map drawn once are simplified no more than this zoom needs
@@ -124,8 +125,8 @@ def _untapped() -> None:
             st.caption("Every micro asset whose offers meet an open need nearby is already linked.")
         for u in found:
             st.markdown(f"**{md(u.asset)}**: {md(u.summary)}")
-            st.page_link("app/pages/matches.py", label=f"See the matches of {u.asset}", icon=":material/handshake:",
-                         query_params={"asset": str(u.asset_id)})
+            session.page_link("app/pages/matches.py", Permission.PLAN, label=f"See the matches of {md(u.asset)}",
+                              icon=":material/handshake:", query_params={"asset": str(u.asset_id)})
 
 
 st.title("Atlas")
@@ -139,7 +140,8 @@ extent = state.extent()
 if extent is None:
     st.info("This atlas is empty. Import a file on the Asset register page, or load the demo with "
             "`atlas demo` (with the app stopped).")
-    st.page_link("app/pages/asset_register.py", label="Open the asset register", icon=":material/edit_location_alt:")
+    session.page_link("app/pages/asset_register.py", Permission.EDIT_REGISTER, label="Open the asset register",
+                      icon=":material/edit_location_alt:")
 else:
     focus = _focus_from_search()
     if state.view_counts(Viewport(*extent, zoom=DETAIL_ZOOM), filters).within_budget:

@@ -10,8 +10,9 @@ import functools
 import pandas as pd
 import streamlit as st
 
-from app import author, state
+from app import author, session, state
 from app.text import md
+from atlas.access import PUBLIC, Permission
 from atlas.confidential import WITHHELD
 from atlas.errors import AtlasError
 from atlas.models import NeedOffer
@@ -89,7 +90,7 @@ def _ranking(mode: str, chosen: int | None, radius: float | None, top: int) -> R
 def _decide(match: Match, decision: str, reason_key: str) -> None:
     who = author.remembered("match.author")
     try:
-        with state.writing() as store:
+        with session.writing(Permission.MODERATE) as store:
             linking.decide(store, match.need.id, match.offer.id, decision, reason=ss.get(reason_key, ""), by=who,
                            score=match.score)
     except AtlasError as exc:
@@ -97,19 +98,19 @@ def _decide(match: Match, decision: str, reason_key: str) -> None:
         return
     ss[reason_key] = ""
     words = "accepted" if decision == "accepted" else "turned down: it will not be suggested again"
-    flash("success", f"The match of {match.offer.asset_name} with {match.need.asset_name} was {words}.",
+    flash("success", f"The match of {md(match.offer.asset_name)} with {md(match.need.asset_name)} was {words}.",
           icon=":material/check_circle:")
 
 
 def _make_plan(match: Match) -> None:
     try:
-        with state.writing() as store:
+        with session.writing(Permission.PLAN) as store:
             plan = linking.plan_from_match(store, match.need.id, match.offer.id, by=author.remembered("match.author"))
     except AtlasError as exc:
         flash("error", str(exc))
         return
     ss["match.new_plan"] = plan.id
-    flash("success", f"Draft plan {plan.id} started with {match.need.asset_name} and {match.offer.asset_name} as "
+    flash("success", f"Draft plan {plan.id} started with {md(match.need.asset_name)} and {md(match.offer.asset_name)} as "
                      "partners.", icon=":material/draw:")
 
 
@@ -145,7 +146,7 @@ def _show_match(n: int, match: Match, decision: linking.Decision | None) -> None
                 st.page_link("app/pages/plan_sketcher.py", label=f"Accepted: open its plan ({decision.plan_id})",
                              icon=":material/draw:", query_params={"plan": str(decision.plan_id)})
             else:
-                st.success(f"Accepted by {decision.decided_by}.", icon=":material/check:")
+                st.success(f"Accepted by {md(decision.decided_by)}.", icon=":material/check:")
                 st.button("Make a draft plan from this match", key=f"{key}.plan", on_click=_make_plan, args=(match,),
                           icon=":material/draw:")
             return
@@ -160,7 +161,7 @@ def _show_match(n: int, match: Match, decision: linking.Decision | None) -> None
 
 def _reopen(d: linking.Decision) -> None:
     try:
-        with state.writing() as store:
+        with session.writing(Permission.MODERATE) as store:
             linking.decide(store, d.need_id, d.offer_id, "reopened", reason="Reopened from the Matches page",
                            by=author.remembered("match.author"))
     except AtlasError as exc:
@@ -177,8 +178,9 @@ def _decisions_taken(show_reasons: bool) -> None:
         return f"{item.asset_name}: {item.title}" if item else f"#{item_id}"
 
     with state.reading() as store:
-        accepted = linking.decided(store, "accepted", include_confidential=show_reasons)
-        rejected = linking.decided(store, "rejected", include_confidential=show_reasons)
+        viewer = session.viewer() if show_reasons else PUBLIC
+        accepted = linking.decided(store, "accepted", viewer=viewer)
+        rejected = linking.decided(store, "rejected", viewer=viewer)
     tab_a, tab_r = st.tabs([f"Accepted ({len(accepted)})", f"Turned down ({len(rejected)})"])
     for tab, rows, can_reopen in ((tab_a, accepted, False), (tab_r, rejected, True)):
         with tab:
@@ -208,6 +210,7 @@ def main() -> None:
     st.caption("Offers that can meet needs, best first, with why and what does not fit. Accept or turn a match "
                "down with a reason; turn an accepted match into a draft plan.")
     state.handle_or_stop()
+    session.gate(Permission.PLAN, "Matches")
     state.show_flashes("match")
     if "match.new_plan" in ss:
         plan_id = ss.pop("match.new_plan")

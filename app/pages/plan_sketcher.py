@@ -16,18 +16,19 @@ from dataclasses import replace
 import shapely
 import streamlit as st
 
-from app import author, maps, plan_downloads, plan_forms, plan_maps, state
+from app import author, maps, plan_downloads, plan_forms, plan_maps, session, state
 from app.plan_forms import Draft
 from app.static_assets import MissingWebAsset
 from app.text import md
 from atlas import queries
+from atlas.access import Permission
 from atlas.errors import AtlasError, InvalidInput
 from atlas.models import NearbyResult
 from cedplans import repository, workflow
+from cedplans.colours import zone_colour
 from cedplans.errors import StalePlan
 from cedplans.history import diff_plans
 from cedplans.model import PARTNER_ROLES, PLAN_STATUSES, ZONE_USES, Partner, Plan, Version
-from cedplans.colours import zone_colour
 
 NEW = 0
 """The plan picker's value for "start a new plan"."""
@@ -110,7 +111,7 @@ def create_plan() -> None:
     title = (ss.get("sk.new.title") or "").strip()
     plan = Plan(title=title, status=ss.get("sk.new.status") or "idea", site_feature_id=ss.get("sk.new.site"))
     try:
-        with state.writing() as store:
+        with session.writing(Permission.PLAN) as store:
             created = repository.create_plan(store, plan, author=ss.get("sk.author.new", ""))
     except AtlasError as exc:
         flash("error", str(exc))
@@ -489,7 +490,7 @@ def newer_version_notice(draft: Draft) -> None:
 
 def save(draft: Draft, plan: Plan, author: str, summary: str) -> None:
     try:
-        with state.writing() as store:
+        with session.writing(Permission.PLAN) as store:
             saved = repository.save_plan(store, plan, author=author, based_on_version=draft.version,
                                          summary=summary)
     except StalePlan as exc:
@@ -528,7 +529,7 @@ def history_tab(draft: Draft) -> None:
     if c2.button(f"Restore version {pick}", key=f"sk.{draft.plan_id}.restore"):
         author = current_author()
         try:
-            with state.writing() as store:
+            with session.writing(Permission.PLAN) as store:
                 restored = repository.restore_version(store, draft.plan_id, pick, author=author,
                                                       based_on_version=draft.version)
         except AtlasError as exc:
@@ -543,7 +544,7 @@ def history_tab(draft: Draft) -> None:
 def moderate(idea_id: int, hide: bool, reason_key: str) -> None:
     reason = (ss.get(reason_key) or "").strip()
     try:
-        with state.writing() as store:
+        with session.writing(Permission.MODERATE) as store:
             if hide:
                 repository.hide_idea(store, idea_id, reason=reason, moderator=current_author())
             else:
@@ -605,6 +606,7 @@ def export_tab(draft: Draft) -> None:
 def main() -> None:
     st.title("Plan sketcher")
     state.handle_or_stop()
+    session.gate(Permission.PLAN, "The plan sketcher")
     state.show_flashes("sk")
     plans = state.query(repository.list_plans)
     plan_id = plan_choice(plans)

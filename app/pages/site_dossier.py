@@ -14,9 +14,10 @@ from datetime import date
 import pandas as pd
 import streamlit as st
 
-from app import author, state
+from app import author, session, state
 from app.text import md
 from atlas import sites
+from atlas.access import PUBLIC, Permission
 from atlas.errors import AtlasError
 from atlas.sites import ACV_STATUSES, SiteRecord
 from cedplans import dossier_exports
@@ -44,10 +45,13 @@ def _choose_site() -> int | None:
 
 
 def _dossier(site_id: int, radius_m: float, confidential: bool) -> Dossier:
+    """The dossier for the public, or (``confidential``) for this session's viewer, who
+    gets confidential notes only if their role may see them."""
+    viewer = session.viewer() if confidential else PUBLIC
     index = state.match_index()
     return state.per_revision(
-        f"dossier:{site_id}:{radius_m:g}:{confidential}",
-        lambda store: build_dossier(store, site_id, radius_m=radius_m, include_confidential=confidential, index=index),
+        f"dossier:{site_id}:{radius_m:g}:{viewer.sees_confidential}",
+        lambda store: build_dossier(store, site_id, radius_m=radius_m, viewer=viewer, index=index),
     )
 
 
@@ -77,7 +81,7 @@ def _save_acv(site_id: int) -> None:
                         listing_ends_on=day("dos.acv_ends"), moratorium_starts_on=day("dos.acv_mor_start"),
                         moratorium_ends_on=day("dos.acv_mor_end"))
     try:
-        with state.writing() as store:
+        with session.writing(Permission.PLAN) as store:
             sites.save_site_record(store, record, by=author.remembered("dos.author"))
     except AtlasError as exc:
         ss["dos.acv_error"] = str(exc)  # shown under the form, where the person is
@@ -123,7 +127,7 @@ def _acv_form(site_id: int, current: SiteRecord | None) -> None:
 
 def _add_note(site_id: int) -> None:
     try:
-        with state.writing() as store:
+        with session.writing(Permission.CONFIDENTIAL) as store:
             sites.add_site_note(store, site_id, ss.get("dos.note", ""), author=author.remembered("dos.note_author"))
     except AtlasError as exc:
         ss["dos.note_error"] = str(exc)  # shown under the form, where the person is
@@ -152,6 +156,7 @@ def main() -> None:
     st.caption("One site for a land negotiation: its facts and Asset of Community Value status, the plans for it "
                "and the community's evidence, the assets, needs, offers and matches around it.")
     state.handle_or_stop()
+    session.gate(Permission.PLAN, "Site dossiers")
     state.show_flashes("dos")
     left, right = st.columns([3, 1])
     with left:

@@ -5,8 +5,9 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from app import maps, state
+from app import maps, session, state
 from atlas import views
+from atlas.access import Permission
 from atlas.errors import AtlasError
 from atlas.models import NearbyAsset, NearbyResult
 
@@ -103,7 +104,8 @@ state.handle_or_stop()
 options = _site_options()
 if not options:
     st.info("This atlas has no sites or assets yet. Add some on the Asset register page.")
-    st.page_link("app/pages/asset_register.py", label="Open the asset register", icon=":material/edit_location_alt:")
+    session.page_link("app/pages/asset_register.py", Permission.EDIT_REGISTER, label="Open the asset register",
+                      icon=":material/edit_location_alt:")
     st.stop()
 
 left, right = st.columns([2, 1])

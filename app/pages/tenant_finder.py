@@ -10,9 +10,10 @@ import functools
 import pandas as pd
 import streamlit as st
 
-from app import author, maps, state
+from app import author, maps, session, state
 from app.text import md
 from atlas import views
+from atlas.access import Permission
 from atlas.classify import money
 from atlas.errors import AtlasError
 from cedplans import tenants
@@ -91,9 +92,9 @@ def _map(search: TenantSearch) -> None:
 
 def _save(search: TenantSearch, chosen: list[int]) -> None:
     try:
-        with state.writing() as store:
+        with session.writing(Permission.FIND_TENANTS) as store:
             shortlist_id = tenants.save_shortlist(store, ss.get("ten.shortlist_name", ""), search, chosen,
-                                                  by=author.remembered("ten.author"))
+                                                  by=_owner() or author.remembered("ten.author"))
     except AtlasError as exc:
         flash("error", str(exc))
         return
@@ -144,13 +145,21 @@ def _results(space: SpaceDescription) -> None:
     with st.form("ten.save"):
         st.markdown(f"**Save the {len(chosen)} ticked as a shortlist**")
         st.text_input("Shortlist name", key="ten.shortlist_name", placeholder="e.g. Port Loop building, spring 2027")
-        author.author_input("ten.author")
+        if _owner() is None:
+            author.author_input("ten.author")
         st.form_submit_button("Save the shortlist", on_click=_save, args=(search, chosen), icon=":material/bookmark_add:")
+
+
+def _owner() -> str | None:
+    """A developer's own name, under which their shortlists are kept and which alone they
+    see; None for officers, who see every shortlist."""
+    who = session.viewer()
+    return None if who.can(Permission.PLAN) else who.label
 
 
 def _saved() -> None:
     with state.reading() as store:
-        lists = tenants.list_shortlists(store)
+        lists = tenants.list_shortlists(store, owner=_owner())
     if not lists:
         st.caption("No shortlist saved yet.")
         return
@@ -171,6 +180,7 @@ def main() -> None:
     st.caption("Describe a space kept for community use: see the groups and social enterprises whose space needs it "
                "could meet, nearest first, with why each fits and what does not.")
     state.handle_or_stop()
+    session.gate(Permission.FIND_TENANTS, "The tenant finder")
     state.show_flashes("ten")
     form, results = st.columns([1, 2], gap="large")
     with form:

@@ -7,19 +7,25 @@ page can do nothing else to the plan: it only reads it, and its only writes are
 :func:`cedplans.repository.add_idea` and :func:`cedplans.repository.vote` (a test holds
 it to that). A link with ``?plan=ID`` opens the plan straight away; ``&kiosk=1`` hides
 the app's menu as well.
+
+Taking part needs a workshop's join code (``?code=`` in the link the QR code holds) or
+an account; an officer opens a workshop with a code from this page, for the projector.
 """
 
 from __future__ import annotations
 
 import functools
+import urllib.parse
 
 import shapely
 import streamlit as st
 
-from app import maps, participant, plan_maps, state
+from app import maps, participant, plan_maps, session, state
 from app.text import html_text
+from atlas import settings
+from atlas.access import Permission
 from atlas.errors import AtlasError
-from cedplans import repository
+from cedplans import repository, workshops
 from cedplans.model import IDEA_CATEGORIES, Plan
 from cedplans.repository import IDEA_TEXT_MAX
 
@@ -108,7 +114,7 @@ def add_idea(plan_id: int) -> None:
         return
     point = shapely.Point(pin) if pin is not None else None  # pin is (longitude, latitude)
     try:
-        with state.writing() as store:
+        with session.writing(Permission.TAKE_PART, plan_id=plan_id) as store:
             repository.add_idea(store, plan_id, text, category=ss.get("ws.category") or "idea",
                                 author=ss.get("ws.name") or None, point=point,
                                 zone_id=None if point is not None else zone_id)
@@ -128,11 +134,11 @@ def clear_pin() -> None:
     ss.pop("ws.pin", None)
 
 
-def vote(idea_id: int) -> None:
+def vote(plan_id: int, idea_id: int) -> None:
     """One vote per participant (this browser, until "Next person") and idea: the store
     refuses a second, whatever the page shows."""
     try:
-        with state.writing() as store:
+        with session.writing(Permission.TAKE_PART, plan_id=plan_id) as store:
             repository.vote(store, idea_id, voter=participant.voter())
     except AtlasError as exc:
         flash("error", str(exc))
@@ -200,7 +206,7 @@ def idea_wall(plan: Plan, ideas: list) -> None:
                 st.button(f"You agreed · {votes}", key=f"ws.vote.{idea.id}", disabled=True, width="stretch",
                           icon=":material/check:")
             else:
-                st.button(f"I agree · {votes}", key=f"ws.vote.{idea.id}", on_click=vote, args=(idea.id,),
+                st.button(f"I agree · {votes}", key=f"ws.vote.{idea.id}", on_click=vote, args=(plan.id, idea.id),
                           width="stretch", icon=":material/thumb_up:")
 
 
@@ -223,13 +229,89 @@ def plan_map(plan: Plan, ideas: list) -> None:
         st.rerun()
 
 
+# -- joining, and opening a workshop -----------------------------------------------------------
+
+def join_from_link() -> None:
+    """A link with ``?code=`` (the projector's QR code) joins its workshop at once."""
+    code = st.query_params.get("code")
+    if not code or ss.get("ws.joined_code") == code:
+        return
+    ss["ws.joined_code"] = code
+    try:
+        who = session.join_workshop(code)
+    except AtlasError as exc:
+        st.error(str(exc), icon=":material/lock:")
+        return
+    if who.plan_id is not None:
+        st.query_params["plan"] = str(who.plan_id)
+
+
+def join_form() -> None:
+    st.title("Workshop")
+    st.markdown("Type the code on the screen at the front of the room to take part.")
+    with st.form("ws.join", enter_to_submit=True):
+        code = st.text_input("Workshop code", max_chars=12, placeholder="e.g. 7KQ4MX", key="ws.code")
+        if st.form_submit_button("Join", type="primary", width="stretch"):
+            try:
+                who = session.join_workshop(code)
+            except AtlasError as exc:
+                st.error(str(exc), icon=":material/error:")
+                return
+            if who.plan_id is not None:
+                st.query_params["plan"] = str(who.plan_id)
+            st.rerun()
+    st.page_link("app/pages/sign_in.py", label="Or sign in with an account", icon=":material/login:")
+
+
+def workshop_url(code: str) -> str:
+    """The link the QR code holds: this app's workshop page with the code."""
+    page = urllib.parse.urlsplit(st.context.url or "http://localhost:8501/workshop")
+    return urllib.parse.urlunsplit((page.scheme, page.netloc, "/workshop", urllib.parse.urlencode({"code": code}), ""))
+
+
+def open_code(plan_id: int) -> None:
+    hours = float(ss.get("ws.code_hours") or settings.WORKSHOP_CODE_HOURS)
+    try:
+        with session.writing(Permission.PLAN) as store:
+            workshops.open_workshop(store, plan_id, by=session.viewer().label, hours=hours)
+    except AtlasError as exc:
+        flash("error", str(exc))
+
+
+def code_panel(plan: Plan) -> None:
+    """For officers: a join code and its QR code, big enough for the projector."""
+    if not session.can(Permission.PLAN):
+        return
+    with st.expander("Join code for this workshop (for the projector)", icon=":material/qr_code_2:",
+                     expanded=bool(st.query_params.get("show_code"))):
+        current = state.query(workshops.open_workshops, plan.id)
+        if current:
+            w = current[0]
+            url = workshop_url(w.code)
+            a, b = st.columns([1, 2])
+            a.image(workshops.qr_png(url), caption="Scan to take part", width=260)
+            b.markdown(f"<p style='font-size:4rem;font-weight:700;letter-spacing:.4rem;margin:0'>{w.code}</p>",
+                       unsafe_allow_html=True)
+            b.markdown(f"Go to **{html_text(url.split('?')[0])}** and type the code, or scan the square. "
+                       f"It lets people in until {w.expires_at:%H:%M} (UTC) on {w.expires_at:%-d %B}.")
+        st.number_input("Hours a new code lasts", min_value=0.5, max_value=float(workshops.MAX_HOURS), step=0.5,
+                        value=settings.WORKSHOP_CODE_HOURS, key="ws.code_hours")
+        st.button("Open a new code" if current else "Open the workshop with a code", key="ws.open_code",
+                  on_click=open_code, args=(plan.id,), icon=":material/qr_code_2:")
+
+
 def main() -> None:
     state.handle_or_stop()
     st.markdown(BIG_CSS, unsafe_allow_html=True)
     if st.query_params.get("kiosk") == "1":
         st.markdown(KIOSK_CSS, unsafe_allow_html=True)
     state.show_flashes("ws")
-    plans = state.query(repository.list_plans)
+    join_from_link()
+    who = session.viewer()
+    if not who.can(Permission.TAKE_PART):
+        join_form()
+        return
+    plans = [p for p in state.query(repository.list_plans) if who.can(Permission.TAKE_PART, plan_id=p.id)]
     plan_id = chosen_plan_id(plans)
     if plan_id is None:
         plan_picker(plans)
@@ -238,6 +320,7 @@ def main() -> None:
     plan = state.query(repository.get_plan, plan_id)
     ideas = state.query(repository.list_ideas, plan_id)
     st.title(plan.title)
+    code_panel(plan)
     if plan.vision:
         st.markdown(f"<p class='ws-vision'>{html_text(plan.vision)}</p>", unsafe_allow_html=True)
     left, right = st.columns([3, 2], gap="large")
