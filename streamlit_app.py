@@ -8,9 +8,9 @@ from __future__ import annotations
 
 import streamlit as st
 
-from app import session, state, static_assets
+from app import navigation, session, state, static_assets
 from app.text import md
-from atlas.access import Permission, Viewer
+from atlas.access import Viewer
 
 
 @st.cache_resource(show_spinner=False)
@@ -25,39 +25,14 @@ report = _install_web_assets()
 for hint in report.missing.values():
     st.sidebar.warning(hint, icon=":material/extension_off:")
 
+
 def page_list(who: Viewer) -> dict[str, list]:
-    """The pages this viewer may open (each page checks again for itself)."""
-    P = Permission
-    sections = {
-        "Atlas": [
-            st.Page("app/pages/atlas_map.py", title="Atlas map", icon=":material/map:", default=True),
-            st.Page("app/pages/site_explorer.py", title="Site explorer", icon=":material/radar:"),
-        ],
-        "Linking": [
-            *([st.Page("app/pages/matches.py", title="Matches", icon=":material/handshake:")]
-              if who.can(P.PLAN) else []),
-            *([st.Page("app/pages/tenant_finder.py", title="Tenant finder", icon=":material/storefront:")]
-              if who.can(P.FIND_TENANTS) else []),
-        ],
-        "Plans": [
-            *([st.Page("app/pages/plan_sketcher.py", title="Plan sketcher", icon=":material/draw:")]
-              if who.can(P.PLAN) else []),
-            st.Page("app/pages/workshop.py", title="Workshop", icon=":material/groups:"),
-            *([st.Page("app/pages/site_dossier.py", title="Site dossier", icon=":material/folder_open:")]
-              if who.can(P.PLAN) else []),
-        ],
-        "Data": [
-            *([st.Page("app/pages/asset_register.py", title="Asset register", icon=":material/edit_location_alt:")]
-              if who.can(P.EDIT_REGISTER) else []),
-            *([st.Page("app/pages/admin.py", title="Admin", icon=":material/admin_panel_settings:")]
-              if who.can(P.ADMINISTER) else []),
-        ],
-        "You": [
-            st.Page("app/pages/sign_in.py", title="Sign out" if who.signed_in else "Sign in",
-                    icon=":material/logout:" if who.signed_in else ":material/login:"),
-        ],
-    }
-    return {name: pages for name, pages in sections.items() if pages}
+    """The menu: the pages this viewer may open, by section (app.navigation)."""
+    sections: dict[str, list] = {}
+    for spec in navigation.pages_for(who):
+        sections.setdefault(spec.section, []).append(
+            st.Page(spec.path, title=spec.title, icon=spec.icon, default=spec.path == navigation.PAGES[0].path))
+    return sections
 
 
 handle = state.handle_or_stop()

@@ -78,7 +78,7 @@ def chosen_plan_id(plans: list) -> int | None:
     if wanted.isdigit() and int(wanted) in ids:
         return int(wanted)
     if wanted:
-        st.warning("That plan is not in this atlas; choose one below.")
+        st.warning("That plan is not in this atlas, or your workshop code is for another plan; choose one below.")
     return None
 
 

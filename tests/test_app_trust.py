@@ -1,0 +1,212 @@
+"""Signing in, roles and workshop codes in the app's pages (Streamlit AppTest on real
+stores), across sessions: what one person does in one session is what another sees."""
+
+from __future__ import annotations
+
+import ast
+from pathlib import Path
+
+from streamlit.testing.v1 import AppTest
+
+from app import navigation, state
+from atlas import accounts, audit, people
+from atlas.access import PUBLIC, Role
+from atlas.store import open_store
+from cedplans import repository, workshops
+from tests.app_fixtures import ROOT, SESSION_VIEWER, no_exception
+
+VISITOR_PAGES = {"Atlas map", "Site explorer", "Workshop", "Sign in"}
+
+
+def nav_titles(at) -> set[str]:
+    """The page titles the app's menu lists for this session's viewer."""
+    return {p.title for p in navigation.pages_for(at.session_state[SESSION_VIEWER]
+                                                  if SESSION_VIEWER in at.session_state else PUBLIC)}
+
+
+def texts(at) -> str:
+    """Every string the page drew (markdown, messages, labels, table cells), for searching."""
+    out = []
+    for kind in ("markdown", "caption", "success", "info", "warning", "error", "title", "subheader"):
+        out += [str(e.value) for e in at.get(kind)]
+    for kind in ("text_input", "text_area", "button", "selectbox", "checkbox"):
+        for e in at.get(kind):
+            out.append(str(getattr(e, "label", "")))
+            out.append(str(getattr(e, "value", "")))
+    for frame in at.get("arrow_data_frame"):
+        out.append(frame.value.to_csv())
+    return "\n".join(out)
+
+
+def test_a_visitor_sees_the_public_pages_only_and_the_register_is_locked(run_page, demo_store_path):
+    at = run_page("atlas_map", demo_store_path, role=None)
+    no_exception(at)
+    assert nav_titles(at) == VISITOR_PAGES
+    # A link to the register sends a visitor to the atlas map (the menu has no such page) ...
+    register = run_page("asset_register", demo_store_path, role=None)
+    no_exception(register)
+    assert [t.value for t in register.title] == ["Atlas"]
+    assert not any(b.label == "Save the new asset" for b in register.button)
+    assert all(t.key != "reg_name" for t in register.text_input)
+    # ... and the page itself, run on its own, stops at a lock.
+    page = AppTest.from_file(str(ROOT / "app" / "pages" / "asset_register.py"), default_timeout=90).run()
+    assert [w.value for w in page.warning] == [
+        "The asset register: Sign in to add, edit and verify assets, needs and offers (allowed to: researchers, "
+        "officers, admins)."]
+    assert not page.get("text_input") and not any(b.label == "Save the new asset" for b in page.button)
+
+
+def test_signing_in_with_the_demo_password_opens_the_roles_pages(run_page, demo_store_path):
+    at = run_page("sign_in", demo_store_path, role=None)
+    no_exception(at)
+    at.text_input(key="signin.user").input("researcher")
+    at.text_input(key="signin.password").input("not the password")
+    at.button[0].click().run()
+    assert [e.value for e in at.error] == ["That user name and password do not match an account."]
+    assert SESSION_VIEWER not in at.session_state
+    at.text_input(key="signin.password").input("researcher-demo")
+    at.button[0].click().run()
+    no_exception(at)
+    who = at.session_state[SESSION_VIEWER]
+    assert (who.role, who.name) == (Role.RESEARCHER, "Amina K. (demo researcher)")
+    assert nav_titles(at) == VISITOR_PAGES - {"Sign in"} | {"Asset register", "Sign out"}
+    at.button(key="signout").click().run()
+    assert nav_titles(at) == VISITOR_PAGES
+
+
+def test_roles_see_their_pages(run_page, demo_store_path):
+    expected = {
+        "resident": VISITOR_PAGES - {"Sign in"} | {"Sign out"},
+        "developer": VISITOR_PAGES - {"Sign in"} | {"Sign out", "Tenant finder"},
+        "officer": VISITOR_PAGES - {"Sign in"} | {"Sign out", "Matches", "Tenant finder", "Plan sketcher",
+                                                  "Site dossier", "Asset register"},
+    }
+    for role, pages in expected.items():
+        assert nav_titles(run_page("atlas_map", demo_store_path, role=role)) == pages, role
+    admin = nav_titles(run_page("atlas_map", demo_store_path, role="admin"))
+    assert admin == expected["officer"] | {"Admin"}
+
+
+def test_a_workshop_code_in_the_link_lets_a_visitor_add_an_idea_to_that_plan_only(run_page, demo_store_path):
+    with open_store(demo_store_path) as store:
+        plans = repository.list_plans(store)
+        code = workshops.open_workshop(store, plans[0].id, by="Sam", hours=1).code
+        before = len(repository.list_ideas(store, plans[0].id))
+    at = run_page("workshop", demo_store_path, role=None, query={"code": code})
+    no_exception(at)
+    who = at.session_state[SESSION_VIEWER]
+    assert (who.role, who.plan_id) == (Role.RESIDENT, plans[0].id) and who.name.startswith("device:")
+    assert at.title[0].value == plans[0].title
+    # Only that plan can be chosen.
+    at.query_params["plan"] = str(plans[1].id)
+    at.run()
+    assert [t.value for t in at.title] == ["Workshop"]
+    assert "your workshop code is for another plan" in at.warning[0].value
+    assert [b.label for b in at.button if b.key.startswith("ws.open.")] == [plans[0].title + " · " +
+                                                                         plans[0].site_name]
+    at.query_params["plan"] = str(plans[0].id)
+    at.run()
+    zone = at.selectbox(key="ws.zone")
+    zone.select_index(0)
+    at.text_area(key="ws.text").input("A book swap in the lodge")
+    at.button(key="ws.add").click().run()
+    no_exception(at)
+    state.close_all()
+    with open_store(demo_store_path) as store:
+        ideas = repository.list_ideas(store, plans[0].id)
+        assert len(ideas) == before + 1
+        change = audit.recent(store, entity="idea")[0]
+        assert (change.role, change.actor) == ("resident", "anonymous")
+
+
+def test_a_wrong_or_run_out_code_is_refused(run_page, demo_store_path):
+    with open_store(demo_store_path) as store:
+        plan_id = repository.list_plans(store)[0].id
+        code = workshops.open_workshop(store, plan_id, by="Sam", hours=1).code
+        workshops.close_workshop(store, code, by="Sam")
+    for wrong in (code, "NOPE42"):
+        at = run_page("workshop", demo_store_path, role=None, query={"code": wrong})
+        assert not at.exception
+        assert any("code" in e.value for e in at.error)
+        assert SESSION_VIEWER not in at.session_state
+        assert not any(b.key == "ws.add" for b in at.button)
+
+
+def test_an_officer_opens_a_code_and_sees_it_with_its_qr_code(run_page, demo_store_path):
+    with open_store(demo_store_path) as store:
+        plan_id = repository.list_plans(store)[0].id
+    at = run_page("workshop", demo_store_path, role="officer", query={"plan": str(plan_id)})
+    at.button(key="ws.open_code").click().run()
+    no_exception(at)
+    state.close_all()
+    with open_store(demo_store_path) as store:
+        [opened] = workshops.open_workshops(store, plan_id)
+    assert any(opened.code in m.value for m in at.markdown)
+    assert at.get("image"), "no QR code image"
+    resident = run_page("workshop", demo_store_path, role="resident", query={"plan": str(plan_id)})
+    assert not any(b.key == "ws.open_code" for b in resident.button)
+
+
+def test_a_researcher_edits_a_person_without_seeing_or_losing_their_contact_and_place(run_page, demo_store_path):
+    with open_store(demo_store_path) as store:
+        person_id, name = store.con.execute(
+            "SELECT id, name FROM assets WHERE person ORDER BY id LIMIT 1").fetchone()
+        contact = store.con.execute("SELECT contact FROM assets WHERE id = ?", [person_id]).fetchone()[0]
+        precise = people.precise_location(store, person_id, viewer=accounts.get_user(store, "officer").viewer())
+    at = run_page("asset_register", demo_store_path, role="researcher")
+    no_exception(at)
+    at.selectbox(key="reg_asset").select(person_id).run()
+    assert at.text_input(key="reg_contact").value == ""
+    assert contact not in texts(at)
+    at.text_area(key="reg_description").input("Also runs a repair cafe")
+    next(b for b in at.button if b.label == "Save changes").click().run()
+    no_exception(at)
+    state.close_all()
+    with open_store(demo_store_path) as store:
+        kept = store.con.execute("SELECT contact, description FROM assets WHERE id = ?", [person_id]).fetchone()
+        assert kept == (contact, "Also runs a repair cafe")
+        assert people.precise_location(store, person_id,
+                                       viewer=accounts.get_user(store, "officer").viewer()) == precise
+        change = audit.asset_history(store, person_id)[0]
+        assert (change.actor, change.role, change.summary) == ("Test researcher", "researcher",
+                                                               "description changed")
+    officer = run_page("asset_register", demo_store_path, role="officer")
+    officer.selectbox(key="reg_asset").select(person_id).run()
+    assert officer.text_input(key="reg_contact").value == contact
+    history = run_page("asset_register", demo_store_path, role="officer")
+    history.selectbox(key="reg_history_asset").select(person_id).run()
+    assert "description changed by Test researcher" in texts(history).replace("\\", "")
+    assert name
+
+
+def test_an_admin_adds_an_account_who_can_then_sign_in(run_page, demo_store_path):
+    at = run_page("admin", demo_store_path, role="admin")
+    no_exception(at)
+    at.text_input(key="admin.new_user").input("grace@council.example")
+    at.text_input(key="admin.new_name").input("Grace M.")
+    at.selectbox(key="admin.new_role").select("officer")
+    at.text_input(key="admin.new_password").input("a long enough password")
+    next(b for b in at.button if b.label == "Add the account").click().run()
+    no_exception(at)
+    signin = run_page("sign_in", demo_store_path, role=None)
+    signin.text_input(key="signin.user").input("grace@council.example")
+    signin.text_input(key="signin.password").input("a long enough password")
+    signin.button[0].click().run()
+    assert signin.session_state[SESSION_VIEWER].role == Role.OFFICER
+    for role in ("officer", "researcher"):
+        locked = run_page("admin", demo_store_path, role=role)
+        assert not any(b.label == "Add the account" for b in locked.button), role
+
+
+def test_pages_write_only_through_the_session(tmp_path):
+    """Every write in a page goes through app.session.writing, which checks the viewer's
+    role before the store is touched: no page calls state.writing itself."""
+    offenders = []
+    for path in [*(ROOT / "app").rglob("*.py"), ROOT / "streamlit_app.py"]:
+        if path.name == "session.py":
+            continue
+        for node in ast.walk(ast.parse(path.read_text())):
+            if isinstance(node, ast.Call) and ast.unparse(node.func) == "state.writing":
+                offenders.append(f"{path.relative_to(ROOT)}:{node.lineno}")
+    assert offenders == []
+    assert Path(ROOT / "app" / "session.py").read_text().count("state.writing()") == 1
