@@ -6,11 +6,13 @@ from __future__ import annotations
 import ast
 from pathlib import Path
 
+import pytest
 from streamlit.testing.v1 import AppTest
 
 from app import navigation, state
 from atlas import accounts, audit, people
 from atlas.access import PUBLIC, Role
+from atlas.errors import NotAllowed
 from atlas.store import open_store
 from cedplans import repository, workshops
 from tests.app_fixtures import ROOT, SESSION_VIEWER, no_exception
@@ -210,3 +212,29 @@ def test_pages_write_only_through_the_session(tmp_path):
                 offenders.append(f"{path.relative_to(ROOT)}:{node.lineno}")
     assert offenders == []
     assert Path(ROOT / "app" / "session.py").read_text().count("state.writing()") == 1
+
+
+def test_an_admin_downloads_a_backup_that_opens_as_the_same_atlas(run_page, demo_store_path, tmp_path):
+    at = run_page("admin", demo_store_path, role="admin")
+    at.button(key="admin.backup").click().run()
+    no_exception(at)
+    [download] = [d for d in at.get("download_button") if "backup" in d.proto.label.lower()]
+    data = at.session_state["admin.backup_bytes"]
+    copy = tmp_path / "copy.duckdb"
+    copy.write_bytes(data)
+    state.close_all()
+    with open_store(demo_store_path) as live, open_store(copy) as restored:
+        for table in ("assets", "needs_offers", "plans", "users", "audit_log", "person_locations"):
+            assert live.con.execute(f"SELECT count(*) FROM {table}").fetchone() == \
+                restored.con.execute(f"SELECT count(*) FROM {table}").fetchone(), table
+    assert download.proto.label == "Download the backup"
+
+
+def test_identity_provider_sign_in_takes_the_accounts_role_else_resident(demo_store):
+    accounts.add_user(demo_store, "grace@council.example", role="officer", password=None, by="test")
+    assert accounts.for_identity(demo_store, "GRACE@council.example", "Grace").role == Role.OFFICER
+    stranger = accounts.for_identity(demo_store, "someone@example.org", "Some One")
+    assert (stranger.role, stranger.name) == (Role.RESIDENT, "Some One")
+    # An account made for the identity provider has no password to guess.
+    with pytest.raises(NotAllowed):
+        accounts.sign_in(demo_store, "grace@council.example", "")
