@@ -45,15 +45,28 @@ def viewer() -> Viewer:
     return current or PUBLIC
 
 
+_KEPT = ("participant.",)
+"""Session values that outlive a change of person: this device's participant token."""
+
+
+def _forget_pages() -> None:
+    """Drop everything the pages keep in the session (a form filled for an officer, a
+    place shown to them), so the next person on this browser starts afresh."""
+    for key in list(st.session_state):
+        if not str(key).startswith(_KEPT):
+            del st.session_state[key]
+
+
 def sign_in(username: str, password: str) -> Viewer:
     """Check the name and password and make this session theirs; NotAllowed if they do not match."""
     account = state.query(accounts.sign_in, username, password)
+    _forget_pages()
     st.session_state[_KEY] = account.viewer()
     return st.session_state[_KEY]
 
 
 def sign_out() -> None:
-    st.session_state.pop(_KEY, None)
+    _forget_pages()
     if oidc_configured() and getattr(st.user, "is_logged_in", False):
         st.logout()
 

@@ -106,6 +106,10 @@ class Viewer:
 PUBLIC = Viewer()
 """A visitor who has not signed in: the public atlas only."""
 
+WHOLE_RECORD = Viewer(name="the atlas", role=Role.ADMIN)
+"""The atlas reading a record whole to change, check or audit it. Never handed to a page:
+reading the audit trail back withholds what its reader may not see."""
+
 
 def as_role(role: Role | str, name: str | None = None) -> Viewer:
     """A signed-in viewer of ``role`` (tests, the demo, and background jobs)."""

@@ -156,12 +156,14 @@ def record_many(store: Store, *, entity_of: Mapping[object, str], action: str,
     return len(rows)
 
 
-def _withheld(entity: str, fields: dict[str, Any] | None, viewer: Viewer) -> dict[str, Any] | None:
+def _withheld(entity: str, fields: dict[str, Any] | None, viewer: Viewer, person: bool) -> dict[str, Any] | None:
+    """``fields`` for ``viewer``: confidential values replaced, and a person's place too
+    (``person``: the record is about someone who is a person now, whatever it said then)."""
     if fields is None or viewer.sees_confidential:
         return fields
     table = ENTITY_TABLES.get(entity, entity)
     out = {k: (confidential.WITHHELD if confidential.is_confidential(table, k) else v) for k, v in fields.items()}
-    if fields.get("person"):
+    if person or fields.get("person"):
         out.update({k: confidential.WITHHELD for k in PERSON_FIELDS if k in out})
     return out
 
@@ -175,11 +177,14 @@ def _changes(store: Store, where: str, params: list[object], viewer: Viewer, lim
     sql = f"SELECT {_COLUMNS} FROM audit_log {where} ORDER BY changed_at DESC, id DESC"
     if limit is not None:
         sql += f" LIMIT {int(limit)}"
+    people = {str(r[0]) for r in store.con.execute("SELECT id FROM assets WHERE person").fetchall()}
     out = []
     for row in store.con.execute(sql, params).fetchall():
-        fields = dict(zip(_FIELDS, row))
+        fields = dict(zip(_FIELDS, row, strict=True))
+        person = fields["entity"] == "asset" and fields["entity_id"] in people
         for side in ("before", "after"):
-            fields[side] = _withheld(fields["entity"], json.loads(fields[side]) if fields[side] else None, viewer)
+            fields[side] = _withheld(fields["entity"], json.loads(fields[side]) if fields[side] else None, viewer,
+                                     person)
         out.append(Change(**fields))
     return out
 

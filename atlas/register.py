@@ -18,7 +18,7 @@ import pandas as pd
 import shapely
 
 from atlas import audit, people, writes
-from atlas.access import PUBLIC, Role, Viewer
+from atlas.access import PUBLIC, WHOLE_RECORD, Viewer
 from atlas.errors import InvalidInput
 from atlas.models import ASSET_TYPES, SECTORS, Asset
 from atlas.projection import WGS84
@@ -112,19 +112,16 @@ def _write(store: Store, draft: AssetDraft, *, source: str, source_id: str, lice
         "consent_purpose": draft.consent_purpose,
     }
     frame = gpd.GeoDataFrame([row], geometry=[shapely.Point(draft.lon, draft.lat)], crs=WGS84)
+    before_fields = audit_fields(before, store)  # read before the write changes its consent
     with store.transaction():
         writes.upsert_assets(store, frame, source=source, licence=licence, audited=False)
         asset_id = int(store.con.execute(
             "SELECT id FROM assets WHERE source = ? AND source_id = ?", [source, source_id]
         ).fetchone()[0])
+        after = get_asset(store, asset_id, viewer=WHOLE_RECORD)
         audit.record(store, entity="asset", entity_id=asset_id, action="add" if before is None else "edit",
-                     before=audit_fields(before, store), after=audit_fields(get_asset(store, asset_id, viewer=_ALL), store),
-                     by=by)
+                     before=before_fields, after=audit_fields(after, store), by=by)
     return asset_id
-
-
-_ALL = Viewer(name="audit", role=Role.ADMIN)
-"""The audit trail keeps the whole record; reading it back withholds what a viewer may not see."""
 
 
 def audit_fields(asset: Asset | None, store: Store) -> dict | None:
@@ -150,7 +147,7 @@ def update_asset(store: Store, asset_id: int, draft: AssetDraft, *, by: str, vie
     by default the public, as a draft made by :func:`draft_from_asset` by default holds
     neither) leaves them as they are unless the draft gives new ones; so does a consent
     the draft does not repeat. An officer's viewer clears a contact the draft leaves out. Raises :class:`~atlas.errors.NotFound` for an unknown id."""
-    current = get_asset(store, asset_id, viewer=_ALL)
+    current = get_asset(store, asset_id, viewer=WHOLE_RECORD)
     if not viewer.sees_confidential:
         if draft.contact is None:
             draft = dataclasses.replace(draft, contact=current.contact)
@@ -180,7 +177,7 @@ def draft_from_asset(store: Store, asset_id: int, *, viewer: Viewer = PUBLIC) ->
 
 def verify_asset(store: Store, asset_id: int, *, by: str, on: date) -> None:
     """Record that a community researcher checked this asset on this day."""
-    before = get_asset(store, asset_id, viewer=_ALL)
+    before = get_asset(store, asset_id, viewer=WHOLE_RECORD)
     with store.transaction():
         writes.verify_asset(store, asset_id, by, on)
         audit.record(store, entity="asset", entity_id=asset_id, action="verify",

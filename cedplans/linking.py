@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from atlas import audit, confidential, needs_offers
-from atlas.access import PUBLIC, Role, Viewer
+from atlas.access import PUBLIC, WHOLE_RECORD, Viewer
 from atlas.errors import InvalidInput
 from atlas.models import NeedOffer
 from atlas.store import Store, utc_now
@@ -61,7 +61,7 @@ def decide(store: Store, need_id: int, offer_id: int, decision: str, *, reason: 
     if need.side != "need" or offer.side != "offer":
         raise InvalidInput(f"A decision is on a need and an offer, the need first: {need_id} and {offer_id} are "
                            "not that.")
-    current = current_decision(store, need_id, offer_id, viewer=_ALL)
+    current = current_decision(store, need_id, offer_id, viewer=WHOLE_RECORD)
     if current is not None and current.decision == decision:
         raise InvalidInput(f"This pair is already {decision}.")
     if decision == "reopened" and current is None:
@@ -76,12 +76,8 @@ def decide(store: Store, need_id: int, offer_id: int, decision: str, *, reason: 
                      summary=f"{need.title} / {offer.title}: {decision}",
                      before=None if current is None else {"decision": current.decision, "reason": current.reason},
                      after={"decision": decision, "reason": reason, "score": score})
-    found = _decisions(store, "WHERE id = ?", [new_id], viewer=_ALL)
+    found = _decisions(store, "WHERE id = ?", [new_id], viewer=WHOLE_RECORD)
     return found[0]
-
-
-_ALL = Viewer(name="linking", role=Role.ADMIN)
-"""Decisions are written and checked whole; reading them back withholds reasons."""
 
 
 _DECISION_SQL = ("SELECT id, need_id, offer_id, decision, reason, decided_by, decided_at, score, plan_id "

@@ -30,6 +30,12 @@ def _asset_names() -> dict[int, str]:
     return {r.id: r.name for r in rows}
 
 
+def _form_key(asset_id: int) -> tuple[int, bool]:
+    """What the form was filled for: an asset, and whether its viewer sees confidential
+    fields (a form filled for an officer is filled again for anyone else)."""
+    return asset_id, session.viewer().sees_confidential
+
+
 def _load_form(asset_id: int) -> None:
     """Fill the form from the asset chosen (or empty it for a new one)."""
     draft = (state.query(register.draft_from_asset, asset_id, viewer=session.viewer())
@@ -50,7 +56,7 @@ def _load_form(asset_id: int) -> None:
     st.session_state["reg_consent_by"] = given.given_by if given else ""
     st.session_state["reg_consent_on"] = given.given_on if given else None
     st.session_state["reg_consent_for"] = given.purpose if given else ""
-    st.session_state["reg_loaded"] = asset_id
+    st.session_state["reg_loaded"] = _form_key(asset_id)
 
 
 def _tags(text: str | None) -> tuple[str, ...]:
@@ -114,7 +120,7 @@ def _draft() -> AssetDraft:
 def _edit_section(names: dict[int, str]) -> None:
     asset_id = st.selectbox("Asset", [NEW, *names], key="reg_asset",
                             format_func=lambda i: "A new asset" if i == NEW else names[i])
-    if st.session_state.get("reg_loaded") != asset_id:
+    if st.session_state.get("reg_loaded") != _form_key(asset_id):
         _load_form(asset_id)
     _place_picker()
     categories = state.asset_categories()
@@ -169,7 +175,7 @@ def _edit_section(names: dict[int, str]) -> None:
             return
         state.flash("reg", "success", f"Saved “{saved_asset.name}”: {saved_asset.scale_reason}.",
                     icon=":material/check_circle:")
-        st.session_state["reg_loaded"] = new_id
+        st.session_state["reg_loaded"] = _form_key(new_id)
         st.session_state["reg_pending_asset"] = new_id
         st.rerun()
 

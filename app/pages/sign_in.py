@@ -1,4 +1,4 @@
-"""Sign in, sign out, or join a workshop with its code."""
+"""Sign in or out (a workshop's code is typed on the Workshop page)."""
 
 from __future__ import annotations
 
@@ -7,22 +7,6 @@ import streamlit as st
 from app import session, state
 from app.text import md
 from atlas.demo import DEMO_ACCOUNTS, has_demo_accounts
-from atlas.errors import AtlasError
-
-
-def join_form() -> None:
-    st.subheader("Join a workshop")
-    st.caption("Type the code on the screen at the front of the room.")
-    with st.form("join", enter_to_submit=True):
-        code = st.text_input("Workshop code", max_chars=12, placeholder="e.g. 7KQ4MX", key="join.code")
-        if st.form_submit_button("Join", type="primary"):
-            try:
-                who = session.join_workshop(code)
-            except AtlasError as exc:
-                st.error(str(exc), icon=":material/error:")
-            else:
-                st.query_params["plan"] = str(who.plan_id) if who.plan_id else st.query_params.get("plan", "")
-                st.switch_page("app/pages/workshop.py", query_params={"plan": str(who.plan_id or "")})
 
 
 def demo_hint() -> None:
@@ -48,7 +32,8 @@ def main() -> None:
         session.sign_in_form()
         demo_hint()
     st.divider()
-    join_form()
+    st.page_link("app/pages/workshop.py", label="Taking part in a workshop? Type its code on the Workshop page",
+                 icon=":material/groups:")
 
 
 main()

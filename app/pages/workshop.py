@@ -231,19 +231,24 @@ def plan_map(plan: Plan, ideas: list) -> None:
 
 # -- joining, and opening a workshop -----------------------------------------------------------
 
-def join_from_link() -> None:
-    """A link with ``?code=`` (the projector's QR code) joins its workshop at once."""
-    code = st.query_params.get("code")
-    if not code or ss.get("ws.joined_code") == code:
-        return
-    ss["ws.joined_code"] = code
+def join(code: str) -> bool:
+    """Join the workshop of ``code`` and open its plan; say why not on the page."""
     try:
         who = session.join_workshop(code)
     except AtlasError as exc:
         st.error(str(exc), icon=":material/lock:")
-        return
+        return False
     if who.plan_id is not None:
         st.query_params["plan"] = str(who.plan_id)
+    return True
+
+
+def join_from_link() -> None:
+    """A link with ``?code=`` (the projector's QR code) joins its workshop at once."""
+    code = st.query_params.get("code")
+    if code and ss.get("ws.joined_code") != code:
+        ss["ws.joined_code"] = code
+        join(code)
 
 
 def join_form() -> None:
@@ -251,14 +256,7 @@ def join_form() -> None:
     st.markdown("Type the code on the screen at the front of the room to take part.")
     with st.form("ws.join", enter_to_submit=True):
         code = st.text_input("Workshop code", max_chars=12, placeholder="e.g. 7KQ4MX", key="ws.code")
-        if st.form_submit_button("Join", type="primary", width="stretch"):
-            try:
-                who = session.join_workshop(code)
-            except AtlasError as exc:
-                st.error(str(exc), icon=":material/error:")
-                return
-            if who.plan_id is not None:
-                st.query_params["plan"] = str(who.plan_id)
+        if st.form_submit_button("Join", type="primary", width="stretch") and join(code):
             st.rerun()
     st.page_link("app/pages/sign_in.py", label="Or sign in with an account", icon=":material/login:")
 
