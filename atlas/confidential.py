@@ -17,8 +17,11 @@ CONFIDENTIAL_FIELDS: dict[str, tuple[str, ...]] = {
     "assets": ("contact",),
     "site_notes": ("note", "author", "created_at"),
     "match_decisions": ("reason",),
+    "person_locations": ("lon", "lat"),
 }
-"""Table -> its confidential columns. ``site_notes`` is confidential as a whole."""
+"""Table -> its confidential columns. ``site_notes`` is confidential as a whole;
+``person_locations`` holds people's precise places (atlas.people), read only by
+:func:`atlas.people.precise_location` and :func:`atlas.queries.get_asset`."""
 
 WITHHELD = "(confidential: not included)"
 """What an output shows in place of a confidential value it may not hold."""
