@@ -41,6 +41,7 @@ if handle.demo_loaded and not st.session_state.get("demo_notice_shown"):
     st.toast("The atlas was empty, so the USE-IT! demo (approximate data) was loaded.", icon=":material/info:")
 
 who = session.viewer()
+session.keep_sign_in()
 if who.signed_in:
     st.sidebar.caption(f"Signed in: {md(who.label)} ({who.role.value})")
 st.navigation(page_list(who)).run()

@@ -19,12 +19,13 @@ import uuid
 
 import streamlit as st
 
+from app import cookies
+
 COOKIE = "atlas_participant"
 COOKIE_MAX_AGE_S = 180 * 24 * 3600
 """How long a browser keeps its participant token: half a year, a long consultation."""
 
 _SESSION_KEY = "participant.token"
-_WRITTEN_KEY = "participant.written"
 _TOKEN = re.compile(r"^[0-9a-f]{32}$")
 
 
@@ -33,16 +34,18 @@ def _new_token() -> str:
 
 
 def token() -> str:
-    """This browser's participant token (made, and stored in a cookie, on first use)."""
+    """This browser's participant token (made, and stored in a cookie, on first use).
+
+    The cookie is written on every run until the browser sends it back: a run that
+    st.rerun() cuts short (joining a workshop) may never reach the browser, and a token
+    that only this session knows would make a reload a new participant."""
     ss = st.session_state
     current = ss.get(_SESSION_KEY)
     if current is None:
-        from_cookie = st.context.cookies.get(COOKIE)
-        current = from_cookie if isinstance(from_cookie, str) and _TOKEN.match(from_cookie) else _new_token()
+        from_cookie = cookies.sent(COOKIE)
+        current = from_cookie if from_cookie and _TOKEN.match(from_cookie) else _new_token()
         ss[_SESSION_KEY] = current
-    if ss.get(_WRITTEN_KEY) != current:
-        _write_cookie(current)
-        ss[_WRITTEN_KEY] = current
+    cookies.keep(COOKIE, current, max_age_s=COOKIE_MAX_AGE_S)
     return current
 
 
@@ -54,12 +57,3 @@ def voter() -> str:
 def next_participant() -> None:
     """Start a new participant on this device (a shared tablet handed on)."""
     st.session_state[_SESSION_KEY] = _new_token()
-
-
-def _write_cookie(value: str) -> None:
-    if not _TOKEN.match(value):  # only our own tokens ever reach the script below
-        raise ValueError("not a participant token")
-    st.html(
-        f"<script>document.cookie = '{COOKIE}={value}; Path=/; Max-Age={COOKIE_MAX_AGE_S}; SameSite=Lax';</script>",
-        unsafe_allow_javascript=True, width="content",
-    )

@@ -16,15 +16,17 @@ from collections.abc import Iterator
 
 import streamlit as st
 
-from app import participant, state
+from app import cookies, participant, state
 from app.text import md
-from atlas import accounts, audit
+from atlas import accounts, audit, settings
 from atlas.access import PUBLIC, Permission, Viewer
 from atlas.errors import AtlasError, NotAllowed
 from atlas.store import Store
 from cedplans import workshops
 
 _KEY = "session.viewer"
+_TOKEN_KEY = "session.token"
+COOKIE = "atlas_session"
 
 
 def oidc_configured() -> bool:
@@ -37,12 +39,35 @@ def oidc_configured() -> bool:
 
 
 def viewer() -> Viewer:
-    """This session's viewer: signed in, joined by a workshop code, or the public."""
-    current = st.session_state.get(_KEY)
+    """This session's viewer: signed in (in this session, or in an earlier one of this
+    browser whose sign-in has not run out), joined by a workshop code, or the public."""
+    ss = st.session_state
+    current = ss.get(_KEY)
+    if current is not None and current.username and current.plan_id is None:
+        # An account removed or given another role by an admin takes effect at once.
+        account = state.query(accounts.find_user, current.username)
+        current = None if account is None else account.viewer()
+        ss[_KEY] = current
+    if current is None and not ss.get("session.resumed"):
+        ss["session.resumed"] = True  # look the cookie up once per session
+        account = state.query(accounts.resume_session, cookies.sent(COOKIE))
+        if account is not None:
+            ss[_TOKEN_KEY], current = cookies.sent(COOKIE), account.viewer()
+            ss[_KEY] = current
     if current is None and oidc_configured() and getattr(st.user, "is_logged_in", False):
         current = state.query(accounts.for_identity, st.user.get("email"), st.user.get("name"))
-        st.session_state[_KEY] = current
+        ss[_KEY] = current
     return current or PUBLIC
+
+
+def keep_sign_in() -> None:
+    """Have the browser keep (or forget) this session's sign-in, so a reload or a link
+    typed into the address bar is still signed in. Called on every run of the app."""
+    token = st.session_state.get(_TOKEN_KEY)
+    if token:
+        cookies.keep(COOKIE, token, max_age_s=int(settings.SIGN_IN_HOURS * 3600))
+    elif cookies.sent(COOKIE) and st.session_state.get("session.resumed"):
+        cookies.keep(COOKIE, "", max_age_s=0)
 
 
 _KEPT = ("participant.",)
@@ -58,15 +83,23 @@ def _forget_pages() -> None:
 
 
 def sign_in(username: str, password: str) -> Viewer:
-    """Check the name and password and make this session theirs; NotAllowed if they do not match."""
+    """Check the name and password and make this session theirs (and this browser's, until
+    the sign-in runs out); NotAllowed if they do not match."""
     account = state.query(accounts.sign_in, username, password)
+    with state.writing() as store:
+        token = accounts.start_session(store, account.username)
     _forget_pages()
-    st.session_state[_KEY] = account.viewer()
+    st.session_state.update({_KEY: account.viewer(), _TOKEN_KEY: token, "session.resumed": True})
     return st.session_state[_KEY]
 
 
 def sign_out() -> None:
+    token = st.session_state.get(_TOKEN_KEY) or cookies.sent(COOKIE)
+    if token:
+        with state.writing() as store:
+            accounts.end_session(store, token)
     _forget_pages()
+    st.session_state["session.resumed"] = True
     if oidc_configured() and getattr(st.user, "is_logged_in", False):
         st.logout()
 

@@ -78,8 +78,18 @@ class Viewer:
 
     @property
     def label(self) -> str:
-        """How the viewer is named in records of who did what."""
+        """How the viewer is named on screen and in records of who did what. A workshop
+        participant is named by their plan, never by their device's token."""
+        if self.plan_id is not None and self.role is Role.RESIDENT:
+            return f"workshop participant (plan {self.plan_id})"
         return self.name or (self.role.value if self.role else "visitor")
+
+    @property
+    def role_words(self) -> str:
+        """'a resident', 'an officer' ... for sentences."""
+        if self.role is None:
+            return "a visitor"
+        return ("an " if self.role.value[0] in "aeiou" else "a ") + self.role.value
 
     def can(self, permission: Permission, *, plan_id: int | None = None) -> bool:
         if self.role is None or permission not in GRANTS[self.role]:

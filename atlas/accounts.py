@@ -9,13 +9,15 @@ password kept here.
 
 from __future__ import annotations
 
+import hashlib
 import re
+import secrets
 from dataclasses import asdict, dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
 import argon2
 
-from atlas import audit
+from atlas import audit, settings
 from atlas.access import ROLES, Role, Viewer
 from atlas.errors import InvalidInput, NotAllowed, NotFound
 from atlas.store import Store, utc_now
@@ -82,10 +84,16 @@ def _public(account: Account) -> dict:
 
 
 def get_user(store: Store, username: str) -> Account:
-    found = store.records(Account, _SELECT + " WHERE lower(username) = lower(?)", [username.strip()])
-    if not found:
+    found = find_user(store, username)
+    if found is None:
         raise NotFound(f"There is no account {username!r}.")
-    return found[0]
+    return found
+
+
+def find_user(store: Store, username: str) -> Account | None:
+    """The account called ``username``, or None."""
+    found = store.records(Account, _SELECT + " WHERE lower(username) = lower(?)", [username.strip()])
+    return found[0] if found else None
 
 
 def list_users(store: Store) -> list[Account]:
@@ -125,6 +133,7 @@ def remove_user(store: Store, username: str, *, by: str) -> None:
         if account.role == "admin" and count_admins(store) == 1:
             raise NotAllowed("This is the last admin account; make another admin first.")
         store.con.execute("DELETE FROM users WHERE id = ?", [account.id])
+        store.con.execute("DELETE FROM sign_in_sessions WHERE username = ?", [account.username])
         audit.record(store, entity="user", entity_id=account.id, action="remove", by=by,
                      summary=f"account {account.username} removed", before=_public(account))
 
@@ -142,6 +151,45 @@ def sign_in(store: Store, username: str, password: str) -> Account:
     except (argon2.exceptions.VerificationError, argon2.exceptions.InvalidHashError):
         raise NotAllowed("That user name and password do not match an account.") from None
     return get_user(store, username)
+
+
+def start_session(store: Store, username: str, *, hours: float = settings.SIGN_IN_HOURS) -> str:
+    """A new sign-in session for ``username``: a random token for the browser's cookie,
+    kept here only as its SHA-256 hash, valid for ``hours``."""
+    account = get_user(store, username)
+    token = secrets.token_urlsafe(32)
+    now = utc_now()
+    with store.transaction():
+        store.con.execute("DELETE FROM sign_in_sessions WHERE expires_at <= ?", [now])
+        store.con.execute("INSERT INTO sign_in_sessions VALUES (?, ?, ?, ?)",
+                          [_token_hash(token), account.username, now, now + timedelta(hours=hours)])
+    return token
+
+
+def resume_session(store: Store, token: str | None) -> Account | None:
+    """The account a browser's sign-in token belongs to, if it is still valid (and the
+    account still exists); None otherwise."""
+    if not token:
+        return None
+    row = store.con.execute("SELECT username FROM sign_in_sessions WHERE token_hash = ? AND expires_at > ?",
+                            [_token_hash(token), utc_now()]).fetchone()
+    if row is None:
+        return None
+    try:
+        return get_user(store, row[0])
+    except NotFound:
+        return None
+
+
+def end_session(store: Store, token: str | None) -> None:
+    if token:
+        with store.transaction():
+            store.con.execute("DELETE FROM sign_in_sessions WHERE token_hash = ?", [_token_hash(token)])
+
+
+def _token_hash(token: str) -> str:
+    # A token is 256 random bits, so a fast hash is enough; argon2 is for guessable passwords.
+    return hashlib.sha256(token.encode()).hexdigest()
 
 
 def for_identity(store: Store, email: str | None, name: str | None) -> Viewer:

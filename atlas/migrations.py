@@ -324,6 +324,13 @@ CREATE TABLE users (
     created_by VARCHAR NOT NULL
 );
 
+CREATE TABLE sign_in_sessions (
+    token_hash VARCHAR PRIMARY KEY,
+    username VARCHAR NOT NULL,
+    started_at TIMESTAMP NOT NULL,
+    expires_at TIMESTAMP NOT NULL
+);
+
 CREATE TABLE workshop_codes (
     code VARCHAR PRIMARY KEY,
     plan_id BIGINT NOT NULL,

@@ -69,3 +69,7 @@ EUROPE_LONLAT_BOUNDS = (-32.0, 27.0, 45.0, 72.0)
 """Europe with the Canaries, Azores, Cyprus and the North Cape, as (west, south, east, north)
 in degrees: an empty atlas refuses a first file that lies wholly outside it but wholly
 inside it with latitude and longitude swapped."""
+
+SIGN_IN_HOURS = 12.0
+"""How long a sign-in lasts in a browser, reloads included: a long working day, in hours,
+so a council laptop left signed in overnight asks again in the morning."""

@@ -22,8 +22,8 @@ VISITOR_PAGES = {"Atlas map", "Site explorer", "Workshop", "Sign in"}
 
 def nav_titles(at) -> set[str]:
     """The page titles the app's menu lists for this session's viewer."""
-    return {p.title for p in navigation.pages_for(at.session_state[SESSION_VIEWER]
-                                                  if SESSION_VIEWER in at.session_state else PUBLIC)}
+    viewer = at.session_state[SESSION_VIEWER] if SESSION_VIEWER in at.session_state else None
+    return {p.title for p in navigation.pages_for(viewer or PUBLIC)}
 
 
 def texts(at) -> str:
@@ -211,7 +211,7 @@ def test_pages_write_only_through_the_session(tmp_path):
             if isinstance(node, ast.Call) and ast.unparse(node.func) == "state.writing":
                 offenders.append(f"{path.relative_to(ROOT)}:{node.lineno}")
     assert offenders == []
-    assert Path(ROOT / "app" / "session.py").read_text().count("state.writing()") == 1
+    assert "def writing(permission: Permission" in Path(ROOT / "app" / "session.py").read_text()
 
 
 def test_an_admin_downloads_a_backup_that_opens_as_the_same_atlas(run_page, demo_store_path, tmp_path):
@@ -238,3 +238,22 @@ def test_identity_provider_sign_in_takes_the_accounts_role_else_resident(demo_st
     # An account made for the identity provider has no password to guess.
     with pytest.raises(NotAllowed):
         accounts.sign_in(demo_store, "grace@council.example", "")
+
+
+def test_an_account_removed_or_demoted_by_an_admin_loses_its_rights_at_once(run_page, demo_store_path):
+    at = run_page("sign_in", demo_store_path, role=None)
+    at.text_input(key="signin.user").input("officer")
+    at.text_input(key="signin.password").input("officer-demo")
+    at.button[0].click().run()
+    assert at.session_state[SESSION_VIEWER].role == Role.OFFICER
+    state.close_all()
+    with open_store(demo_store_path) as store:
+        accounts.set_role(store, "officer", "resident", by="admin")
+    at.run()
+    assert at.session_state[SESSION_VIEWER].role == Role.RESIDENT
+    state.close_all()
+    with open_store(demo_store_path) as store:
+        accounts.remove_user(store, "officer", by="admin")
+    at.run()
+    assert at.session_state[SESSION_VIEWER] is None
+    assert nav_titles(at) == VISITOR_PAGES

@@ -4,12 +4,14 @@ and a reload in the middle of a workshop (issue 9's two bugs)."""
 from __future__ import annotations
 
 import re
+import shutil
 
 import pytest
 
 from atlas import open_store
-from cedplans import repository
-from tests.browser_fixtures import local_page, map_frame, open_app, wait_idle
+from atlas.demo import DEMO_ACCOUNTS
+from cedplans import repository, workshops
+from tests.browser_fixtures import local_page, map_frame, open_app, start_app, stop_app, wait_idle
 
 pytestmark = pytest.mark.browser
 
@@ -20,16 +22,29 @@ def _shown_count(page) -> int:
     return int(re.match(r"Showing (\d+) assets", caption.inner_text()).group(1))
 
 
+def sign_in(page, server, username: str, password: str) -> None:
+    """Sign in through the Sign in page's form, as a person would."""
+    open_app(page, server, "sign_in")
+    page.get_by_role("textbox", name="User name").fill(username)
+    page.get_by_role("textbox", name="Password").fill(password)
+    page.get_by_role("button", name="Sign in").click()
+    page.get_by_role("button", name="Sign out").wait_for()
+    wait_idle(page)
+
+
 def test_a_write_in_one_browser_shows_in_another_without_a_restart(browser, app_server, artifacts):
     officer = local_page(browser, app_server)
     researcher = local_page(browser, app_server)
     try:
         # The officer has the atlas open (so its queries are cached).
+        sign_in(officer, app_server, "officer", DEMO_ACCOUNTS["officer"][1])
         open_app(officer, app_server)
         map_frame(officer)
         before = _shown_count(officer)
 
-        # A researcher, in another browser, adds an asset in the register.
+        # A researcher, in another browser, signs in and adds an asset in the register (a
+        # link typed into the address bar is a new session: the sign-in is kept).
+        sign_in(researcher, app_server, "researcher", DEMO_ACCOUNTS["researcher"][1])
         open_app(researcher, app_server, "asset_register")
         frame = map_frame(researcher)
         box = frame.locator(".leaflet-container").bounding_box()
@@ -41,7 +56,8 @@ def test_a_write_in_one_browser_shows_in_another_without_a_restart(browser, app_
         researcher.get_by_text("Saved “Two-browser test growers”").wait_for()
         researcher.screenshot(path=str(artifacts / "researcher-saved.png"))
 
-        # The officer reloads the atlas: the asset is counted, listed and in the register.
+        # The officer reloads the atlas, still signed in: the asset is counted, listed and in
+        # the register.
         officer.reload()
         wait_idle(officer)
         map_frame(officer)
@@ -58,13 +74,31 @@ def test_a_write_in_one_browser_shows_in_another_without_a_restart(browser, app_
         researcher.context.close()
 
 
-def test_a_reload_does_not_give_a_workshop_participant_a_second_vote(browser, app_server, _demo_store_file,
-                                                                      artifacts):
-    with open_store(_demo_store_file, read_only=True) as store:
+@pytest.fixture(scope="module")
+def workshop_server(chromium_path, _demo_store_file, tmp_path_factory):
+    """The app on a copy of the demo whose Edgbaston plan has an open workshop code:
+    (server, plan, code)."""
+    folder = tmp_path_factory.mktemp("workshop-app")
+    db_path = folder / "atlas.duckdb"
+    shutil.copy(_demo_store_file, db_path)
+    with open_store(db_path) as store:
         plan = next(p for p in repository.list_plans(store) if "Edgbaston" in p.title)
+        code = workshops.open_workshop(store, plan.id, by="Sam (facilitator)", hours=2).code
+    server = start_app(db_path, folder / "streamlit.log")
+    yield server, plan, code
+    stop_app(server)
+
+
+def test_a_reload_does_not_give_a_workshop_participant_a_second_vote(browser, workshop_server, artifacts):
+    """A participant joins with the code typed into the form; the code stays in the
+    address and the device's token in a cookie, so a reload is the same participant."""
+    app_server, plan, code = workshop_server
     page = local_page(browser, app_server)
     try:
-        open_app(page, app_server, f"workshop?plan={plan.id}")
+        open_app(page, app_server, "workshop")
+        page.get_by_role("textbox", name="Workshop code").fill(code.lower())
+        page.get_by_role("button", name="Join").click()
+        wait_idle(page)
         first = page.get_by_role("button", name=re.compile(r"^I agree · \d+ votes?$")).first
         first.wait_for()
         votes = int(re.search(r"(\d+) votes?", first.inner_text()).group(1))
@@ -82,10 +116,12 @@ def test_a_reload_does_not_give_a_workshop_participant_a_second_vote(browser, ap
         assert f"{votes + 1} vote" in agreed.first.inner_text()
         page.screenshot(path=str(artifacts / "workshop-after-reload.png"), full_page=True)
 
-        # Someone else's browser may vote for the same idea.
+        assert f"code={code}" in page.url and plan.title in page.inner_text("body")
+
+        # Someone else's browser, joining from the QR code's link, may vote for the same idea.
         other = local_page(browser, app_server)
         try:
-            open_app(other, app_server, f"workshop?plan={plan.id}")
+            open_app(other, app_server, f"workshop?code={code}")
             label = re.compile(rf"^I agree · {votes + 1} votes?$")
             other.get_by_role("button", name=label).first.click()
             other.get_by_role("button", name=re.compile(rf"^You agreed · {votes + 2} votes")).wait_for()

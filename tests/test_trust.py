@@ -377,3 +377,22 @@ def test_init_can_fix_the_metric_crs_and_refuses_one_in_degrees(store_path):
     assert done.exit_code == 0, done.output
     with open_store(store_path) as store:
         assert store.settings.metric_epsg == 32737
+
+
+def test_a_sign_in_session_lasts_its_hours_and_ends_with_sign_out_or_the_account(empty_store):
+    accounts.add_user(empty_store, "amina", role="researcher", password="a long enough password", by="test")
+    token = accounts.start_session(empty_store, "amina", hours=1)
+    stored = empty_store.con.execute("SELECT token_hash FROM sign_in_sessions").fetchone()[0]
+    assert token not in stored and len(stored) == 64  # only its hash is kept
+    assert accounts.resume_session(empty_store, token).username == "amina"
+    assert accounts.resume_session(empty_store, token + "x") is None
+    assert accounts.resume_session(empty_store, None) is None
+    accounts.end_session(empty_store, token)
+    assert accounts.resume_session(empty_store, token) is None
+    expired = accounts.start_session(empty_store, "amina", hours=1)
+    empty_store.con.execute("UPDATE sign_in_sessions SET expires_at = started_at")
+    assert accounts.resume_session(empty_store, expired) is None
+    kept = accounts.start_session(empty_store, "amina")
+    accounts.add_user(empty_store, "alex", role="admin", password="a long enough password", by="test")
+    accounts.remove_user(empty_store, "amina", by="alex")
+    assert accounts.resume_session(empty_store, kept) is None

@@ -206,7 +206,7 @@ def _history_section(names: dict[int, str]) -> None:
     if not names:
         st.info("There are no assets yet.")
         return
-    asset_id = st.selectbox("Asset", list(names), format_func=names.__getitem__, key="reg_history_asset")
+    asset_id = st.selectbox("Whose history", list(names), format_func=names.__getitem__, key="reg_history_asset")
     changes = state.query(audit.asset_history, asset_id, viewer=session.viewer())
     if not changes:
         st.info("No changes are recorded for this asset yet.")

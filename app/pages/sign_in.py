@@ -24,7 +24,7 @@ def main() -> None:
     st.title("Sign in")
     if who.signed_in:
         where = f" for plan {who.plan_id}'s workshop" if who.plan_id else ""
-        st.success(f"You are {md(who.label)}, signed in as a {who.role.value}{where}.", icon=":material/person:")
+        st.success(f"You are {md(who.label)}, signed in as {who.role_words}{where}.", icon=":material/person:")
         st.button("Sign out", on_click=session.sign_out, key="signout")
     else:
         st.info("Without signing in you can look at the public atlas. Sign in to add to it or to work on plans.",

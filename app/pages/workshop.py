@@ -232,23 +232,27 @@ def plan_map(plan: Plan, ideas: list) -> None:
 # -- joining, and opening a workshop -----------------------------------------------------------
 
 def join(code: str) -> bool:
-    """Join the workshop of ``code`` and open its plan; say why not on the page."""
+    """Join the workshop of ``code`` and open its plan; say why not on the page. The code
+    stays in the page's address, so a reload (a new session) joins again as the same
+    participant (app.participant's cookie)."""
+    ss["ws.joined_code"] = workshops.normalise(code)
     try:
         who = session.join_workshop(code)
     except AtlasError as exc:
         st.error(str(exc), icon=":material/lock:")
         return False
+    st.query_params["code"] = workshops.normalise(code)
     if who.plan_id is not None:
         st.query_params["plan"] = str(who.plan_id)
     return True
 
 
 def join_from_link() -> None:
-    """A link with ``?code=`` (the projector's QR code) joins its workshop at once."""
+    """A link with ``?code=`` (the projector's QR code) joins its workshop at once, and
+    the page is drawn again so the menu knows who is here."""
     code = st.query_params.get("code")
-    if code and ss.get("ws.joined_code") != code:
-        ss["ws.joined_code"] = code
-        join(code)
+    if code and ss.get("ws.joined_code") != workshops.normalise(code) and join(code):
+        st.rerun()
 
 
 def join_form() -> None:
