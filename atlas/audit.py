@@ -136,14 +136,14 @@ def record_many(store: Store, *, entity_of: Mapping[object, str], action: str,
     rows = []
     for key in dict.fromkeys([*befores, *afters]):
         before, after = befores.get(key), afters.get(key)
-        if before is not None and after is not None and _json(before) == _json(after):
+        before_json, after_json = _json(before), _json(after)
+        if before_json == after_json:
             continue
         entity = entity_of[key]
         record_id = (after or before or {}).get("id")
         rows.append((now, actor, role, entity, None if record_id is None else str(record_id),
                      "add" if before is None else "remove" if after is None else action,
-                     diff_summary(before, after, entity),
-                     _json(before), _json(after)))
+                     diff_summary(before, after, entity), before_json, after_json))
     if rows:
         names = ["changed_at", "actor", "role", "entity", "entity_id", "action", "summary", "before_fields",
                  "after_fields"]

@@ -245,7 +245,7 @@ def upsert_assets(store: Store, gdf: gpd.GeoDataFrame, *, source: str, licence: 
     spend = pd.to_numeric(_column(gdf, "annual_spend"), errors="coerce")
     land = pd.to_numeric(_column(gdf, "land_ha"), errors="coerce")
     classes = _classify_all(employees, spend, land, thresholds)
-    person = np.array([people.is_person(v) for v in _column(gdf, "person")], dtype=bool)
+    person = people.are_people(_column(gdf, "person"))
     consent = [_column(gdf, f) for f in people.CONSENT_FIELDS]
     for i in np.flatnonzero(person):
         if problem := people.consent_problem(*(c.iloc[i] for c in consent)):
