@@ -161,6 +161,26 @@ def local_page(browser, server: AppServer, *, width: int = 1400, height: int = 1
     return page
 
 
+def sign_in(page, server: AppServer, username: str, password: str | None = None) -> None:
+    """Sign in through the Sign in page's form, as a person would (a demo account's
+    password by default). The sign-in outlives reloads and typed links (a cookie)."""
+    from atlas.demo import DEMO_ACCOUNTS
+
+    open_app(page, server, "sign_in")
+    page.get_by_role("textbox", name="User name").fill(username)
+    page.get_by_role("textbox", name="Password").fill(password or DEMO_ACCOUNTS[username][1])
+    page.get_by_role("button", name="Sign in").click()
+    page.get_by_role("button", name="Sign out").wait_for()
+    wait_idle(page)
+
+
+@pytest.fixture
+def officer_page(app_page, app_server: AppServer):
+    """:func:`app_page` signed in as the demo officer."""
+    sign_in(app_page, app_server, "officer")
+    return app_page
+
+
 @pytest.fixture
 def app_page(browser, app_server: AppServer, request):
     """A fresh page (1400x1000) that may talk to the app only (see :func:`local_page`)."""
@@ -211,6 +231,33 @@ def wait_idle(page, timeout_ms: int = 30_000) -> None:
     widget here, so the app element's ``data-test-script-state`` is what says so."""
     page.wait_for_selector('[data-testid="stApp"]', timeout=timeout_ms)
     page.wait_for_function(IDLE_JS, timeout=timeout_ms)
+
+
+SLOW_MS = 90_000
+"""A generous wait: other heavy jobs may share this machine's two cores."""
+
+SETTLED_JS = """() => { const app = document.querySelector('[data-testid="stApp"]');
+                        return !!app && app.getAttribute('data-test-script-state') === 'notRunning'
+                               && !document.querySelector('[data-testid="stSkeleton"]'); }"""
+
+
+def settle(page, timeout_ms: int = SLOW_MS) -> None:
+    """Wait until Streamlit has finished its run and drawn every element, twice a moment
+    apart, so a rerun that starts just after a click is waited for too."""
+    wait_idle(page, timeout_ms)
+    for _ in range(2):
+        page.wait_for_function(SETTLED_JS, timeout=timeout_ms)
+        page.wait_for_timeout(250)
+    page.wait_for_function(SETTLED_JS, timeout=timeout_ms)
+
+
+def open_settled(page, server: AppServer, path: str = "") -> None:
+    """Load ``path`` (a new session) and wait until its first run has settled."""
+    page.goto(server.page_url(path))
+    page.wait_for_selector('[data-testid="stApp"]')
+    page.wait_for_function("() => document.querySelector('[data-testid=\"stApp\"]')"
+                           ".getAttribute('data-test-script-state') !== 'initial'", timeout=SLOW_MS)
+    settle(page)
 
 
 def map_frame(page, index: int = 0, timeout_ms: int = 45_000):

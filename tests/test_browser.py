@@ -100,7 +100,8 @@ def test_site_explorer_lists_assets_near_the_reservoir(app_page, app_server, art
     assert app_page.external_requests == []
 
 
-def test_register_map_click_chooses_the_place(app_page, app_server, artifacts):
+def test_register_map_click_chooses_the_place(officer_page, app_server, artifacts):
+    app_page = officer_page
     open_app(app_page, app_server, "asset_register")
     frame = map_frame(app_page)
     assert app_page.get_by_text("not chosen yet").is_visible()

@@ -22,18 +22,19 @@ from pypdf import PdfReader
 
 from atlas import open_store
 from cedplans import linking
-from tests.browser_fixtures import local_page, map_frame, wait_idle
+from tests.browser_fixtures import (
+    SLOW_MS,
+    local_page,
+    map_frame,
+    open_settled,
+    settle,
+    sign_in,
+)
 
 pytestmark = pytest.mark.browser
 
 PLAN_TITLE = "Clinical staff for outpatient and community clinics – with Refugee Doctors Bridge"
 WHO = "Sam, ward officer"
-SLOW_MS = 90_000  # other heavy jobs may share this machine's two cores
-
-IDLE_JS = """() => { const app = document.querySelector('[data-testid="stApp"]');
-                     return !!app && app.getAttribute('data-test-script-state') === 'notRunning'
-                            && !document.querySelector('[data-testid="stSkeleton"]'); }"""
-
 
 @pytest.fixture(scope="module")
 def demo_ids(_demo_store_file) -> dict[str, int]:
@@ -51,26 +52,6 @@ def demo_links(_demo_store_file) -> list[linking.Link]:
 
 # -- helpers ---------------------------------------------------------------------------------
 
-def _settle(page, timeout_ms: int = SLOW_MS) -> None:
-    """Wait until Streamlit has finished its run and drawn every element.
-
-    ``wait_idle`` looks for the "Running" status widget, which this Streamlit (1.67) does
-    not show here, so it returns at once; the app element's ``data-test-script-state``
-    says whether a run is going on. It is checked twice, a moment apart, so a rerun that
-    starts just after a click is waited for too."""
-    wait_idle(page, timeout_ms)
-    for _ in range(2):
-        page.wait_for_function(IDLE_JS, timeout=timeout_ms)
-        page.wait_for_timeout(250)
-    page.wait_for_function(IDLE_JS, timeout=timeout_ms)
-
-
-def _open(page, server, path: str = "") -> None:
-    page.goto(server.page_url(path))
-    page.wait_for_selector('[data-testid="stApp"]')
-    page.wait_for_function("() => document.querySelector('[data-testid=\"stApp\"]')"
-                           ".getAttribute('data-test-script-state') !== 'initial'", timeout=SLOW_MS)
-    _settle(page)
 
 
 def _download(page, button, artifacts, name: str) -> bytes:
@@ -79,7 +60,7 @@ def _download(page, button, artifacts, name: str) -> bytes:
         button.click()
     target = artifacts / name
     info.value.save_as(target)
-    _settle(page)
+    settle(page)
     return target.read_bytes()
 
 
@@ -108,7 +89,7 @@ def _shot(page, path) -> None:
             if height <= page.viewport_size["height"]:
                 break
             page.set_viewport_size({"width": size["width"], "height": height})
-            _settle(page)
+            settle(page)
         page.screenshot(path=str(path))
     finally:
         page.set_viewport_size(size)
@@ -129,7 +110,7 @@ def _choose(page, scope, label: str, typed: str, option: str) -> None:
     scope.get_by_role("combobox", name=label, exact=True).click()
     page.keyboard.type(typed)
     page.get_by_role("option", name=option, exact=True).click()
-    _settle(page)
+    settle(page)
 
 
 def _type(box, text: str) -> None:
@@ -162,11 +143,11 @@ def _popup_of(frame, locator) -> str:
 
 # -- the atlas (first: it counts the demo's own links) -------------------------------------
 
-def test_atlas_draws_plan_links_and_lists_untapped_assets(app_page, app_server, artifacts, demo_links):
-    page = app_page
+def test_atlas_draws_plan_links_and_lists_untapped_assets(officer_page, app_server, artifacts, demo_links):
+    page = officer_page
     plan_links = sum(link.kind == "plan" for link in demo_links)
     assert plan_links > 0
-    _open(page, app_server)
+    open_settled(page, app_server)
     frame = map_frame(page, timeout_ms=SLOW_MS)
     frame.wait_for_function("n => document.querySelectorAll('path.atlas-link-plan').length === n", arg=plan_links,
                             timeout=SLOW_MS)
@@ -194,7 +175,7 @@ def test_atlas_draws_plan_links_and_lists_untapped_assets(app_page, app_server, 
     see.first.click()
     page.get_by_role("heading", name="Matches", exact=True).wait_for()
     page.get_by_text(re.compile(r"match(es)?, best first$")).wait_for()
-    _settle(page)
+    settle(page)
     assert re.search(r"[?&]asset=\d+", page.url)
     # The page is on that asset's needs and offers, with that asset chosen.
     assert page.get_by_role("radio", name="One asset's needs and offers").is_checked()
@@ -207,26 +188,26 @@ def test_atlas_draws_plan_links_and_lists_untapped_assets(app_page, app_server, 
 
 # -- matches -> plan, and the link seen by another officer ------------------------------------
 
-def test_accept_a_match_make_a_plan_and_another_officer_sees_the_link(browser, app_page, app_server, artifacts,
+def test_accept_a_match_make_a_plan_and_another_officer_sees_the_link(browser, officer_page, app_server, artifacts,
                                                                         demo_ids):
-    page = app_page
-    _open(page, app_server, f"matches?need={demo_ids['n-city-hospital-clinical-staff']}")
+    page = officer_page
+    open_settled(page, app_server, f"matches?need={demo_ids['n-city-hospital-clinical-staff']}")
     first = page.get_by_text(re.compile(r"^1\. "))
     first.wait_for()
     assert first.inner_text().startswith("1. Refugee Doctors Bridge")
     _shot(page, artifacts / "matches.png")
 
     _type(page.get_by_role("textbox", name="Your name or role"), WHO)
-    _settle(page)
+    settle(page)
     _type(page.get_by_role("textbox", name="Reason (kept with the decision; officers only)").first,
           "Both keen; meeting booked for May")
-    _settle(page)
+    settle(page)
     page.get_by_role("button", name="Accept").first.click()
     page.get_by_text(re.compile(r"^The match of Refugee Doctors Bridge .* was accepted\.")).wait_for()
     page.get_by_text(f"Accepted by {WHO}.").wait_for()
     make = page.get_by_role("button", name="Make a draft plan from this match")
     make.wait_for()
-    _settle(page)
+    settle(page)
     _shot(page, artifacts / "match-accepted.png")
     # The decision is listed; its reason only once an officer asks for reasons.
     expect(page.get_by_role("tab", name="Accepted (1)")).to_be_visible()
@@ -236,7 +217,7 @@ def test_accept_a_match_make_a_plan_and_another_officer_sees_the_link(browser, a
     _cell(decided, WHO).wait_for(state="attached")
     _cell(decided, "(confidential: not included)").wait_for(state="attached")
     page.get_by_text("Show decision reasons (officers only)").click()
-    _settle(page)
+    settle(page)
     decided = page.get_by_test_id("stDataFrame").last
     _scroll_right(decided)
     _cell(decided, "Both keen; meeting booked for May").wait_for(state="attached")
@@ -246,7 +227,7 @@ def test_accept_a_match_make_a_plan_and_another_officer_sees_the_link(browser, a
     link.wait_for()
     plan_id = re.search(r"\((\d+)\)", link.inner_text()).group(1)
     page.get_by_role("link", name=f"Accepted: open its plan ({plan_id})").wait_for()
-    _settle(page)
+    settle(page)
     _shot(page, artifacts / "match-plan-made.png")
     _no_error_boxes(page)
 
@@ -254,7 +235,7 @@ def test_accept_a_match_make_a_plan_and_another_officer_sees_the_link(browser, a
     page.get_by_role("heading", name="Plan sketcher").wait_for()
     title = page.get_by_role("textbox", name="Title", exact=True)
     title.wait_for()
-    _settle(page)
+    settle(page)
     assert f"plan={plan_id}" in page.url
     assert title.input_value().startswith(PLAN_TITLE)
     assert page.get_by_role("combobox", name="Plan").input_value().startswith(PLAN_TITLE)
@@ -266,7 +247,8 @@ def test_accept_a_match_make_a_plan_and_another_officer_sees_the_link(browser, a
     # Another officer, in a browser of their own, sees the new match line on the atlas.
     other = local_page(browser, app_server)
     try:
-        _open(other, app_server)
+        sign_in(other, app_server, "officer")
+        open_settled(other, app_server)
         frame = map_frame(other, timeout_ms=SLOW_MS)
         line = frame.locator("path.atlas-link-match")
         line.first.wait_for(state="attached")
@@ -287,30 +269,30 @@ def test_accept_a_match_make_a_plan_and_another_officer_sees_the_link(browser, a
 
 def _accept_first_match_and_make_a_plan(page, server, need_id: int) -> str:
     """On the Matches page of a need: accept its best match and make a plan of it; the plan's id."""
-    _open(page, server, f"matches?need={need_id}")
+    open_settled(page, server, f"matches?need={need_id}")
     page.get_by_text(re.compile(r"^1\. ")).wait_for()
     _type(page.get_by_role("textbox", name="Your name or role"), WHO)
-    _settle(page)
+    settle(page)
     _type(page.get_by_role("textbox", name="Reason (kept with the decision; officers only)").first, "Both keen")
-    _settle(page)
+    settle(page)
     page.get_by_role("button", name="Accept").first.click()
     page.get_by_role("button", name="Make a draft plan from this match").click()
     link = page.get_by_role("link", name=re.compile(r"Open the new draft plan \(\d+\) in the plan sketcher"))
     link.wait_for()
-    _settle(page)
+    settle(page)
     return re.search(r"\((\d+)\)", link.inner_text()).group(1)
 
 
 # -- tenant finder ----------------------------------------------------------------------------
 
-def test_tenant_finder_finds_saves_and_downloads(app_page, app_server, artifacts):
-    page = app_page
-    _open(page, app_server, "tenant_finder")
+def test_tenant_finder_finds_saves_and_downloads(officer_page, app_server, artifacts):
+    page = officer_page
+    open_settled(page, app_server, "tenant_finder")
     page.get_by_text("Describe the space and press Find tenants.").wait_for()
     page.get_by_role("button", name="Find tenants").click()
     heading = page.get_by_role("heading", name=re.compile(r"^\d+ group\(s\) fit, \d+ partly"))
     heading.wait_for()
-    _settle(page)
+    settle(page)
     fit, partly = map(int, re.findall(r"\d+", heading.inner_text())[:2])
     assert fit >= 1
 
@@ -335,7 +317,7 @@ def test_tenant_finder_finds_saves_and_downloads(app_page, app_server, artifacts
     page.get_by_role("textbox", name="Your name or role").fill(WHO)
     page.get_by_role("button", name="Save the shortlist").click()
     page.get_by_text(re.compile(rf"^Saved shortlist \d+ with {fit} group\(s\)\.")).wait_for()
-    _settle(page)
+    settle(page)
     saved = page.get_by_role("combobox", name="Shortlist")
     saved.wait_for()
     assert saved.input_value().startswith(f"{name} · {fit} group(s) · {WHO}, ")
@@ -348,9 +330,9 @@ def test_tenant_finder_finds_saves_and_downloads(app_page, app_server, artifacts
 
 # -- site dossier -----------------------------------------------------------------------------
 
-def test_site_dossier_keeps_confidential_notes_out_of_downloads_unless_asked(app_page, app_server, artifacts):
-    page = app_page
-    _open(page, app_server, "site_dossier")
+def test_site_dossier_keeps_confidential_notes_out_of_downloads_unless_asked(officer_page, app_server, artifacts):
+    page = officer_page
+    open_settled(page, app_server, "site_dossier")
     for heading in ("The site", "Plans and community evidence", "Matches that involve the site or its owner"):
         expect(page.get_by_role("heading", name=heading).first).to_be_visible()
     assert page.get_by_role("combobox", name="Site").input_value() == "Port Loop historic building"
@@ -363,7 +345,7 @@ def test_site_dossier_keeps_confidential_notes_out_of_downloads_unless_asked(app
     page.get_by_text("Show confidential notes (officers only)").click()
     note = page.get_by_role("textbox", name="Add a confidential note")
     note.wait_for()
-    _settle(page)
+    settle(page)
     token = f"NOTE-{uuid.uuid4().hex[:10]}"
     note.fill(f"The owner would consider a transfer ({token}).")
     form = page.get_by_test_id("stForm").filter(has=note)
@@ -371,7 +353,7 @@ def test_site_dossier_keeps_confidential_notes_out_of_downloads_unless_asked(app
     form.get_by_role("button", name="Add the note").click()
     page.get_by_text("The confidential note was added.").wait_for()
     _cell(page, re.compile(re.escape(token))).first.wait_for(state="attached")
-    _settle(page)
+    settle(page)
     assert note.input_value() == ""
     assert page.get_by_text("No notes yet.").count() == 0
     _shot(page, artifacts / "dossier-note.png")
@@ -380,7 +362,7 @@ def test_site_dossier_keeps_confidential_notes_out_of_downloads_unless_asked(app
     assert not include.is_checked()
     assert token not in _pdf_text(_download(page, pdf, artifacts, "dossier-public.pdf"))
     page.get_by_text("Include the confidential notes in the downloads").click()
-    _settle(page)
+    settle(page)
     assert include.is_checked()
     assert token in _pdf_text(_download(page, pdf, artifacts, "dossier-confidential.pdf"))
     _shot(page, artifacts / "dossier-include-notes.png")
@@ -391,7 +373,7 @@ def test_site_dossier_keeps_confidential_notes_out_of_downloads_unless_asked(app
 # -- the register's needs and offers ----------------------------------------------------------
 
 def _needs_and_offers_tab(page, server):
-    _open(page, server, "asset_register")
+    open_settled(page, server, "asset_register")
     page.get_by_role("tab", name="Needs and offers").click()
     panel = page.get_by_role("tabpanel", name="Needs and offers")
     panel.wait_for()
@@ -401,17 +383,17 @@ def _needs_and_offers_tab(page, server):
 
 def _add_offer(page, panel, title: str) -> None:
     panel.get_by_text("An offer", exact=True).click()
-    _settle(page)
+    settle(page)
     _choose(page, panel, "Kind", "services", "services")
     panel.get_by_role("textbox", name="Title", exact=True).fill(title)
     panel.get_by_role("textbox", name="Your name or role").fill(WHO)
     panel.get_by_role("button", name="Save the new offer").click()
     page.get_by_text(f"Saved the offer “{title}”.").wait_for()
-    _settle(page)
+    settle(page)
 
 
-def test_register_records_a_new_offer(app_page, app_server, artifacts):
-    page = app_page
+def test_register_records_a_new_offer(officer_page, app_server, artifacts):
+    page = officer_page
     panel = _needs_and_offers_tab(page, app_server)
     table = panel.get_by_test_id("stDataFrame")
     _cell(table, "Permanent café premises with a kitchen").wait_for(state="attached")
@@ -432,8 +414,8 @@ def test_register_records_a_new_offer(app_page, app_server, artifacts):
 
 # -- usability problems seen while writing these tests ---------------------------------------
 
-def test_register_stays_on_the_needs_and_offers_tab_after_a_save(app_page, app_server, artifacts):
-    page = app_page
+def test_register_stays_on_the_needs_and_offers_tab_after_a_save(officer_page, app_server, artifacts):
+    page = officer_page
     panel = _needs_and_offers_tab(page, app_server)
     _add_offer(page, panel, "Slovak conversation evenings")
     _shot(page, artifacts / "register-after-save.png")
@@ -441,37 +423,37 @@ def test_register_stays_on_the_needs_and_offers_tab_after_a_save(app_page, app_s
         "the page went back to the 'Add or edit' tab"
 
 
-def test_register_offer_choice_reads_an_offer(app_page, app_server):
-    page = app_page
-    _open(page, app_server, "asset_register")
+def test_register_offer_choice_reads_an_offer(officer_page, app_server):
+    page = officer_page
+    open_settled(page, app_server, "asset_register")
     page.get_by_role("tab", name="Needs and offers").click()
     panel = page.get_by_role("tabpanel", name="Needs and offers")
     expect(panel.get_by_role("radiogroup", name="It is")).to_be_visible()
     assert panel.get_by_role("radio", name="An offer", exact=True).count() == 1
 
 
-def test_dossier_note_error_is_shown_where_the_person_is(app_page, app_server, artifacts):
-    page = app_page
-    _open(page, app_server, "site_dossier")
+def test_dossier_note_error_is_shown_where_the_person_is(officer_page, app_server, artifacts):
+    page = officer_page
+    open_settled(page, app_server, "site_dossier")
     page.get_by_text("Show confidential notes (officers only)").click()
     note = page.get_by_role("textbox", name="Add a confidential note")
     note.wait_for()
-    _settle(page)
+    settle(page)
     note.fill("A note with no name given.")
     form = page.get_by_test_id("stForm").filter(has=note)
     form.get_by_role("textbox", name="Your name or role").fill("")
     form.get_by_role("button", name="Add the note").click()
     error = page.get_by_text("Say who is writing the note.")
     error.wait_for()
-    _settle(page)
+    settle(page)
     page.screenshot(path=str(artifacts / "dossier-note-error-out-of-sight.png"))
     assert note.input_value() == "A note with no name given."  # not added
     expect(error).to_be_in_viewport(timeout=5_000)
 
 
-def test_atlas_legend_shows_the_link_key_in_full(app_page, app_server, artifacts):
-    page = app_page
-    _open(page, app_server)
+def test_atlas_legend_shows_the_link_key_in_full(officer_page, app_server, artifacts):
+    page = officer_page
+    open_settled(page, app_server)
     frame = map_frame(page, timeout_ms=SLOW_MS)
     frame.locator("path.atlas-link-plan").first.wait_for(state="attached")
     legend = frame.locator(".atlas-legend")
@@ -480,33 +462,33 @@ def test_atlas_legend_shows_the_link_key_in_full(app_page, app_server, artifacts
     assert row["y"] + row["height"] <= box["y"] + box["height"], "the 'Partners in a plan' row is cut off"
 
 
-def test_matches_score_parts_are_readable(app_page, app_server, artifacts, demo_ids):
-    page = app_page
-    _open(page, app_server, f"matches?need={demo_ids['n-city-hospital-clinical-staff']}")
+def test_matches_score_parts_are_readable(officer_page, app_server, artifacts, demo_ids):
+    page = officer_page
+    open_settled(page, app_server, f"matches?need={demo_ids['n-city-hospital-clinical-staff']}")
     table = page.get_by_test_id("stDataFrame").first
     table.get_by_test_id("data-grid-canvas").wait_for()
-    _settle(page)
+    settle(page)
     table.screenshot(path=str(artifacts / "score-parts.png"))
     widths = table.evaluate("d => { const s = d.querySelector('.dvn-scroller'); return [s.scrollWidth, s.clientWidth]; }")
     assert widths[0] <= widths[1] + 2, f"the table is {widths[0]} px wide in a {widths[1]} px box"
 
 
-def test_matches_need_box_shows_the_need(app_page, app_server, artifacts, demo_ids):
-    page = app_page
-    _open(page, app_server, f"matches?need={demo_ids['n-city-hospital-clinical-staff']}")
+def test_matches_need_box_shows_the_need(officer_page, app_server, artifacts, demo_ids):
+    page = officer_page
+    open_settled(page, app_server, f"matches?need={demo_ids['n-city-hospital-clinical-staff']}")
     box = page.get_by_role("combobox", name="Need")
     box.wait_for()
-    _settle(page)
+    settle(page)
     page.get_by_test_id("stSelectbox").filter(has=box).screenshot(path=str(artifacts / "need-box.png"))
     assert "Clinical staff for outpatient and community clinics" in box.input_value()
     widths = box.evaluate("e => [e.scrollWidth, e.clientWidth]")
     assert widths[0] <= widths[1] + 2, f"the label needs {widths[0]} px and has {widths[1]} px"
 
 
-def test_atlas_match_line_is_not_hidden_under_its_plan_line(app_page, app_server, artifacts, demo_ids):
-    page = app_page
+def test_atlas_match_line_is_not_hidden_under_its_plan_line(officer_page, app_server, artifacts, demo_ids):
+    page = officer_page
     _accept_first_match_and_make_a_plan(page, app_server, demo_ids["n-midland-met-interpreters"])
-    _open(page, app_server)
+    open_settled(page, app_server)
     frame = map_frame(page, timeout_ms=SLOW_MS)
     frame.locator("path.atlas-link-match").first.wait_for(state="attached")
     _show_layer(frame, "atlas-link-match")
@@ -522,11 +504,11 @@ def test_atlas_match_line_is_not_hidden_under_its_plan_line(app_page, app_server
     assert on_top and all(on_top), f"match lines hidden at their middle: {on_top}"
 
 
-def test_plan_from_a_match_shows_its_partners_on_the_sketcher_map(app_page, app_server, artifacts, demo_ids):
-    page = app_page
+def test_plan_from_a_match_shows_its_partners_on_the_sketcher_map(officer_page, app_server, artifacts, demo_ids):
+    page = officer_page
     plan_id = _accept_first_match_and_make_a_plan(page, app_server, demo_ids["n-hmp-food"])
-    _open(page, app_server, f"plan_sketcher?plan={plan_id}")
+    open_settled(page, app_server, f"plan_sketcher?plan={plan_id}")
     frame = map_frame(page, timeout_ms=SLOW_MS)
-    _settle(page)
+    settle(page)
     page.screenshot(path=str(artifacts / "plan-from-match-empty-map.png"))
     assert frame.locator(".leaflet-marker-pane .atlas-asset").count() >= 2

@@ -21,7 +21,7 @@ import shapely
 from atlas.projection import BRITISH_NATIONAL_GRID, WGS84
 from atlas.store import open_store
 from cedplans import repository
-from tests.browser_fixtures import MAP_FRAME, start_app, stop_app, wait_idle
+from tests.browser_fixtures import MAP_FRAME, sign_in, start_app, stop_app, wait_idle
 
 pytestmark = pytest.mark.browser
 
@@ -64,6 +64,7 @@ def page(browser, sketch_server):
     pg.external_requests = external  # type: ignore[attr-defined]
     pg.script_errors = []  # type: ignore[attr-defined]
     pg.on("pageerror", lambda exc: pg.script_errors.append(str(exc)))  # type: ignore[attr-defined]
+    sign_in(pg, sketch_server, "officer")
     yield pg
     context.close()
 

@@ -9,9 +9,16 @@ import shutil
 import pytest
 
 from atlas import open_store
-from atlas.demo import DEMO_ACCOUNTS
 from cedplans import repository, workshops
-from tests.browser_fixtures import local_page, map_frame, open_app, start_app, stop_app, wait_idle
+from tests.browser_fixtures import (
+    local_page,
+    map_frame,
+    open_app,
+    sign_in,
+    start_app,
+    stop_app,
+    wait_idle,
+)
 
 pytestmark = pytest.mark.browser
 
@@ -22,29 +29,19 @@ def _shown_count(page) -> int:
     return int(re.match(r"Showing (\d+) assets", caption.inner_text()).group(1))
 
 
-def sign_in(page, server, username: str, password: str) -> None:
-    """Sign in through the Sign in page's form, as a person would."""
-    open_app(page, server, "sign_in")
-    page.get_by_role("textbox", name="User name").fill(username)
-    page.get_by_role("textbox", name="Password").fill(password)
-    page.get_by_role("button", name="Sign in").click()
-    page.get_by_role("button", name="Sign out").wait_for()
-    wait_idle(page)
-
-
 def test_a_write_in_one_browser_shows_in_another_without_a_restart(browser, app_server, artifacts):
     officer = local_page(browser, app_server)
     researcher = local_page(browser, app_server)
     try:
         # The officer has the atlas open (so its queries are cached).
-        sign_in(officer, app_server, "officer", DEMO_ACCOUNTS["officer"][1])
+        sign_in(officer, app_server, "officer")
         open_app(officer, app_server)
         map_frame(officer)
         before = _shown_count(officer)
 
         # A researcher, in another browser, signs in and adds an asset in the register (a
         # link typed into the address bar is a new session: the sign-in is kept).
-        sign_in(researcher, app_server, "researcher", DEMO_ACCOUNTS["researcher"][1])
+        sign_in(researcher, app_server, "researcher")
         open_app(researcher, app_server, "asset_register")
         frame = map_frame(researcher)
         box = frame.locator(".leaflet-container").bounding_box()
