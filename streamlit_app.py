@@ -40,6 +40,7 @@ if handle.demo_loaded and not st.session_state.get("demo_notice_shown"):
     st.session_state["demo_notice_shown"] = True
     st.toast("The atlas was empty, so the USE-IT! demo (approximate data) was loaded.", icon=":material/info:")
 
+session.refresh()
 who = session.viewer()
 session.keep_sign_in()
 if who.signed_in:

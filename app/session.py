@@ -43,11 +43,6 @@ def viewer() -> Viewer:
     browser whose sign-in has not run out), joined by a workshop code, or the public."""
     ss = st.session_state
     current = ss.get(_KEY)
-    if current is not None and current.username and current.plan_id is None:
-        # An account removed or given another role by an admin takes effect at once.
-        account = state.query(accounts.find_user, current.username)
-        current = None if account is None else account.viewer()
-        ss[_KEY] = current
     if current is None and not ss.get("session.resumed"):
         ss["session.resumed"] = True  # look the cookie up once per session
         account = state.query(accounts.resume_session, cookies.sent(COOKIE))
@@ -58,6 +53,15 @@ def viewer() -> Viewer:
         current = state.query(accounts.for_identity, st.user.get("email"), st.user.get("name"))
         ss[_KEY] = current
     return current or PUBLIC
+
+
+def refresh() -> None:
+    """Take up an admin's change to this session's account (removed, or another role):
+    once per run of the app, before the menu is drawn, not on every question a page asks."""
+    current = st.session_state.get(_KEY)
+    if current is not None and current.username and current.plan_id is None:
+        account = state.query(accounts.find_user, current.username)
+        st.session_state[_KEY] = None if account is None else account.viewer()
 
 
 def keep_sign_in() -> None:

@@ -33,7 +33,7 @@ ENTITY_TABLES = {"asset": "assets", "need": "needs_offers", "offer": "needs_offe
                  "match": "match_decisions"}
 """Entity -> the table whose confidential fields (atlas.confidential) its records carry."""
 
-PERSON_FIELDS = ("lon", "lat", "precise_lon", "precise_lat", "consent")
+PERSON_FIELDS = ("lon", "lat", "consent")
 """Fields of a person's record that only a viewer who may see where people live sees."""
 
 
@@ -50,6 +50,17 @@ def acting(viewer: Viewer) -> Iterator[Viewer]:
 
 def current() -> Viewer | None:
     return _ACTING.get()
+
+
+def actor(by: str | None, *, default: str = "unknown") -> str:
+    """Who made a change: the name the write gives, else the acting viewer's, else ``default``."""
+    viewer = current()
+    return (by or "").strip() or (viewer.label if viewer else default)
+
+
+def _role() -> str | None:
+    viewer = current()
+    return viewer.role.value if viewer and viewer.role else None
 
 
 @dataclass(frozen=True)
@@ -109,15 +120,13 @@ def record(store: Store, *, entity: str, entity_id: object, action: str, summary
            before: Mapping[str, object] | None = None, after: Mapping[str, object] | None = None,
            by: str | None = None) -> None:
     """Append one change to the trail (inside the caller's transaction)."""
-    viewer = current()
-    actor = (by or "").strip() or (viewer.label if viewer else "unknown")
     if summary is None:
         summary = diff_summary(before, after, entity)
     store.con.execute(
         "INSERT INTO audit_log (changed_at, actor, role, entity, entity_id, action, summary, before_fields, "
         "after_fields) "
         "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-        [utc_now(), actor, viewer.role.value if viewer and viewer.role else None, entity,
+        [utc_now(), actor(by), _role(), entity,
          None if entity_id is None else str(entity_id), action, summary, _json(before), _json(after)],
     )
 
@@ -129,10 +138,7 @@ def record_many(store: Store, *, entity_of: Mapping[object, str], action: str,
     ``afters`` (an import: one entry per row added, changed or removed), in one insert.
     ``entity_of`` maps each key to its entity ('need' or 'offer'); the key's ``id`` field
     names the record. Returns how many entries were written."""
-    viewer = current()
-    actor = (by or "").strip() or (viewer.label if viewer else "unknown")
-    role = viewer.role.value if viewer and viewer.role else None
-    now = utc_now()
+    who, role, now = actor(by), _role(), utc_now()
     rows = []
     for key in dict.fromkeys([*befores, *afters]):
         before, after = befores.get(key), afters.get(key)
@@ -141,7 +147,7 @@ def record_many(store: Store, *, entity_of: Mapping[object, str], action: str,
             continue
         entity = entity_of[key]
         record_id = (after or before or {}).get("id")
-        rows.append((now, actor, role, entity, None if record_id is None else str(record_id),
+        rows.append((now, who, role, entity, None if record_id is None else str(record_id),
                      "add" if before is None else "remove" if after is None else action,
                      diff_summary(before, after, entity), before_json, after_json))
     if rows:
@@ -177,7 +183,8 @@ def _changes(store: Store, where: str, params: list[object], viewer: Viewer, lim
     sql = f"SELECT {_COLUMNS} FROM audit_log {where} ORDER BY changed_at DESC, id DESC"
     if limit is not None:
         sql += f" LIMIT {int(limit)}"
-    people = {str(r[0]) for r in store.con.execute("SELECT id FROM assets WHERE person").fetchall()}
+    people = set() if viewer.sees_confidential else {
+        str(r[0]) for r in store.con.execute("SELECT id FROM assets WHERE person").fetchall()}
     out = []
     for row in store.con.execute(sql, params).fetchall():
         fields = dict(zip(_FIELDS, row, strict=True))

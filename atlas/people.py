@@ -20,11 +20,7 @@ import pyarrow as pa
 import shapely
 
 from atlas.access import PUBLIC, Viewer
-from atlas.generalise import generalise, neighbourhood_points
 from atlas.store import Store
-
-__all__ = ["Consent", "consent", "consent_problem", "generalise", "is_person", "neighbourhood_points",
-           "precise_location", "write_private"]
 
 CONSENT_FIELDS = ("consent_given_by", "consent_given_on", "consent_purpose")
 """The columns a file or form gives a person's consent in."""
@@ -45,17 +41,9 @@ class Consent:
         return f"given by {self.given_by} on {self.given_on:%-d %B %Y} for {self.purpose}"
 
 
-def is_person(value: object) -> bool:
-    """A ``person`` cell read as yes or no (blank is no)."""
-    if value is None or (isinstance(value, float) and math.isnan(value)):
-        return False
-    if isinstance(value, bool | np.bool_):
-        return bool(value)
-    return str(value).strip().lower() in TRUE_WORDS
-
-
 def are_people(values: pd.Series) -> np.ndarray:
-    """:func:`is_person` for a whole column at once (a register of a million rows)."""
+    """A ``person`` column read as yes or no, at once (a register of a million rows):
+    :data:`TRUE_WORDS` or a true boolean is yes, anything else (blank too) no."""
     if values.isna().all():
         return np.zeros(len(values), dtype=bool)
     words = values.astype("string").str.strip().str.lower()
@@ -113,9 +101,3 @@ def precise_location(store: Store, asset_id: int, *, viewer: Viewer = PUBLIC) ->
         return None
     row = store.con.execute("SELECT lon, lat FROM person_locations WHERE asset_id = ?", [asset_id]).fetchone()
     return None if row is None else shapely.Point(row)
-
-
-def person_ids(store: Store) -> set[int]:
-    return {r[0] for r in store.con.execute("SELECT id FROM assets WHERE person").fetchall()}
-
-

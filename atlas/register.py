@@ -146,7 +146,8 @@ def update_asset(store: Store, asset_id: int, draft: AssetDraft, *, by: str, vie
     An editor who may not see contact details or a person's precise place (``viewer``,
     by default the public, as a draft made by :func:`draft_from_asset` by default holds
     neither) leaves them as they are unless the draft gives new ones; so does a consent
-    the draft does not repeat. An officer's viewer clears a contact the draft leaves out. Raises :class:`~atlas.errors.NotFound` for an unknown id."""
+    the draft does not repeat. An officer's viewer clears a contact the draft leaves out.
+    Raises :class:`~atlas.errors.NotFound` for an unknown id."""
     current = get_asset(store, asset_id, viewer=WHOLE_RECORD)
     if not viewer.sees_confidential:
         if draft.contact is None:

@@ -20,6 +20,7 @@ from pyproj import CRS
 from atlas import audit, people
 from atlas.classify import classify
 from atlas.errors import InvalidInput
+from atlas.generalise import generalise
 from atlas.models import ASSET_TYPES, FEATURE_KINDS, FEATURE_STATUSES, SECTORS, WriteResult
 from atlas.projection import WGS84, choose_metric_crs, lonlat_bounds, transformer
 from atlas.store import Store
@@ -257,10 +258,10 @@ def upsert_assets(store: Store, gdf: gpd.GeoDataFrame, *, source: str, licence: 
         if not (shapely.get_type_id(lonlat.values) == 0).all():  # not all points
             lonlat = lonlat.representative_point()
             metric = metric.representative_point()
-        precise = lonlat.to_numpy().copy()
+        precise = lonlat.to_numpy()
         if person.any():  # people are stored at their neighbourhood (atlas.people)
-            near_ll, near_m = people.generalise(metric.values[person], store.metric_epsg)
-            ll, mm = lonlat.to_numpy().copy(), metric.to_numpy().copy()
+            near_ll, near_m = generalise(metric.values[person], store.metric_epsg)
+            ll, mm = precise.copy(), metric.to_numpy().copy()
             ll[person], mm[person] = near_ll, near_m
             lonlat = gpd.GeoSeries(ll, index=lonlat.index, crs=lonlat.crs)
             metric = gpd.GeoSeries(mm, index=metric.index, crs=metric.crs)
@@ -299,7 +300,7 @@ def upsert_assets(store: Store, gdf: gpd.GeoDataFrame, *, source: str, licence: 
             "consent_given_by": _strings(consent[0]),
             "consent_given_on": _dates(consent[1]),
             "consent_purpose": _strings(consent[2]),
-        }), by=audit.current().label if audit.current() else source)
+        }), by=audit.actor(None, default=source))
         refresh_membership(store, ("assets",), source=source)
     return result
 
