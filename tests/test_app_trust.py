@@ -4,9 +4,11 @@ stores), across sessions: what one person does in one session is what another se
 from __future__ import annotations
 
 import ast
+from datetime import date
 from pathlib import Path
 
 import pytest
+import shapely
 from streamlit.testing.v1 import AppTest
 
 from app import navigation, state
@@ -257,3 +259,25 @@ def test_an_account_removed_or_demoted_by_an_admin_loses_its_rights_at_once(run_
     at.run()
     assert at.session_state[SESSION_VIEWER] is None
     assert nav_titles(at) == VISITOR_PAGES
+
+
+def test_a_researcher_adds_a_person_with_their_consent_in_one_save(run_page, demo_store_path):
+    """The consent fields are drawn with the form (a form does not rerun when its box is
+    ticked), so one save records the person, their consent and their neighbourhood point."""
+    at = run_page("asset_register", demo_store_path, role="researcher")
+    at.session_state["reg_place"] = (-1.9301, 52.4790)
+    at.text_input(key="reg_name").input("Retired baker (volunteer)")
+    at.checkbox(key="reg_person").check()
+    at.text_input(key="reg_consent_by").input("The person")
+    at.date_input(key="reg_consent_on").set_value(date(2026, 11, 1))
+    at.text_input(key="reg_consent_for").input("matching with local food groups")
+    next(b for b in at.button if b.label == "Save the new asset").click().run()
+    no_exception(at)
+    state.close_all()
+    with open_store(demo_store_path) as store:
+        asset_id, geom = store.con.execute(
+            "SELECT id, ST_AsText(geom) FROM assets WHERE name = 'Retired baker (volunteer)'").fetchone()
+        assert people.consent(store, asset_id).purpose == "matching with local food groups"
+        assert geom != "POINT (-1.9301 52.479)"
+        assert people.precise_location(store, asset_id, viewer=accounts.get_user(store, "officer").viewer()) \
+            == shapely.Point(-1.9301, 52.4790)

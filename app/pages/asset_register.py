@@ -153,12 +153,14 @@ def _edit_section(names: dict[int, str]) -> None:
         st.checkbox("This is a person, not an organisation", key="reg_person",
                     help="A person is recorded only with their consent, and shown on maps at their "
                          "neighbourhood, never their address.")
-        if st.session_state.get("reg_person"):
-            a, b, c = st.columns(3)
-            a.text_input("Consent given by", key="reg_consent_by", placeholder="usually the person")
-            b.date_input("Consent given on", key="reg_consent_on", max_value=date.today(), value=None)
-            c.text_input("Consent for", key="reg_consent_for",
-                         placeholder="e.g. listing in the atlas and matching with local groups")
+        # Always drawn: a form does not rerun when the box is ticked, so fields shown only
+        # after it would appear only once a save had failed for want of them.
+        st.caption("A person's consent (needed for a person, ignored for an organisation):")
+        a, b, c = st.columns(3)
+        a.text_input("Consent given by", key="reg_consent_by", placeholder="usually the person")
+        b.date_input("Consent given on", key="reg_consent_on", max_value=date.today())
+        c.text_input("Consent for", key="reg_consent_for",
+                     placeholder="e.g. listing in the atlas and matching with local groups")
         saved = st.form_submit_button("Save the new asset" if asset_id == NEW else "Save changes", type="primary")
     if saved:
         try:
