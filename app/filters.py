@@ -7,8 +7,9 @@ from datetime import date
 import streamlit as st
 
 from app import map_style, state
+from atlas.asset_filter import AssetFilter
+from atlas.asset_lists import months_before
 from atlas.models import SECTORS
-from atlas.views import AssetFilter, months_before
 
 VERIFIED_CHOICES: tuple[int | None, ...] = (None, 3, 6, 12, 24)
 """Months for the "verified within" filter; None means any asset, checked or not."""

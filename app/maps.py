@@ -22,19 +22,12 @@ from shapely.geometry import mapping, shape
 
 from app import map_style, static_assets
 from app.map_layers import AssetCells, AssetMarkers, AtlasMap, Legend, ShapeLayer
-from atlas.output import area_words
+from atlas.distance_rings import Ring
+from atlas.map_contents import AssetCell, AssetPoint, BoundaryShape, FeatureShape, MapContents
 from atlas.models import NearbyAsset, NearbyFeature, Site
+from atlas.output import area_words
+from atlas.viewport import Viewport, degrees_per_pixel
 from cedplans.linking import Link
-from atlas.views import (
-    AssetCell,
-    AssetPoint,
-    BoundaryShape,
-    FeatureShape,
-    MapContents,
-    Ring,
-    Viewport,
-    degrees_per_pixel,
-)
 
 MAP_HEIGHT_PX = 600
 
@@ -104,7 +97,7 @@ class MapView:
             return None
         west, south, east, north = self.bounds
         return Viewport(max(-180.0, west), max(-90.0, south), min(180.0, east), min(90.0, north),
-                        int(math.floor(self.zoom)))
+                        math.floor(self.zoom))
 
     def drawn_geometries(self) -> list[shapely.Geometry]:
         """The drawings as shapely geometries in WGS84 (longitude, latitude)."""
@@ -136,7 +129,7 @@ def show_map(m: folium.Map, *, key: str, height: int = MAP_HEIGHT_PX,
     clicks = (view.last_clicked, view.last_object_clicked)
     seen = st.session_state.get(f"{key}.clicks_seen", (None, None))
     st.session_state[f"{key}.clicks_seen"] = clicks
-    new = [c if c != old else None for c, old in zip(clicks, seen)]
+    new = [c if c != old else None for c, old in zip(clicks, seen, strict=True)]
     return replace(view, new_click=new[0], new_object_click=new[1])
 
 
@@ -340,7 +333,8 @@ class MapPoint:
     extra: tuple[str, ...] = ()
 
 
-def add_points(m: folium.Map, points: Sequence[MapPoint], *, name: str, decimals: int = FULL_PRECISION_DECIMALS) -> None:
+def add_points(m: folium.Map, points: Sequence[MapPoint], *, name: str,
+               decimals: int = FULL_PRECISION_DECIMALS) -> None:
     """Points drawn as macro or micro assets, with popups."""
     if not points:
         return
@@ -357,14 +351,16 @@ def add_links(m: folium.Map, links: Sequence[Link], *, decimals: int = FULL_PREC
         return
     features = []
     for link in links:
-        line = {"type": "LineString", "coordinates": [[round(link.from_point[0], decimals), round(link.from_point[1], decimals)],
-                                                       [round(link.to_point[0], decimals), round(link.to_point[1], decimals)]]}
+        line = {"type": "LineString",
+                "coordinates": [[round(link.from_point[0], decimals), round(link.from_point[1], decimals)],
+                                [round(link.to_point[0], decimals), round(link.to_point[1], decimals)]]}
         popup = (f"<b>{_e(link.from_asset)}</b> and <b>{_e(link.to_asset)}</b><br>"
                  f"<span class='muted'>{_e(link.label)}</span>")
         features.append({"type": "Feature", "geometry": line,
                          "properties": {"s": link.kind, "p": popup, "t": _e(f"{link.from_asset} – {link.to_asset}")}})
         _legend(m).links.add(link.kind)
-    styles = {kind: dict(style, className=f"atlas-link atlas-link-{kind}") for kind, style in map_style.LINK_STYLE.items()}
+    styles = {kind: dict(style, className=f"atlas-link atlas-link-{kind}")
+              for kind, style in map_style.LINK_STYLE.items()}
     ShapeLayer(features, styles, name="Links between assets").add_to(m)
 
 

@@ -17,10 +17,10 @@ import folium
 import shapely
 from shapely.geometry import mapping
 
-from app import maps, map_style
+from app import map_style, maps
 from app.map_layers import AtlasMap, Legend, ShapeLayer
 from atlas.models import NearbyAsset, NearbyFeature
-from atlas.views import Viewport
+from atlas.viewport import Viewport
 from cedplans.colours import IDEA_COLOUR, zone_colour
 from cedplans.model import Idea, Zone
 

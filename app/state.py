@@ -25,10 +25,23 @@ from typing import Concatenate, ParamSpec, TypeVar
 
 import streamlit as st
 
-from atlas import needs_offers, queries, settings, views, vocabulary
+from atlas import (
+    asset_filter,
+    asset_lists,
+    needs_offers,
+    queries,
+    settings,
+    site_picking,
+    vocabulary,
+)
+from atlas import map_contents as map_queries  # this module's map_contents is the cached wrapper
+from atlas.asset_filter import ANY_ASSET, AssetFilter
 from atlas.demo import is_empty
 from atlas.errors import AtlasError
+from atlas.map_contents import MapContents
 from atlas.store import Store, open_store
+from atlas.view_index import ViewIndex, build_view_index, drop_view_index, wants_index
+from atlas.viewport import Viewport
 from cedplans import linking
 from cedplans.matching import MatchIndex
 
@@ -47,31 +60,35 @@ class StoreHandle:
     lock: threading.RLock = field(default_factory=threading.RLock)
     revision: int = 0
     demo_loaded: bool = False
-    index: views.ViewIndex | None = None
+    index: ViewIndex | None = None
     index_revision: int = -1
     memo: dict[str, tuple[int, object]] = field(default_factory=dict)
     """Structures rebuilt after each write (the matcher's index): name -> (revision, value)."""
 
     @property
-    def key(self) -> tuple[str, int]:
-        """Identifies the store's contents for cached queries: (path, revision)."""
-        return (str(self.store.path), self.revision)
+    def key(self) -> tuple[str, int, int]:
+        """Identifies the store's contents for cached queries: (location, this process's
+        revision, the store's own count of changes). The last moves on when another
+        program (a second app process, an import) writes to a PostGIS store."""
+        return (self.store.location, self.revision, self.store.changes())
 
 
 _OPEN: dict[str, StoreHandle] = {}
 _OPEN_LOCK = threading.Lock()
 
 
-def store_path() -> Path:
-    """The store this app uses: ``$ATLAS_DB`` or ``data/atlas.duckdb``, made absolute."""
-    return settings.default_db_path().expanduser().resolve()
+def store_target() -> str:
+    """The store this app uses: ``$ATLAS_DB`` (a file or a ``postgresql://`` URL) or
+    ``data/atlas.duckdb``, a file made absolute."""
+    target = settings.default_db()
+    return target if isinstance(target, str) else str(target.expanduser().resolve())
 
 
 def demo_wanted() -> bool:
     return os.environ.get(DEMO_ENV_VAR, "1").strip().lower() not in ("0", "no", "false", "off")
 
 
-def open_app_store(path: Path, *, load_demo: bool = True) -> StoreHandle:
+def open_app_store(path: Path | str, *, load_demo: bool = True) -> StoreHandle:
     """Open the store at ``path`` for the app (and load the demo into it if it is empty
     and ``load_demo``). The app calls this through :func:`handle`, once per process."""
     with _OPEN_LOCK:
@@ -80,11 +97,12 @@ def open_app_store(path: Path, *, load_demo: bool = True) -> StoreHandle:
         store = open_store(path)
         handle_ = StoreHandle(store)
         try:
-            if load_demo and is_empty(store):
-                from cedplans.demo import load_full_demo
+            with store.exclusive("atlas: demo"):  # two app processes starting on one new PostGIS store
+                if load_demo and is_empty(store):
+                    from cedplans.demo import load_full_demo
 
-                load_full_demo(store)
-                handle_.demo_loaded = True
+                    load_full_demo(store)
+                    handle_.demo_loaded = True
         except BaseException:
             store.close()
             raise
@@ -93,13 +111,13 @@ def open_app_store(path: Path, *, load_demo: bool = True) -> StoreHandle:
 
 
 @st.cache_resource(show_spinner="Opening the atlas…")
-def _cached_handle(path: str, load_demo: bool) -> StoreHandle:
-    return open_app_store(Path(path), load_demo=load_demo)
+def _cached_handle(target: str, load_demo: bool) -> StoreHandle:
+    return open_app_store(target, load_demo=load_demo)
 
 
 def handle() -> StoreHandle:
     """The app's store, opened on first use. Raises the atlas's own errors (StoreBusy ...)."""
-    return _cached_handle(str(store_path()), demo_wanted())
+    return _cached_handle(store_target(), demo_wanted())
 
 
 def handle_or_stop() -> StoreHandle:
@@ -168,7 +186,7 @@ def show_flashes(page: str) -> None:
 def _cached_query(fn: Callable[Concatenate[Store, P], T]) -> Callable[P, T]:
     """``fn`` run on the app's store under the lock and cached (``st.cache_data``) until
     the next write: the handle's (path, revision) key is part of every cache key.
-    Arguments must be hashable values; the frozen dataclasses of :mod:`atlas.views` are.
+    Arguments must be hashable values; the frozen dataclasses of the atlas's map queries are.
 
     st.cache_data leaves every parameter whose name starts with an underscore out of the
     key, so ``store_key`` must never be renamed ``_key``: that hid every write from every
@@ -189,14 +207,14 @@ def _cached_query(fn: Callable[Concatenate[Store, P], T]) -> Callable[P, T]:
     return call
 
 
-_map_contents = _cached_query(views.map_contents)
-view_counts = _cached_query(views.view_counts)
-extent = _cached_query(views.extent)
-asset_categories = _cached_query(views.asset_categories)
-list_assets = _cached_query(views.list_assets)
-stale_assets = _cached_query(views.stale_assets)
-what_is_here = _cached_query(views.what_is_here)
-site_choices = _cached_query(views.site_choices)
+_map_contents = _cached_query(map_queries.map_contents)
+view_counts = _cached_query(map_queries.view_counts)
+map_extent = _cached_query(map_queries.map_extent)
+asset_categories = _cached_query(asset_filter.asset_categories)
+asset_rows = _cached_query(asset_lists.asset_rows)
+stale_assets = _cached_query(asset_lists.stale_assets)
+what_is_here = _cached_query(site_picking.what_is_here)
+site_choices = _cached_query(site_picking.site_choices)
 list_boundaries = _cached_query(queries.list_boundaries)
 list_features = _cached_query(queries.list_features)
 nearby = _cached_query(queries.nearby)
@@ -206,15 +224,15 @@ get_asset = _cached_query(queries.get_asset)
 info = _cached_query(queries.info)
 
 
-def view_index() -> views.ViewIndex | None:
-    """The store's :class:`~atlas.views.ViewIndex`, rebuilt after each write; None for a
+def view_index() -> ViewIndex | None:
+    """The store's :class:`~atlas.view_index.ViewIndex`, rebuilt after each write; None for a
     store small enough to aggregate directly."""
     h = handle()
     with h.lock:
         if h.index_revision != h.revision:
             if h.index is not None:
-                views.drop_view_index(h.store, h.index)
-            h.index = views.build_view_index(h.store) if views.wants_index(h.store) else None
+                drop_view_index(h.store, h.index)
+            h.index = build_view_index(h.store) if wants_index(h.store) else None
             h.index_revision = h.revision
         return h.index
 
@@ -248,6 +266,6 @@ needs_offers_listing = _cached_query(needs_offers.listing)
 vocabulary_of_store = _cached_query(vocabulary.load)
 
 
-def map_contents(viewport: views.Viewport, filters: views.AssetFilter = views.AssetFilter()) -> views.MapContents:
-    """:func:`atlas.views.map_contents` on the app's store, cached, using the view index."""
+def map_contents(viewport: Viewport, filters: AssetFilter = ANY_ASSET) -> MapContents:
+    """:func:`atlas.map_contents.map_contents` on the app's store, cached, using the view index."""
     return _map_contents(viewport, filters, index=view_index())

@@ -95,3 +95,6 @@ def remove(username: str, db: Path) -> None:
     with cli_store(db) as store:
         accounts.remove_user(store, username, by=_by())
     click.echo(f"Removed {username}.")
+
+
+COMMANDS = (user,)

@@ -19,7 +19,7 @@ import json
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from datetime import date, datetime
-from typing import Any
+from typing import Any, TypeVar
 
 import pyarrow as pa
 
@@ -35,6 +35,9 @@ ENTITY_TABLES = {"asset": "assets", "need": "needs_offers", "offer": "needs_offe
 
 PERSON_FIELDS = ("lon", "lat", "consent")
 """Fields of a person's record that only a viewer who may see where people live sees."""
+
+Key = TypeVar("Key")
+"""Whatever keys the records of one :func:`record_many` call (a row's source and id, say)."""
 
 
 @contextlib.contextmanager
@@ -131,8 +134,8 @@ def record(store: Store, *, entity: str, entity_id: object, action: str, summary
     )
 
 
-def record_many(store: Store, *, entity_of: Mapping[object, str], action: str,
-                befores: Mapping[object, Mapping[str, object]], afters: Mapping[object, Mapping[str, object]],
+def record_many(store: Store, *, entity_of: Mapping[Key, str], action: str,
+                befores: Mapping[Key, Mapping[str, object]], afters: Mapping[Key, Mapping[str, object]],
                 by: str | None = None) -> int:
     """Append a change for every key whose record differs between ``befores`` and
     ``afters`` (an import: one entry per row added, changed or removed), in one insert.

@@ -94,6 +94,10 @@ def write_backup(store: Store, path: str | Path) -> BackupInfo:
     """
     path = Path(path)
     _check_backup_destination(store, path)
+    if store.engine.name == "postgis":
+        if store.in_transaction:
+            raise InvalidInput("A backup cannot be taken inside a transaction: finish the write first.")
+        return _backup_from_server(store, path)
     con = store.con
     try:
         con.execute("BEGIN TRANSACTION")
@@ -126,14 +130,42 @@ def write_backup(store: Store, path: str | Path) -> BackupInfo:
         raise
     info = BackupInfo(path=path, taken_at=taken_at, schema_version=schema_version, row_counts=counts,
                       size_bytes=path.stat().st_size)
-    log.info("backed up %s to %s (%d rows, %d bytes)", store.path, path, info.total_rows, info.size_bytes)
+    log.info("backed up %s to %s (%d rows, %d bytes)", store.location, path, info.total_rows, info.size_bytes)
     return info
+
+
+def _backup_from_server(store: Store, path: Path) -> BackupInfo:
+    """A PostGIS store's backup: the same kind of DuckDB file, written by ``atlas copy``'s
+    code from one repeatable-read snapshot of the database, so it too holds every write
+    committed before it began and none half-made."""
+    from atlas.store import open_store
+    from atlas.store_copy import copy_store
+
+    temp = _temp_path(path, "backup")
+    taken_at = utc_now()
+    try:
+        store.con.execute("BEGIN ISOLATION LEVEL REPEATABLE READ")
+        try:
+            with open_store(temp) as target:
+                report = copy_store(store, target)
+                target.set_meta(META_TAKEN_AT, taken_at.isoformat())
+                target.set_meta(META_SCHEMA_VERSION, str(store.schema_version))
+                target.checkpoint()
+        finally:
+            store.con.execute("ROLLBACK")  # it only read
+        _replace(temp, path)
+    except BaseException:
+        _remove(temp)
+        raise
+    return BackupInfo(path=path, taken_at=taken_at, schema_version=store.schema_version,
+                      row_counts={t: n for t, n in report.rows.items() if t != "atlas_meta"},
+                      size_bytes=path.stat().st_size)
 
 
 def _check_backup_destination(store: Store, path: Path) -> None:
     if path.is_dir():
         raise InvalidInput(f"{path} is a folder; give the backup a file name, such as {path / 'atlas-backup.duckdb'}.")
-    if path.exists() and path.resolve() == Path(store.path).resolve():
+    if store.path is not None and path.exists() and path.resolve() == Path(store.path).resolve():
         raise InvalidInput(f"{path} is the store itself; write the backup to another file.")
     if _wal(path).exists():
         raise InvalidInput(
@@ -161,6 +193,11 @@ def restore_backup(backup_path: str | Path, target_path: str | Path, *, force: b
     an atlas store is never replaced. The restored store is the backup without its
     ``backup_*`` notes in ``atlas_meta``: every table exactly as it was backed up.
     """
+    if isinstance(target_path, str) and target_path.startswith(("postgresql://", "postgres://")):
+        raise InvalidInput(
+            "A backup goes back onto a PostGIS server by copying it into a new, empty database: "
+            "atlas copy --from BACKUP --to postgresql://..."
+        )
     backup_path, target = Path(backup_path), Path(target_path)
     if not backup_path.is_file():
         raise NotFound(f"There is no backup at {backup_path}.")
@@ -235,7 +272,8 @@ def _row_counts(con: duckdb.DuckDBPyConnection, catalog: str) -> dict[str, int]:
     tables = [r[0] for r in con.execute(
         "SELECT table_name FROM duckdb_tables() WHERE database_name = ? AND schema_name = 'main' "
         "ORDER BY table_name", [catalog]).fetchall()]
-    return {t: con.execute(f'SELECT count(*) FROM {catalog}.main."{t}"').fetchone()[0] for t in tables}
+    # count(*) always gives one row, so fetchall()[0] (fetchone() is typed as maybe None)
+    return {t: con.execute(f'SELECT count(*) FROM {catalog}.main."{t}"').fetchall()[0][0] for t in tables}
 
 
 def _literal(path: Path) -> str:

@@ -81,7 +81,11 @@ def restore_cmd(path: Path, force: bool, db: Path, fmt: str) -> None:
     if fmt == "json":
         click.echo(_as_json(info))
         return
-    taken = f"taken {info.taken_at:%Y-%m-%d %H:%M:%S} UTC" if info.taken_at else "a store file, not made by atlas backup"
+    taken = (f"taken {info.taken_at:%Y-%m-%d %H:%M:%S} UTC" if info.taken_at
+             else "a store file, not made by atlas backup")
     click.echo(f"Restored {path} ({taken}, schema {info.schema_version}) into {db}: "
                f"{info.total_rows:,} rows in {len(info.row_counts)} tables.")
     click.echo(_tables(info))
+
+
+COMMANDS = (backup_cmd, restore_cmd)

@@ -1,5 +1,7 @@
-"""The ``atlas`` command: a thin layer over the library (see ``atlas.cli_support`` for the
-shared options and error handling; importers and plans bring their own command groups)."""
+"""``atlas init``, ``info``, ``nearby`` and ``search``: the store and its read queries from
+the terminal, a thin layer over the library (see :mod:`atlas.cli_support` for the shared
+options and error handling). The ``atlas`` command itself is composed in :mod:`atlas_cli`,
+above this package and :mod:`cedplans`."""
 
 from __future__ import annotations
 
@@ -9,22 +11,12 @@ from pathlib import Path
 import click
 
 from atlas import output, queries, settings
-from atlas.accounts_cli import user
-from atlas.cli_support import cli_store, db_option, format_option, handle_errors
+from atlas.cli_support import SITE, SiteCommand, cli_store, db_option, format_option, handle_errors
 from atlas.errors import InvalidInput
-from atlas.importers.cli import import_cmd, import_postcodes_cmd
-from cedplans.cli import plan
-from cedplans.linking_cli import COMMANDS as LINKING_COMMANDS
-from cedplans.trust_cli import COMMANDS as TRUST_COMMANDS
+from atlas.site_refs import SiteQuery
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
-@click.version_option(package_name="asset-atlas")
-def main() -> None:
-    """Asset Atlas: find a place's assets and put them to work."""
-
-
-@main.command()
+@click.command()
 @click.option("--metric-crs", "metric_epsg", type=int,
               help="The EPSG code to measure in (for example 32737, UTM zone 37S); by default chosen by the first "
                    "import from where its rows lie.")
@@ -35,7 +27,7 @@ def init(metric_epsg: int | None, db: Path) -> None:
     with cli_store(db, create=True) as store:
         if metric_epsg is not None:
             store.set_metric_crs(metric_crs(metric_epsg))
-        click.echo(f"Atlas store ready at {store.path} (schema {store.schema_version}).")
+        click.echo(f"Atlas store ready at {store.location} (schema {store.schema_version}).")
 
 
 def metric_crs(epsg: int) -> int:
@@ -53,23 +45,7 @@ def metric_crs(epsg: int) -> int:
     return epsg
 
 
-@main.command("demo")
-@db_option
-@handle_errors
-def demo_cmd(db: Path) -> None:
-    """Load the USE-IT! demo area (approximate data) into the store."""
-    from cedplans.demo import load_full_demo
-
-    with cli_store(db, create=True) as store:
-        counts = load_full_demo(store)
-    click.echo(
-        f"Loaded the USE-IT! demo (approximate) into {db}: {counts['boundaries']} wards, "
-        f"{counts['features']} sites, {counts['assets']} assets with {counts['needs']} needs and "
-        f"{counts['offers']} offers, {counts.get('plans', 0)} example plans."
-    )
-
-
-@main.command()
+@click.command()
 @db_option
 @format_option
 @handle_errors
@@ -92,17 +68,22 @@ def info(db: Path, fmt: str) -> None:
     click.echo(output.render(rows, fmt))
 
 
-@main.command()
-@click.argument("site")
+@click.command(cls=SiteCommand)
+@click.argument("site", type=SITE)
 @click.option("--radius", "radius_m", type=float, default=settings.DEFAULT_RADIUS_M, show_default=True,
               help="Distance from the site's edge, in metres.")
+@click.option("--all", "all_features", is_flag=True,
+              help=f"List every feature within the distance, not only the nearest {settings.NEARBY_FEATURE_LIMIT} "
+                   "(all are counted either way).")
 @db_option
 @format_option
 @handle_errors
-def nearby(site: str, radius_m: float, db: Path, fmt: str) -> None:
-    """Assets and features within RADIUS metres of SITE (a name, feature:ID, asset:ID or "lon,lat")."""
+def nearby(site: SiteQuery, radius_m: float, all_features: bool, db: Path, fmt: str) -> None:
+    """Assets and features within RADIUS metres of SITE (a name, feature:ID, asset:ID or "lon,lat",
+    such as -1.9585,52.4977): every asset, the nearest features, and every feature counted by kind and status."""
     with cli_store(db, read_only=False) as store:
-        result = queries.nearby(store, site, radius_m)
+        result = queries.nearby(store, site, radius_m,
+                                limit=None if all_features else settings.NEARBY_FEATURE_LIMIT)
     assets = [
         {"id": a.id, "name": a.name, "scale": a.scale, "sector": a.sector, "category": a.category,
          "distance_m": round(a.distance_m, 1), "wkt": a.wkt}
@@ -113,27 +94,37 @@ def nearby(site: str, radius_m: float, db: Path, fmt: str) -> None:
          "distance_m": round(f.distance_m, 1), "wkt": f.wkt}
         for f in result.features
     ]
+    listed = (f"the nearest {len(features):,} of {result.features_found:,} listed (--all lists every one)"
+              if result.features_truncated else f"{result.features_found:,}")
     if fmt == "json":
         click.echo(output.to_json({
             "site": {"name": result.site.name, "wkt": result.site.wkt},
             "radius_m": result.radius_m, "assets": assets, "features": features,
+            "features_found": result.features_found, "features_truncated": result.features_truncated,
+            "feature_counts": [asdict(c) for c in result.feature_counts],
         }))
         return
     if fmt == "csv":
         rows = [{"type": "asset", **a} for a in assets] + [{"type": "feature", **f} for f in features]
         click.echo(output.to_csv(rows, ["type", "id", "name", "scale", "sector", "category", "kind", "status",
                                         "distance_m", "wkt"]))
+        if result.features_truncated:
+            click.echo(f"Sites and land: {listed}.", err=True)
         return
     click.echo(f"Within {radius_m:,.0f} m of {result.site.name}:\n")
     for title, rows in (("Macro assets", [a for a in assets if a["scale"] == "macro"]),
                         ("Micro assets", [a for a in assets if a["scale"] == "micro"])):
         click.echo(f"{title} ({len(rows)})")
         click.echo(output.table(rows, ["distance_m", "name", "sector", "category", "id"]) + "\n")
-    click.echo(f"Sites and land ({len(features)})")
+    click.echo(f"Sites and land ({listed})")
+    for field in ("kind", "status"):
+        counts = " · ".join(f"{name} {n:,}" for name, n in result.features_by(field).items())
+        if counts:
+            click.echo(f"  by {field}: {counts}")
     click.echo(output.table(features, ["distance_m", "name", "kind", "status", "id"]))
 
 
-@main.command()
+@click.command()
 @click.argument("text")
 @click.option("--limit", type=int, default=50, show_default=True)
 @db_option
@@ -147,13 +138,4 @@ def search(text: str, limit: int, db: Path, fmt: str) -> None:
     click.echo(output.render(rows, fmt, ["kind", "id", "name", "detail", "lon", "lat"]))
 
 
-main.add_command(import_cmd)
-main.add_command(import_postcodes_cmd)
-main.add_command(plan)
-for command in (*LINKING_COMMANDS, *TRUST_COMMANDS, user):
-    main.add_command(command)
-
-from atlas.backup_cli import backup_cmd, restore_cmd
-
-main.add_command(backup_cmd)
-main.add_command(restore_cmd)
+COMMANDS = (init, info, nearby, search)

@@ -12,18 +12,35 @@ from pathlib import Path
 import click
 
 from atlas import access, audit, output, settings
+from atlas.engines import is_server_url
 from atlas.errors import AtlasError, InvalidInput
+from atlas.site_refs import SIGNED_POINT, LonLat, SiteQuery, SiteRef, parse_site
 from atlas.store import Store, open_store
 
 EXIT_ERROR = 1
 EXIT_BAD_INPUT = 2
 
 
+class StoreLocation(click.ParamType):
+    """A DuckDB file (as a Path) or a ``postgresql://`` URL (as it is)."""
+
+    name = "PATH|URL"
+
+    def convert(self, value: object, param: click.Parameter | None, ctx: click.Context | None) -> Path | str:
+        if isinstance(value, Path) or is_server_url(value):
+            return value
+        path = Path(str(value))
+        if path.is_dir():
+            self.fail(f"{path} is a folder; give the store's file, e.g. {path / 'atlas.duckdb'}", param, ctx)
+        return path
+
+
 def db_option(fn: Callable) -> Callable:
     return click.option(
-        "--db", "db", type=click.Path(dir_okay=False, path_type=Path), envvar=settings.DB_ENV_VAR,
+        "--db", "db", type=StoreLocation(), envvar=settings.DB_ENV_VAR,
         default=settings.DEFAULT_DB_PATH, show_default=True,
-        help=f"The atlas store (a DuckDB file). Also read from ${settings.DB_ENV_VAR}.",
+        help=f"The atlas store: a DuckDB file, or a postgresql:// URL of a PostGIS database. "
+             f"Also read from ${settings.DB_ENV_VAR}.",
     )(fn)
 
 
@@ -60,9 +77,9 @@ def handle_errors(fn: Callable) -> Callable:
 
 
 @contextlib.contextmanager
-def cli_store(db: Path, *, create: bool = False, read_only: bool = False) -> Iterator[Store]:
-    """The store, open for one command, whose changes the audit trail records as the
-    store's owner at the command line."""
+def cli_store(db: Path | str, *, create: bool = False, read_only: bool = False) -> Iterator[Store]:
+    """The store (a DuckDB file or a ``postgresql://`` URL), open for one command, whose
+    changes the audit trail records as the store's owner at the command line."""
     store = open_store(db, create=create, read_only=read_only)
     try:
         with audit.acting(access.command_line()):
@@ -75,3 +92,41 @@ confidential_option = click.option(
     "--include-confidential", is_flag=True,
     help="Include confidential fields (officers' notes, contact details, decision reasons, where people "
          "live). Left out unless given.")
+
+
+class SiteType(click.ParamType):
+    """A site as a command takes it: a name, ``feature:ID``, ``asset:ID`` or ``"lon,lat"``,
+    parsed once into a :data:`~atlas.site_refs.SiteQuery`."""
+
+    name = "SITE"
+
+    def convert(self, value: object, param: click.Parameter | None, ctx: click.Context | None) -> SiteQuery:
+        try:
+            return parse_site(value if isinstance(value, SiteRef | LonLat) else str(value))
+        except InvalidInput as exc:
+            self.fail(str(exc), param, ctx)
+
+
+SITE = SiteType()
+
+
+class SiteCommand(click.Command):
+    """A command whose one argument, SITE, may be a point west of Greenwich.
+
+    Click reads every word that starts with "-" as an option, so ``atlas nearby
+    "-1.9585,52.4977"`` would stop at "No such option: -1". Before click parses, a signed
+    point that is not the value of an option is moved behind ``--``, click's own end of
+    the options, where it is read as the argument. Everything else is parsed as usual, so a
+    mistyped option is still refused with click's message and suggestions.
+    """
+
+    def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
+        takes_value = {opt for p in self.get_params(ctx) if isinstance(p, click.Option)
+                       and not (p.is_flag or p.count) for opt in p.opts}
+        end = args.index("--") if "--" in args else len(args)
+        points = [i for i in range(end)
+                  if SIGNED_POINT.match(args[i]) and (i == 0 or args[i - 1] not in takes_value)]
+        if points:
+            options = [a for i, a in enumerate(args[:end]) if i not in points]
+            args = [*options, "--", *(args[i] for i in points), *args[end + 1:]]
+        return super().parse_args(ctx, args)

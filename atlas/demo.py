@@ -41,22 +41,22 @@ def load_demo(store: Store, directory: Path = DEMO_DIR) -> dict[str, int]:
     assets = gpd.GeoDataFrame(
         table, geometry=gpd.points_from_xy(table["lon"], table["lat"]), crs=WGS84
     )
-    common = {"source": DEMO_SOURCE, "licence": DEMO_LICENCE}
     with store.bulk_load():
         store.set_metric_crs(BRITISH_NATIONAL_GRID)
         store.set_place(DEMO_PLACE)
-        writes.upsert_boundaries(store, wards, level="ward", **common)
-        writes.upsert_features(store, sites.drop(columns=["owner"]), **common)
+        writes.upsert_boundaries(store, wards, level="ward", source=DEMO_SOURCE, licence=DEMO_LICENCE)
+        writes.upsert_features(store, sites.drop(columns=["owner"]), source=DEMO_SOURCE, licence=DEMO_LICENCE)
         site_ids = _ids(store, "features")
         assets["feature_id"] = assets["site"].map(site_ids)
-        writes.upsert_assets(store, assets, **common)
+        writes.upsert_assets(store, assets, source=DEMO_SOURCE, licence=DEMO_LICENCE)
         asset_ids = _ids(store, "assets")
         sites["owner_asset_id"] = sites["owner"].map(asset_ids)
-        writes.upsert_features(store, sites, **common)
+        writes.upsert_features(store, sites, source=DEMO_SOURCE, licence=DEMO_LICENCE)
         for as_ in ("needs", "offers"):
             import_needs_offers(store, files[f"{as_}.csv"], as_, source=DEMO_SOURCE)
         add_demo_accounts(store)
-    counts = {t: store.con.execute(f"SELECT count(*) FROM {t}").fetchone()[0] for t in ("boundaries", "features", "assets")}
+    counts = {t: store.con.execute(f"SELECT count(*) FROM {t}").fetchone()[0]
+              for t in ("boundaries", "features", "assets")}
     for side in ("need", "offer"):
         counts[f"{side}s"] = store.con.execute("SELECT count(*) FROM needs_offers WHERE side = ?", [side]).fetchone()[0]
     return counts

@@ -22,4 +22,5 @@ def generalise(metric: np.ndarray, metric_epsg: int) -> tuple[np.ndarray, np.nda
     """(WGS84, metric) neighbourhood points for an array of metric points."""
     x, y = neighbourhood_points(shapely.get_x(metric), shapely.get_y(metric))
     lon, lat = transformer(metric_epsg, WGS84).transform(x, y)
-    return shapely.points(lon, lat), shapely.points(x, y)
+    # asarray (no copy) says to the type checker what shapely's stubs cannot: arrays in, array out
+    return np.asarray(shapely.points(lon, lat)), np.asarray(shapely.points(x, y))

@@ -12,6 +12,7 @@ from collections.abc import Callable
 import duckdb
 import shapely
 
+from atlas import spatial_order
 from atlas.generalise import generalise
 
 _V1_CORE = """
@@ -390,12 +391,56 @@ def _trust(con: duckdb.DuckDBPyConnection) -> None:
     lonlat, metric = generalise(shapely.from_wkb([r[1] for r in rows]), int(epsg[0]))
     con.executemany(
         "UPDATE assets SET geom = ST_GeomFromWKB(?), geom_m = ST_GeomFromWKB(?) WHERE id = ?",
-        [[shapely.to_wkb(a), shapely.to_wkb(b), r[0]] for a, b, r in zip(lonlat, metric, rows)],
+        [[shapely.to_wkb(a), shapely.to_wkb(b), r[0]] for a, b, r in zip(lonlat, metric, rows, strict=True)],
     )
 
 
+# Version 7 (issue 11): each feature's and asset's bounding box in the metric CRS, kept
+# beside geom_m on every write (atlas/bbox.py). On DuckDB, nearby() filters on these
+# plain columns, whose per-segment minimum and maximum let a scan skip most of a
+# Hilbert-ordered table (atlas/spatial_order.py), and measures exact distances only on
+# what is left; DuckDB spatial 1.5.5's R-tree fetched rows one at a time and lost to it.
+_BBOX = """
+ALTER TABLE features ADD COLUMN bbox_xmin DOUBLE;
+ALTER TABLE features ADD COLUMN bbox_ymin DOUBLE;
+ALTER TABLE features ADD COLUMN bbox_xmax DOUBLE;
+ALTER TABLE features ADD COLUMN bbox_ymax DOUBLE;
+UPDATE features SET bbox_xmin = ST_XMin(geom_m), bbox_ymin = ST_YMin(geom_m),
+    bbox_xmax = ST_XMax(geom_m), bbox_ymax = ST_YMax(geom_m);
+ALTER TABLE assets ADD COLUMN bbox_xmin DOUBLE;
+ALTER TABLE assets ADD COLUMN bbox_ymin DOUBLE;
+ALTER TABLE assets ADD COLUMN bbox_xmax DOUBLE;
+ALTER TABLE assets ADD COLUMN bbox_ymax DOUBLE;
+UPDATE assets SET bbox_xmin = ST_XMin(geom_m), bbox_ymin = ST_YMin(geom_m),
+    bbox_xmax = ST_XMax(geom_m), bbox_ymax = ST_YMax(geom_m);
+"""
+
+
+def _bbox(con: duckdb.DuckDBPyConnection) -> None:
+    """Version 7. On DuckDB the tables are rewritten with the new columns, in Hilbert
+    order, so an upgraded atlas answers nearby() as quickly as a freshly loaded one; an
+    ALTER TABLE would fail at COMMIT after migration 6's update of assets
+    (atlas.spatial_order.rewrite_in_order). PostGIS adds the columns in place and keeps
+    no order (GiST indexes answer nearby())."""
+    if not isinstance(con, duckdb.DuckDBPyConnection):
+        con.execute(_BBOX)
+        return
+    for table in ("features", "assets"):
+        spatial_order.rewrite_in_order(con, table, add_bbox=True)
+
+
+def _partner_order(con: duckdb.DuckDBPyConnection) -> None:
+    """Version 8: a plan's partners keep the order they were given in a column of their
+    own. DuckDB's rowid kept it before; PostgreSQL has no stable equivalent (a row's
+    place on disk moves when space is reused)."""
+    con.execute("ALTER TABLE plan_partners ADD COLUMN ordinal BIGINT")
+    if isinstance(con, duckdb.DuckDBPyConnection):
+        con.execute("UPDATE plan_partners SET ordinal = rowid")
+
+
 Migration = str | Callable[[duckdb.DuckDBPyConnection], None]
-MIGRATIONS: list[Migration] = [_V1_CORE, _V2_MEMBERSHIP, _PLANS, _POSTCODES, _LINKING, _trust]
+MIGRATIONS: list[Migration] = [_V1_CORE, _V2_MEMBERSHIP, _PLANS, _POSTCODES, _LINKING, _trust, _bbox,
+                               _partner_order]
 
 SCHEMA_VERSION = len(MIGRATIONS)
 

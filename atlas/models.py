@@ -9,7 +9,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
-import shapely
+from shapely import Point
+from shapely.geometry.base import BaseGeometry
 
 FEATURE_KINDS = ("land", "building", "green_space", "water", "other")
 FEATURE_STATUSES = ("in_use", "vacant", "disused", "underused", "unknown")
@@ -32,8 +33,8 @@ class Site:
     """What 'near' is measured from: a stored feature or asset, or a drawn point or polygon."""
 
     name: str
-    geom: shapely.Geometry
-    geom_m: shapely.Geometry
+    geom: BaseGeometry
+    geom_m: BaseGeometry
     kind: str  # "feature", "asset" or "geometry"
     id: int | None = None
 
@@ -53,7 +54,7 @@ class NearbyAsset:
     offers: list[str]
     needs: list[str]
     distance_m: float
-    geom: shapely.Geometry
+    geom: Point  # assets are stored as points
 
     @property
     def wkt(self) -> str:
@@ -69,7 +70,7 @@ class NearbyFeature:
     status: str
     area_m2: float | None
     distance_m: float
-    geom: shapely.Geometry
+    geom: BaseGeometry
 
     @property
     def wkt(self) -> str:
@@ -77,11 +78,26 @@ class NearbyFeature:
 
 
 @dataclass(frozen=True)
+class FeatureCount:
+    """How many features of one kind and status lie within the distance of a site."""
+
+    kind: str
+    status: str
+    count: int
+
+
+@dataclass(frozen=True)
 class NearbyResult:
+    """What lies within ``radius_m`` metres of a site: every asset, and the nearest
+    ``feature_limit`` features (all of them when it is None) with every feature within
+    the distance counted by kind and status in ``feature_counts``."""
+
     site: Site
     radius_m: float
     assets: list[NearbyAsset]
     features: list[NearbyFeature]
+    feature_counts: list[FeatureCount]
+    feature_limit: int | None
 
     @property
     def macro(self) -> list[NearbyAsset]:
@@ -90,6 +106,26 @@ class NearbyResult:
     @property
     def micro(self) -> list[NearbyAsset]:
         return [a for a in self.assets if a.scale == "micro"]
+
+    @property
+    def features_found(self) -> int:
+        """Every feature within the distance, including those beyond ``features``."""
+        return sum(c.count for c in self.feature_counts)
+
+    @property
+    def features_truncated(self) -> bool:
+        """True when ``features`` holds only the nearest of more features found."""
+        return len(self.features) < self.features_found
+
+    def features_by(self, field_name: str) -> dict[str, int]:
+        """Features found by ``kind`` or by ``status``, most first (then by name)."""
+        if field_name not in ("kind", "status"):
+            raise ValueError(f"features are counted by kind or status, not {field_name!r}")
+        totals: dict[str, int] = {}
+        for c in self.feature_counts:
+            key = getattr(c, field_name)
+            totals[key] = totals.get(key, 0) + c.count
+        return dict(sorted(totals.items(), key=lambda kv: (-kv[1], kv[0])))
 
 
 @dataclass(frozen=True)
@@ -118,7 +154,7 @@ class Asset:
     source: str
     source_id: str
     licence: str | None
-    geom: shapely.Geometry
+    geom: Point  # WGS84; an area is stored as a point on its surface
     contact: str | None = None
     person: bool = False
     """A person (not an organisation): shown at their neighbourhood (atlas.people)."""
@@ -137,7 +173,7 @@ class Feature:
     source: str
     source_id: str
     licence: str | None
-    geom: shapely.Geometry
+    geom: BaseGeometry
 
 
 @dataclass(frozen=True)
@@ -146,7 +182,7 @@ class Boundary:
     name: str
     level: str
     code: str | None
-    geom: shapely.Geometry
+    geom: BaseGeometry
 
 
 @dataclass(frozen=True)

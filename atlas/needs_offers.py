@@ -100,22 +100,23 @@ def problems(draft: NeedOfferDraft, vocabulary: Vocabulary) -> list[Problem]:
     for name, value in (("title", draft.title), ("description", draft.description), ("recorded_by", draft.recorded_by),
                         *(("tags", t) for t in draft.tags)):
         reason = words.garbled(value) if value else None
-        if reason:
+        if value and reason:
             out.append(Problem(name, f"{value[:40]!r}: {reason}; fix the file's encoding and import it again."))
     distinct = {t.strip().lower() for t in draft.tags if t and t.strip()}
     if len(distinct) > TAGS_MAX:
         out.append(Problem("tags", f"{len(distinct)} tags; keep to {TAGS_MAX} at most."))
     long_tags = [t for t in draft.tags if len(t) > TAG_MAX]
     if long_tags:
-        out.append(Problem("tags", f"{long_tags[0][:40]!r}… is not a tag (over {TAG_MAX} characters); separate tags with ;"))
-    for name, value, largest in (("quantity", draft.quantity, QUANTITY_MAX), ("area_m2", draft.area_m2, AREA_MAX_M2),
-                                 ("annual_value", draft.annual_value, VALUE_MAX)):
-        if value is None:
+        out.append(Problem("tags", f"{long_tags[0][:40]!r}… is not a tag (over {TAG_MAX} characters); "
+                                   "separate tags with ;"))
+    for name, amount, largest in (("quantity", draft.quantity, QUANTITY_MAX), ("area_m2", draft.area_m2, AREA_MAX_M2),
+                                  ("annual_value", draft.annual_value, VALUE_MAX)):
+        if amount is None:
             continue
-        if not math.isfinite(value) or value < 0 or (value == 0 and name != "annual_value"):
-            out.append(Problem(name, f"{value!r} must be a number above zero."))
-        elif value > largest:
-            out.append(Problem(name, f"{value:,.0f} is not believable (more than {largest:,.0f}); check the number."))
+        if not math.isfinite(amount) or amount < 0 or (amount == 0 and name != "annual_value"):
+            out.append(Problem(name, f"{amount!r} must be a number above zero."))
+        elif amount > largest:
+            out.append(Problem(name, f"{amount:,.0f} is not believable (more than {largest:,.0f}); check the number."))
     if draft.area_m2 is not None and kind not in SPACE_KINDS and kind in kinds:
         out.append(Problem("area_m2", f"an area is for space or land, not for a {kind} {draft.side}; "
                                       "give a quantity and unit instead."))
@@ -161,7 +162,8 @@ def _missing_references(store: Store, drafts: Sequence[NeedOfferDraft]) -> tuple
         wanted = sorted({i for i in ids if i is not None})
         if not wanted:
             continue
-        known = {r[0] for r in store.con.execute(f"SELECT id FROM {table} WHERE list_contains(?, id)", [wanted]).fetchall()}
+        rows = store.con.execute(f"SELECT id FROM {table} WHERE list_contains(?, id)", [wanted]).fetchall()
+        known = {r[0] for r in rows}
         for position, i in enumerate(ids):
             if i is not None and i not in known:
                 return field, position, i
@@ -208,8 +210,10 @@ def write(store: Store, drafts: Sequence[NeedOfferDraft], *, source: str, source
         raise InvalidInput("Say who is recording these needs and offers.")
     if words.garbled(by):
         raise InvalidInput(f"Who is recording: {words.garbled(by)}.")
-    keys = list(zip((d.side for d in drafts), source_ids))
-    if len(source_ids) != len(drafts) or len(set(keys)) != len(keys):
+    if len(source_ids) != len(drafts):
+        raise InvalidInput("Each need or offer needs its own source id.")
+    keys = list(zip((d.side for d in drafts), source_ids, strict=True))
+    if len(set(keys)) != len(keys):
         raise InvalidInput("Each need or offer needs its own source id.")
     drafts = [clean(d, vocabulary) for d in drafts]
     missing = _missing_references(store, drafts)
@@ -335,7 +339,8 @@ SELECT = """
 SELECT n.id, n.side, n.asset_id, a.name AS asset_name, a.scale AS asset_scale, n.kind, n.title, n.description,
        n.tags, n.quantity, n.unit, n.annual_value, n.area_m2, n.feature_id, n.status, n.plan_id, n.recorded_by,
        n.recorded_at, n.updated_by, n.updated_at, n.source, n.source_id,
-       ST_X(coalesce(ST_PointOnSurface(f.geom), a.geom)) AS lon, ST_Y(coalesce(ST_PointOnSurface(f.geom), a.geom)) AS lat
+       ST_X(coalesce(ST_PointOnSurface(f.geom), a.geom)) AS lon,
+       ST_Y(coalesce(ST_PointOnSurface(f.geom), a.geom)) AS lat
 FROM needs_offers n JOIN assets a ON a.id = n.asset_id LEFT JOIN features f ON f.id = n.feature_id
 """
 """Every need or offer with its asset and place; callers add WHERE and ORDER BY."""
@@ -377,7 +382,8 @@ class NearbyNeedOffer:
     distance_m: float
 
 
-def near(store: Store, site: Site, radius_m: float, *, statuses: Sequence[str] = OPEN_STATUSES) -> list[NearbyNeedOffer]:
+def near(store: Store, site: Site, radius_m: float, *,
+         statuses: Sequence[str] = OPEN_STATUSES) -> list[NearbyNeedOffer]:
     """Needs and offers whose place lies within ``radius_m`` metres of the site's edge,
     nearest first (measured in the store's metric CRS)."""
     if not (isinstance(radius_m, (int, float)) and math.isfinite(radius_m) and radius_m > 0):
@@ -391,5 +397,6 @@ def near(store: Store, site: Site, radius_m: float, *, statuses: Sequence[str] =
     ).fetchall()
     if not rows:
         return []
-    items = {i.id: i for i in store.records(NeedOffer, SELECT + " WHERE list_contains(?, n.id)", [[r[0] for r in rows]])}
+    ids = [r[0] for r in rows]
+    items = {i.id: i for i in store.records(NeedOffer, SELECT + " WHERE list_contains(?, n.id)", [ids])}
     return [NearbyNeedOffer(items[i], d) for i, d in rows]

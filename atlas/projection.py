@@ -12,15 +12,20 @@ zone, is found across the meridian, not half a world away at Greenwich.
 
 from collections.abc import Sequence
 from functools import lru_cache
+from typing import TypeVar
 
 import numpy as np
 import shapely
 from pyproj import CRS, Transformer
 from pyproj.aoi import AreaOfInterest
 from pyproj.database import query_utm_crs_info
+from shapely.geometry.base import BaseGeometry
 
 WGS84 = 4326
 BRITISH_NATIONAL_GRID = 27700
+
+GeometryT = TypeVar("GeometryT", bound=BaseGeometry)
+"""Any one kind of shapely geometry: a point reprojected is still a point."""
 
 # Great Britain's mainland and islands, the area of use of EPSG:27700, as lon/lat bounds.
 _GB_BOUNDS = (-9.01, 49.75, 2.01, 61.01)
@@ -36,7 +41,7 @@ def wrap_lon(lon: float) -> float:
     return (lon + 180.0) % 360.0 - 180.0
 
 
-def lonlat_bounds(geoms: np.ndarray | Sequence[shapely.Geometry]) -> tuple[float, float, float, float]:
+def lonlat_bounds(geoms: np.ndarray | Sequence[BaseGeometry]) -> tuple[float, float, float, float]:
     """(west, south, east, north) of WGS84 geometries, with west > east when they lie
     across the 180th meridian: the narrower of the two ways round the world."""
     coords = shapely.get_coordinates(np.asarray(geoms, dtype=object))
@@ -79,8 +84,9 @@ def transformer(src: int | CRS, dst: int | CRS) -> Transformer:
     return Transformer.from_crs(CRS.from_user_input(src), CRS.from_user_input(dst), always_xy=True)
 
 
-def reproject(geom: shapely.Geometry, src_epsg: int, dst_epsg: int) -> shapely.Geometry:
-    """``geom`` moved from one CRS to another, coordinates in (x, y) order both sides."""
+def reproject(geom: GeometryT, src_epsg: int | CRS, dst_epsg: int | CRS) -> GeometryT:
+    """``geom`` moved from one CRS to another, coordinates in (x, y) order both sides; each
+    CRS an EPSG code or a pyproj CRS (a file's own CRS may have no EPSG code)."""
     if src_epsg == dst_epsg:
         return geom
     t = transformer(src_epsg, dst_epsg)

@@ -3,12 +3,10 @@ the store's metric CRS; geometries come back in WGS84 (longitude, latitude)."""
 
 from __future__ import annotations
 
-import dataclasses
-import re
-
 import shapely
+from shapely.geometry.base import BaseGeometry
 
-from atlas import confidential
+from atlas import bbox, confidential, settings
 from atlas.access import PUBLIC, Viewer
 from atlas.errors import InvalidInput, NotFound
 from atlas.models import (
@@ -16,6 +14,7 @@ from atlas.models import (
     Boundary,
     BoundaryCount,
     Feature,
+    FeatureCount,
     NearbyAsset,
     NearbyFeature,
     NearbyResult,
@@ -24,55 +23,82 @@ from atlas.models import (
     StoreInfo,
 )
 from atlas.projection import WGS84, reproject
+from atlas.site_refs import LonLat, SiteQuery, SiteRef, parse_site
 from atlas.store import Store
 
-# The site is bound once as WKB in the metric CRS. ST_DWithin lets DuckDB use the R-tree
-# index on geom_m and, unlike intersecting a buffer, misses no corners. The index scan
-# fetches candidate rows one at a time at a cost that grows with the columns it reads, so
-# it reads only what it must (id, distance, display geometry); the other columns join in
-# afterwards by id. At a million features this is several times quicker than one wide scan
-# (benchmarks/nearby.py).
-NEARBY_ASSETS_SQL = """
-WITH hits AS MATERIALIZED (
-    SELECT a.id, ST_Distance(a.geom_m, s.g) AS distance_m, ST_AsWKB(a.geom) AS wkb
+# nearby() (issue 11). The site is bound once as WKB in the metric CRS. Which rows may lie
+# within the distance is the one part that differs by engine (_nearby_candidates); the
+# exact distance then decides, so no corner is cut, and records are built only for what
+# is returned: every asset, and the nearest features with all of them counted by kind and
+# status, in one scan (the 'count' rows of the UNION).
+_NEARBY_ASSETS_SQL = """
+SELECT * FROM (
+    SELECT a.id, a.name, a.scale, a.scale_reason, a.sector, a.category, a.offers, a.needs,
+           ST_Distance(a.geom_m, s.g) AS distance_m, ST_AsWKB(a.geom) AS geom
     FROM assets a, (SELECT ST_GeomFromWKB(?) AS g) s
-    WHERE ST_DWithin(a.geom_m, s.g, ?) AND a.id <> ?
-)
-SELECT h.id, a.name, a.scale, a.scale_reason, a.sector, a.category, a.offers, a.needs, h.distance_m, h.wkb
-FROM hits h JOIN assets a ON a.id = h.id
-ORDER BY h.distance_m, h.id
+    WHERE {candidates} AND a.id <> ?
+) hits
+WHERE distance_m <= ?
+ORDER BY distance_m, id
 """
 
-NEARBY_FEATURES_SQL = """
+_NEARBY_FEATURES_SQL = """
 WITH hits AS MATERIALIZED (
-    SELECT f.id, ST_Distance(f.geom_m, s.g) AS distance_m, ST_AsWKB(f.geom) AS wkb
-    FROM features f, (SELECT ST_GeomFromWKB(?) AS g) s
-    WHERE ST_DWithin(f.geom_m, s.g, ?) AND f.id <> ?
+    SELECT * FROM (
+        SELECT f.id, f.name, f.kind, f.land_use, f.status, f.area_m2,
+               ST_Distance(f.geom_m, s.g) AS distance_m, ST_AsWKB(f.geom) AS geom
+        FROM features f, (SELECT ST_GeomFromWKB(?) AS g) s
+        WHERE {candidates} AND f.id <> ?
+    ) c
+    WHERE distance_m <= ?
 )
-SELECT h.id, f.name, f.kind, f.land_use, f.status, f.area_m2, h.distance_m, h.wkb
-FROM hits h JOIN features f ON f.id = h.id
-ORDER BY h.distance_m, h.id
+SELECT * FROM (
+    SELECT 'feature' AS part, id, name, kind, land_use, status, area_m2, distance_m, geom, CAST(NULL AS BIGINT) AS count
+    FROM hits ORDER BY distance_m, id LIMIT ?
+) nearest
+UNION ALL
+SELECT 'count', NULL, NULL, kind, NULL, status, NULL, NULL, NULL, count(*) FROM hits GROUP BY kind, status
 """
 
-_LONLAT = re.compile(r"^\s*(-?\d+(?:\.\d+)?)\s*,\s*(-?\d+(?:\.\d+)?)\s*$")
+_NEARBY_FEATURE_FIELDS = ("id", "name", "kind", "land_use", "status", "area_m2", "distance_m", "geom")
+
+
+def _nearby_candidates(store: Store, alias: str, site_m: BaseGeometry, radius_m: float) -> tuple[str, list]:
+    """SQL and parameters for the rows of ``alias`` that may lie within ``radius_m`` of
+    the site (``s.g``): the engine-specific part of nearby().
+
+    DuckDB: rows whose bounding-box columns (atlas.bbox) meet the site's box grown by the
+    radius. These plain comparisons let DuckDB skip every stored segment of the
+    Hilbert-ordered table (atlas.spatial_order) that lies elsewhere; DuckDB spatial
+    1.5.5's R-tree, which fetches matching rows one at a time, lost to this at every size
+    (benchmarks/nearby.py), so ST_DWithin, which it would answer, is not used here.
+
+    PostGIS: ST_DWithin, answered by the GiST index on ``geom_m``.
+    """
+    if store.engine.name == "postgis":
+        return f"ST_DWithin({alias}.geom_m, s.g, ?)", [radius_m]
+    return bbox.overlap_sql(alias), bbox.overlap_params(site_m, radius_m)
+
+
+def nearby_statements(store: Store, site: Site, radius_m: float,
+                      limit: int | None) -> tuple[tuple[str, list], tuple[str, list]]:
+    """The (SQL, parameters) nearby() runs for assets and for features, for reading
+    their plans (tests, benchmarks/nearby.py)."""
+    wkb = shapely.to_wkb(site.geom_m)
+    statements = []
+    for sql, alias, kind in ((_NEARBY_ASSETS_SQL, "a", "asset"), (_NEARBY_FEATURES_SQL, "f", "feature")):
+        candidates, params = _nearby_candidates(store, alias, site.geom_m, radius_m)
+        itself = site.id if site.kind == kind else -1
+        tail = [limit] if kind == "feature" else []
+        statements.append((sql.format(candidates=candidates), [wkb, *params, itself, radius_m, *tail]))
+    return statements[0], statements[1]
+
 
 # Accent- and case-insensitive comparison of names.
 _FOLD = "strip_accents(lower({}))"
 
 
-def _geom(wkb: bytes | bytearray) -> shapely.Geometry:
-    return shapely.from_wkb(bytes(wkb))
-
-
-def _columns(store: Store, sql: str, params: list) -> list[list]:
-    """Run ``sql`` and return its columns as lists, the last (WKB) decoded to geometries in
-    one vectorised call rather than row by row."""
-    table = store.con.execute(sql, params).to_arrow_table()
-    *plain, wkb = table.columns
-    return [*(c.to_pylist() for c in plain), list(shapely.from_wkb(wkb.to_numpy(zero_copy_only=False)))]
-
-
-def site_from_geometry(store: Store, geom: shapely.Geometry, name: str = "drawn site") -> Site:
+def site_from_geometry(store: Store, geom: BaseGeometry, name: str = "drawn site") -> Site:
     """A site from a WGS84 geometry in (longitude, latitude) order."""
     if geom is None or geom.is_empty:
         raise InvalidInput("The site has no shape: draw a point or an area on the map.")
@@ -84,123 +110,129 @@ def site_from_geometry(store: Store, geom: shapely.Geometry, name: str = "drawn 
     return Site(name=name, geom=geom, geom_m=reproject(geom, WGS84, store.metric_epsg), kind="geometry")
 
 
-def resolve_site(store: Store, ref: str | int | shapely.Geometry) -> Site:
-    """The site named by ``ref``: a geometry (WGS84), "lon,lat", ``feature:ID`` or
-    ``asset:ID``, or a name (a feature first, then an asset; case and accents ignored)."""
-    if isinstance(ref, shapely.Geometry):
+_SITE_COLUMNS = "id, name, ST_AsWKB(geom) AS geom, ST_AsWKB(geom_m) AS geom_m"
+
+
+def resolve_site(store: Store, ref: SiteQuery | BaseGeometry) -> Site:
+    """The site ``ref`` names: a geometry (WGS84), a :class:`~atlas.site_refs.LonLat`, a
+    :class:`~atlas.site_refs.SiteRef`, or a name (a feature first, then an asset; case and
+    accents ignored). Text not parsed yet is parsed by :func:`~atlas.site_refs.parse_site`."""
+    if isinstance(ref, BaseGeometry):
         return site_from_geometry(store, ref)
-    text = str(ref).strip()
-    m = _LONLAT.match(text)
-    if m:
-        lon, lat = float(m.group(1)), float(m.group(2))
-        return site_from_geometry(store, shapely.Point(lon, lat), name=f"{lon:.5f}, {lat:.5f}")
+    ref = parse_site(ref)
+    if isinstance(ref, LonLat):
+        return site_from_geometry(store, ref.point, name=f"{ref.lon:.5f}, {ref.lat:.5f}")
+    if isinstance(ref, SiteRef):
+        table = {"feature": "features", "asset": "assets"}[ref.kind]
+        found = store.rows(f"SELECT {_SITE_COLUMNS} FROM {table} WHERE id = ?", [ref.id], wkb=("geom", "geom_m"))
+        if not found:
+            raise NotFound(f"There is no {ref.kind} {ref.id} in this atlas.")
+        row = found[0]
+        return Site(**{**row, "name": row["name"] or f"{ref.kind} {row['id']}"}, kind=ref.kind)
+    text = ref
     for kind, table in (("feature", "features"), ("asset", "assets")):
-        if text.lower().startswith(kind + ":") and text[len(kind) + 1:].isdigit():
-            row = store.con.execute(
-                f"SELECT id, name, ST_AsWKB(geom), ST_AsWKB(geom_m) FROM {table} WHERE id = ?",
-                [int(text[len(kind) + 1:])],
-            ).fetchone()
-            if row is None:
-                raise NotFound(f"There is no {kind} {text[len(kind) + 1:]} in this atlas.")
-            return Site(name=row[1] or f"{kind} {row[0]}", geom=_geom(row[2]), geom_m=_geom(row[3]), kind=kind, id=row[0])
-    for kind, table in (("feature", "features"), ("asset", "assets")):
-        rows = store.con.execute(
-            f"SELECT id, name, ST_AsWKB(geom), ST_AsWKB(geom_m) FROM {table} "
+        found = store.rows(
+            f"SELECT {_SITE_COLUMNS} FROM {table} "
             f"WHERE {_FOLD.format('name')} = {_FOLD.format('?')} ORDER BY id LIMIT 2",
-            [text],
-        ).fetchall()
-        if rows:
-            row = rows[0]
-            return Site(name=row[1], geom=_geom(row[2]), geom_m=_geom(row[3]), kind=kind, id=row[0])
+            [text], wkb=("geom", "geom_m"),
+        )
+        if found:
+            return Site(**found[0], kind=kind)
     hits = search(store, text, limit=5)
     hint = f" Did you mean: {'; '.join(h.name for h in hits)}?" if hits else " Try atlas search WORD."
     raise NotFound(f"No site or asset is called {text!r}.{hint}")
 
 
-def nearby(store: Store, site: Site | str | shapely.Geometry, radius_m: float) -> NearbyResult:
-    """Every asset and feature within ``radius_m`` metres of the site's edge, nearest first.
+def nearby(store: Store, site: Site | SiteQuery | BaseGeometry, radius_m: float, *,
+           limit: int | None = settings.NEARBY_FEATURE_LIMIT) -> NearbyResult:
+    """Every asset within ``radius_m`` metres of the site's edge and the nearest ``limit``
+    features (every one when ``limit`` is None), nearest first, with every feature within
+    the distance counted by kind and status (``NearbyResult.feature_counts``).
 
     Distance is 0 for anything touching or inside a polygon site. The site itself is left
-    out of the results.
+    out of the results. Ties in distance are broken by id, so the nearest ``limit`` are
+    always the same features.
     """
     if not isinstance(site, Site):
         site = resolve_site(store, site)
     radius_m = float(radius_m)
     if not radius_m > 0:
         raise InvalidInput("The distance must be more than 0 metres.")
-    wkb = shapely.to_wkb(site.geom_m)
-    asset_self = site.id if site.kind == "asset" else -1
-    feature_self = site.id if site.kind == "feature" else -1
-    # The queries select the records' fields in their order.
-    assets = [NearbyAsset(*row) for row in zip(*_columns(store, NEARBY_ASSETS_SQL, [wkb, radius_m, asset_self]))]
-    features = [NearbyFeature(*row)
-                for row in zip(*_columns(store, NEARBY_FEATURES_SQL, [wkb, radius_m, feature_self]))]
-    return NearbyResult(site=site, radius_m=radius_m, assets=assets, features=features)
+    if limit is not None and limit < 0:
+        raise InvalidInput("The number of features to list cannot be negative.")
+    asset_sql, feature_sql = nearby_statements(store, site, radius_m, limit)
+    assets = store.records(NearbyAsset, *asset_sql, wkb=("geom",))
+    rows = store.rows(*feature_sql, wkb=("geom",))
+    features = sorted(
+        (NearbyFeature(**{f: r[f] for f in _NEARBY_FEATURE_FIELDS}) for r in rows if r["part"] == "feature"),
+        key=lambda f: (f.distance_m, f.id),
+    )
+    counts = sorted(
+        (FeatureCount(kind=r["kind"], status=r["status"], count=int(r["count"])) for r in rows if r["part"] == "count"),
+        key=lambda c: (c.kind, c.status),
+    )
+    return NearbyResult(site=site, radius_m=radius_m, assets=assets, features=features, feature_counts=counts,
+                        feature_limit=limit)
 
 
+# Columns named as the records' fields, so rows become records by name.
 _ASSET_COLUMNS = (
-    "id, name, scale, scale_reason, sector, category, asset_type, employees, annual_spend, land_ha, "
-    "offers, needs, offers_text, needs_text, description, feature_id, verified_by, verified_on, "
-    "source, source_id, licence, ST_AsWKB(geom)"
+    "a.id, a.name, a.scale, a.scale_reason, a.sector, a.category, a.asset_type, a.employees, a.annual_spend, "
+    "a.land_ha, a.offers, a.needs, a.offers_text, a.needs_text, a.description, a.feature_id, a.verified_by, "
+    "a.verified_on, a.source, a.source_id, a.licence, ST_AsWKB(a.geom) AS geom"
 )
-
-
-def _asset(row: tuple, contact: str | None = None) -> Asset:
-    return Asset(*row[:21], geom=_geom(row[21]), contact=contact)
 
 
 def get_asset(store: Store, asset_id: int, *, viewer: Viewer = PUBLIC) -> Asset:
     """One asset. Its confidential contact field (:mod:`atlas.confidential`), and a
     person's precise place instead of their neighbourhood's (:mod:`atlas.people`), only
     for a ``viewer`` who may see them."""
-    row = store.con.execute(
-        f"SELECT {_ASSET_COLUMNS}, contact, person, p.lon, p.lat FROM assets "
-        "LEFT JOIN person_locations p ON p.asset_id = assets.id WHERE id = ?", [asset_id]
-    ).fetchone()
-    if row is None:
+    found = store.rows(
+        f"SELECT {_ASSET_COLUMNS}, a.contact, a.person, p.lon AS person_lon, p.lat AS person_lat FROM assets a "
+        "LEFT JOIN person_locations p ON p.asset_id = a.id WHERE a.id = ?", [asset_id], wkb=("geom",)
+    )
+    if not found:
         raise NotFound(f"There is no asset {asset_id} in this atlas.")
-    asset = _asset(row[:-4], contact=confidential.disclosed("assets", "contact", row[-4], viewer))
-    asset = dataclasses.replace(asset, person=bool(row[-3]))
-    if row[-2] is not None and viewer.sees_confidential:
-        asset = dataclasses.replace(asset, geom=shapely.Point(row[-2], row[-1]))
-    return asset
+    row = found[0]
+    lon, lat = row.pop("person_lon"), row.pop("person_lat")
+    row["contact"] = confidential.disclosed("assets", "contact", row["contact"], viewer)
+    row["person"] = bool(row["person"])
+    if lon is not None and viewer.sees_confidential:
+        row["geom"] = shapely.Point(lon, lat)
+    return Asset(**row)
 
 
 _FEATURE_COLUMNS = (
     "id, name, kind, land_use, status, owner_asset_id, area_m2, description, source, source_id, "
-    "licence, ST_AsWKB(geom)"
+    "licence, ST_AsWKB(geom) AS geom"
 )
 
 
-def _feature(row: tuple) -> Feature:
-    return Feature(*row[:11], geom=_geom(row[11]))
-
-
 def get_feature(store: Store, feature_id: int) -> Feature:
-    row = store.con.execute(f"SELECT {_FEATURE_COLUMNS} FROM features WHERE id = ?", [feature_id]).fetchone()
-    if row is None:
+    found = store.records(Feature, f"SELECT {_FEATURE_COLUMNS} FROM features WHERE id = ?", [feature_id],
+                          wkb=("geom",))
+    if not found:
         raise NotFound(f"There is no site or feature {feature_id} in this atlas.")
-    return _feature(row)
+    return found[0]
 
 
 def list_features(store: Store, *, named_only: bool = False) -> list[Feature]:
     where = "WHERE name IS NOT NULL" if named_only else ""
-    rows = store.con.execute(f"SELECT {_FEATURE_COLUMNS} FROM features {where} ORDER BY name, id").fetchall()
-    return [_feature(r) for r in rows]
+    return store.records(Feature, f"SELECT {_FEATURE_COLUMNS} FROM features {where} ORDER BY name, id",
+                         wkb=("geom",))
 
 
 def list_assets(store: Store) -> list[Asset]:
-    rows = store.con.execute(f"SELECT {_ASSET_COLUMNS} FROM assets ORDER BY name, id").fetchall()
-    return [_asset(r) for r in rows]
+    return store.records(Asset, f"SELECT {_ASSET_COLUMNS} FROM assets a ORDER BY a.name, a.id", wkb=("geom",))
 
 
 def list_boundaries(store: Store, level: str | None = None) -> list[Boundary]:
-    rows = store.con.execute(
-        "SELECT id, name, level, code, ST_AsWKB(geom) FROM boundaries "
+    return store.records(
+        Boundary,
+        "SELECT id, name, level, code, ST_AsWKB(geom) AS geom FROM boundaries "
         "WHERE ? IS NULL OR level = ? ORDER BY level, name",
-        [level, level],
-    ).fetchall()
-    return [Boundary(id=r[0], name=r[1], level=r[2], code=r[3], geom=_geom(r[4])) for r in rows]
+        [level, level], wkb=("geom",),
+    )
 
 
 def id_by_name(store: Store, table: str, name: str) -> int | None:
@@ -225,35 +257,36 @@ def _boundary_id(store: Store, boundary: int | str) -> int:
 def assets_in_boundary(store: Store, boundary: int | str) -> list[Asset]:
     """Assets whose point lies in the boundary (an id or a name)."""
     bid = _boundary_id(store, boundary)
-    rows = store.con.execute(
-        f"SELECT {_ASSET_COLUMNS} FROM assets WHERE id IN "
-        "(SELECT asset_id FROM asset_boundaries WHERE boundary_id = ?) ORDER BY name, id",
-        [bid],
-    ).fetchall()
-    return [_asset(r) for r in rows]
+    return store.records(
+        Asset,
+        f"SELECT {_ASSET_COLUMNS} FROM assets a WHERE a.id IN "
+        "(SELECT asset_id FROM asset_boundaries WHERE boundary_id = ?) ORDER BY a.name, a.id",
+        [bid], wkb=("geom",),
+    )
 
 
 def features_in_boundary(store: Store, boundary: int | str) -> list[Feature]:
     """Features whose point on surface lies in the boundary (an id or a name)."""
     bid = _boundary_id(store, boundary)
-    rows = store.con.execute(
+    return store.records(
+        Feature,
         f"SELECT {_FEATURE_COLUMNS} FROM features WHERE id IN "
         "(SELECT feature_id FROM feature_boundaries WHERE boundary_id = ?) ORDER BY name, id",
-        [bid],
-    ).fetchall()
-    return [_feature(r) for r in rows]
+        [bid], wkb=("geom",),
+    )
 
 
 def counts_by_boundary(store: Store, level: str | None = None) -> list[BoundaryCount]:
     """How many assets of each scale and category lie in each boundary."""
-    rows = store.con.execute(
-        "SELECT b.id, b.name, b.level, a.scale, a.category, count(*) "
+    # GROUP BY names its columns: GROUP BY ALL is DuckDB's alone.
+    return store.records(
+        BoundaryCount,
+        "SELECT b.id AS boundary_id, b.name AS boundary, b.level, a.scale, a.category, count(*) AS count "
         "FROM boundaries b JOIN asset_boundaries ab ON ab.boundary_id = b.id "
         "JOIN assets a ON a.id = ab.asset_id WHERE ? IS NULL OR b.level = ? "
-        "GROUP BY ALL ORDER BY b.level, b.name, a.scale, a.category",
+        "GROUP BY b.id, b.name, b.level, a.scale, a.category ORDER BY b.level, b.name, a.scale, a.category",
         [level, level],
-    ).fetchall()
-    return [BoundaryCount(*r) for r in rows]
+    )
 
 
 def search(store: Store, text: str, limit: int = 50) -> list[SearchHit]:
@@ -291,7 +324,10 @@ def data_extent(store: Store) -> tuple[float, float, float, float] | None:
         " UNION ALL SELECT ST_XMin(geom), ST_YMin(geom), ST_XMax(geom), ST_YMax(geom) FROM assets"
         " UNION ALL SELECT ST_XMin(geom), ST_YMin(geom), ST_XMax(geom), ST_YMax(geom) FROM boundaries)"
     ).fetchone()
-    return None if row[0] is None else tuple(float(v) for v in row)
+    if row[0] is None:
+        return None
+    minx, miny, maxx, maxy = (float(v) for v in row)
+    return minx, miny, maxx, maxy
 
 
 def info(store: Store) -> StoreInfo:
@@ -308,15 +344,18 @@ def info(store: Store) -> StoreInfo:
     sources = [
         {"table": r[0], "source": r[1], "licence": r[2], "rows": r[3], "imported_at": str(r[4])}
         for r in con.execute(
-            "SELECT 'features', source, any_value(licence), count(*), max(imported_at) FROM features GROUP BY source "
-            "UNION ALL SELECT 'assets', source, any_value(licence), count(*), max(imported_at) FROM assets GROUP BY source "
-            "UNION ALL SELECT 'boundaries', source, any_value(licence), count(*), max(imported_at) FROM boundaries GROUP BY source "
+            "SELECT 'features', source, any_value(licence), count(*), max(imported_at) FROM features "
+            "GROUP BY source "
+            "UNION ALL SELECT 'assets', source, any_value(licence), count(*), max(imported_at) FROM assets "
+            "GROUP BY source "
+            "UNION ALL SELECT 'boundaries', source, any_value(licence), count(*), max(imported_at) FROM boundaries "
+            "GROUP BY source "
             "ORDER BY 1, 2"
         ).fetchall()
     ]
     s = store.settings
     return StoreInfo(
-        path=str(store.path),
+        path=store.location,
         schema_version=store.schema_version,
         metric_epsg=s.metric_epsg,
         currency=s.thresholds.currency,

@@ -85,7 +85,7 @@ def _clean(text: str | None) -> str | None:
 
 
 def _write(store: Store, draft: AssetDraft, *, source: str, source_id: str, licence: str | None,
-           verified_by: str | None = None, verified_on: object = None, feature_id: int | None = None,
+           verified_by: str | None = None, verified_on: date | None = None, feature_id: int | None = None,
            by: str, before: Asset | None = None) -> int:
     draft.check()
     row = {

@@ -28,10 +28,22 @@ CURRENCY = "GBP"
 DEFAULT_RADIUS_M = 800.0
 """A ten-minute walk: the default 'near this site' distance, in metres."""
 
+NEARBY_FEATURE_LIMIT = 200
+"""How many features (buildings, land, green spaces) 'near this site' lists by default:
+the nearest 200, with every feature within the distance counted by kind and status. A
+busy site in a city of a million features has several thousand within 800 m, which made
+the site explorer's map 2.5-6 MB of HTML; 200 is more than a page or a map can show
+usefully. ``atlas nearby --all`` lists every one."""
 
-def default_db_path() -> Path:
-    """The store path from ``ATLAS_DB`` if set, else ``data/atlas.duckdb``."""
-    return Path(os.environ.get(DB_ENV_VAR) or DEFAULT_DB_PATH)
+
+def default_db() -> str | Path:
+    """The store from ``ATLAS_DB`` if set (a DuckDB path or a ``postgresql://`` URL), else
+    ``data/atlas.duckdb``."""
+    value = os.environ.get(DB_ENV_VAR)
+    if value and value.startswith(("postgresql://", "postgres://")):
+        return value
+    return Path(value or DEFAULT_DB_PATH)
+
 
 PERSON_LOCATION_CELL_M = 500.0
 """A person recorded as a human asset is shown at the centre of the square of this side,

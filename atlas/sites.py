@@ -65,7 +65,8 @@ class SiteRecord:
         if self.listing_ends_on:
             text += f" until {self.listing_ends_on:%d %B %Y}"
         if self.moratorium_starts_on and self.moratorium_ends_on:
-            state = "in force" if self.in_moratorium(today) else "ran" if self.moratorium_ends_on < today else "will run"
+            state = ("in force" if self.in_moratorium(today)
+                     else "ran" if self.moratorium_ends_on < today else "will run")
             text += (f"; a moratorium on sale {state} from {self.moratorium_starts_on:%d %B %Y} "
                      f"to {self.moratorium_ends_on:%d %B %Y}")
         return text + "."

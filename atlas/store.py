@@ -1,9 +1,8 @@
-"""The atlas store: one DuckDB file with the spatial extension.
+"""The atlas store: one DuckDB file (the default), or a PostgreSQL database with PostGIS.
 
-:func:`open_store` is the only way in. It loads the spatial extension *before* attaching
-the file, so a write-ahead log that holds R-tree index changes can always be replayed,
-and it upgrades an older schema, refuses a newer one and never touches a file that is
-not an atlas store.
+:func:`open_store` is the only way in, given a path or a ``postgresql://`` URL. It
+upgrades an older schema, refuses a newer one and never touches a file or database that
+is not an atlas store. The two engines run the same SQL (:mod:`atlas.engines`).
 """
 
 from __future__ import annotations
@@ -14,19 +13,19 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import TypeVar
+from typing import Any, TypeVar
 
 import duckdb
+import shapely
 
-from atlas import migrations, settings
+from atlas import migrations, settings, spatial_order
 from atlas.classify import Thresholds
-from atlas.errors import NotAnAtlasStore, NotFound, SpatialExtensionMissing, StoreBusy, StoreTooNew
+from atlas.engines import DUCKDB, POSTGIS, Engine, duckdb_file, is_server_url, shown_url
+from atlas.errors import NotAnAtlasStore, NotFound, StoreTooNew
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
 
-_CATALOG = "atlas"
-_DUCKDB_MAGIC = b"DUCK"  # bytes 8..12 of every DuckDB database file
 
 
 def utc_now() -> datetime:
@@ -43,47 +42,31 @@ class StoreSettings:
     place: str | None
 
 
-def load_spatial(con: duckdb.DuckDBPyConnection) -> None:
-    """Load DuckDB's spatial extension into ``con``, offline if at all possible.
-
-    First from the ``duckdb-extension-spatial`` wheel (no network), then by DuckDB's own
-    ``INSTALL spatial`` (needs the extension repository), else one clear error.
-    """
-    wheel_error: Exception | None = None
-    try:
-        from duckdb_extensions import import_extension
-
-        import_extension("spatial", con=con)
-        con.execute("LOAD spatial")
-        return
-    except (ImportError, duckdb.Error) as exc:
-        wheel_error = exc
-    try:
-        con.execute("INSTALL spatial")
-        con.execute("LOAD spatial")
-        log.info("spatial extension installed by DuckDB (wheel unavailable: %s)", wheel_error)
-    except duckdb.Error as exc:
-        raise SpatialExtensionMissing(
-            f"DuckDB's spatial extension is not available ({exc}). Install it with: "
-            f"pip install duckdb=={duckdb.__version__} duckdb-extension-spatial=={duckdb.__version__} "
-            f"duckdb-extensions=={duckdb.__version__}"
-        ) from exc
-
-
 class Store:
     """An open atlas store. Use :func:`open_store` to get one; close it when done."""
 
-    def __init__(self, con: duckdb.DuckDBPyConnection, path: Path, read_only: bool) -> None:
+    def __init__(self, con: Any, path: Path | None, read_only: bool, *, engine: Engine = DUCKDB,
+                 url: str | None = None) -> None:
         self.con = con
+        """A DuckDB connection, or a :class:`~atlas.engines.postgis.PostgisConnection`
+        that takes the same SQL."""
         self.path = path
+        """The DuckDB file; None for a store on a PostGIS server."""
+        self.url = url
+        self.engine = engine
         self.read_only = read_only
         self._tx_depth = 0
+
+    @property
+    def location(self) -> str:
+        """Where the store is, fit to print: the file, or the database URL without its password."""
+        return str(self.path) if self.url is None else shown_url(self.url)
 
     # -- lifecycle -----------------------------------------------------------------
     def close(self) -> None:
         if self.con is not None:
             self.con.close()
-            self.con = None  # type: ignore[assignment]
+            self.con = None
 
     def __enter__(self) -> Store:
         return self
@@ -112,6 +95,10 @@ class Store:
         self._tx_depth = 0
         self.con.execute("COMMIT")
 
+    @property
+    def in_transaction(self) -> bool:
+        return self._tx_depth > 0
+
     @contextlib.contextmanager
     def bulk_load(self) -> Iterator[Store]:
         """A transaction for large writes, with the R-tree indexes dropped before it and
@@ -128,6 +115,10 @@ class Store:
         try:
             with self.transaction():
                 yield self
+                # Issue 11 hook (atlas.spatial_order): on DuckDB, features and assets put
+                # back in Hilbert order for nearby(), in the load's own transaction and
+                # before the R-trees are made; a no-op on PostGIS.
+                spatial_order.hilbert_sort(self)
         except BaseException:
             # Rebuilt on the way out too, but never in place of the error that stopped the
             # load; whatever is still missing, the next open_store() rebuilds.
@@ -139,7 +130,7 @@ class Store:
 
     def checkpoint(self) -> None:
         if not self._tx_depth:
-            self.con.execute("CHECKPOINT")
+            self.con.execute(self.engine.settle_sql)
 
     def _drop_spatial_indexes(self) -> None:
         for name, _table, _column in migrations.SPATIAL_INDEXES:
@@ -147,15 +138,48 @@ class Store:
 
     def _create_spatial_indexes(self) -> None:
         for name, table, column in migrations.SPATIAL_INDEXES:
-            self.con.execute(f"CREATE INDEX IF NOT EXISTS {name} ON {table} USING RTREE ({column})")
+            self.con.execute(self.engine.spatial_index_sql(name, table, column))
+
+    @contextlib.contextmanager
+    def exclusive(self, what: str) -> Iterator[Store]:
+        """One program at a time through the block, for work that must not run twice at
+        once (setting up a new store, loading the demo into an empty one). A DuckDB file
+        has one writer already; on PostGIS, a session advisory lock named ``what``."""
+        if self.engine is not POSTGIS:
+            yield self
+            return
+        self.con.execute("SELECT pg_advisory_lock(hashtext(?))", [what])
+        try:
+            yield self
+        finally:
+            self.con.execute("SELECT pg_advisory_unlock(hashtext(?))", [what])
+
+    def changes(self) -> int:
+        """How many changes other programs may have made: on PostGIS, a count of the
+        statements that changed the store; on DuckDB, which one program holds, always 0."""
+        return self.con.changes() if self.engine is POSTGIS else 0
 
     # -- reading records ---------------------------------------------------------------
-    def records(self, cls: type[T], sql: str, params: Sequence[object] = ()) -> list[T]:
+    def records(self, cls: type[T], sql: str, params: Sequence[object] = (), *,
+                wkb: Sequence[str] = ()) -> list[T]:
         """Rows of ``sql`` as ``cls`` instances, each field filled from the column of its
-        name (so a column added to a query cannot shift the fields after it)."""
+        name (so a column added to a query cannot shift the fields after it). Columns
+        named in ``wkb`` are decoded to shapely geometries, as in :meth:`rows`."""
+        return [cls(**row) for row in self.rows(sql, params, wkb=wkb)]
+
+    def rows(self, sql: str, params: Sequence[object] = (), *, wkb: Sequence[str] = ()) -> list[dict[str, Any]]:
+        """Rows of ``sql`` as dicts keyed by column name, for records that need more than
+        their columns. Columns named in ``wkb`` hold WKB and come back as shapely
+        geometries (NULL as None), decoded in one vectorised call per column: decoding row
+        by row costs more than the query itself at a few thousand rows."""
         cursor = self.con.execute(sql, list(params))
         names = [d[0] for d in cursor.description]
-        return [cls(**dict(zip(names, row))) for row in cursor.fetchall()]
+        rows = [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
+        for column in wkb:
+            blobs = [None if r[column] is None else bytes(r[column]) for r in rows]
+            for row, geom in zip(rows, shapely.from_wkb(blobs) if blobs else [], strict=True):
+                row[column] = geom
+        return rows
 
     # -- settings ------------------------------------------------------------------
     def meta(self, key: str) -> str | None:
@@ -219,24 +243,45 @@ class Store:
         self.set_meta("place", place)
 
 
-def _looks_like_duckdb(path: Path) -> bool:
-    with path.open("rb") as fh:
-        header = fh.read(12)
-    return len(header) == 12 and header[8:12] == _DUCKDB_MAGIC
-
-
 def open_store(path: str | Path | None = None, *, create: bool = True, read_only: bool = False) -> Store:
-    """Open (and if need be create or upgrade) the atlas store at ``path``.
+    """Open (and if need be create or upgrade) the atlas store at ``path``: a DuckDB file,
+    or a ``postgresql://`` URL of a database (an empty one is set up, PostGIS and all).
 
     ``path`` defaults to ``$ATLAS_DB`` or ``data/atlas.duckdb``. Raises
-    :class:`NotAnAtlasStore` for any other file (which is left untouched),
+    :class:`NotAnAtlasStore` for any other file or database (which is left untouched),
     :class:`StoreTooNew` for a store from a newer Asset Atlas, :class:`StoreBusy` when
-    another program holds it, and :class:`NotFound` when it is missing and ``create`` is
-    false.
+    another program holds a DuckDB file, and :class:`NotFound` when a file is missing and
+    ``create`` is false.
     """
-    path = Path(path) if path is not None else settings.default_db_path()
+    target = path if path is not None else settings.default_db()
+    if is_server_url(target):
+        return _open_postgis(str(target), read_only=read_only)
+    return _open_duckdb(Path(target), create=create, read_only=read_only)
+
+
+def _open_postgis(url: str, *, read_only: bool) -> Store:
+    from atlas.engines import postgis  # psycopg and sqlglot only for a server
+
+    con = postgis.connect(url)
+    try:
+        if read_only:
+            con.execute("SET SESSION CHARACTERISTICS AS TRANSACTION READ ONLY")
+        store = Store(con, None, read_only, engine=POSTGIS, url=url)
+        with store.exclusive("atlas: set up"):
+            _migrate(store)
+            if not read_only:
+                if _missing_spatial_indexes(store):
+                    store._create_spatial_indexes()
+                con.track_changes()
+    except BaseException:
+        con.close()
+        raise
+    return store
+
+
+def _open_duckdb(path: Path, *, create: bool, read_only: bool) -> Store:
     if path.exists():
-        if path.is_dir() or path.stat().st_size == 0 or not _looks_like_duckdb(path):
+        if path.is_dir() or path.stat().st_size == 0 or not duckdb_file.looks_like_duckdb(path):
             raise NotAnAtlasStore(f"{path} is not an atlas store (not a DuckDB database); it was left as it is.")
     elif not create or read_only:
         raise NotFound(f"There is no atlas store at {path}. Create one with: atlas init --db {path}")
@@ -246,8 +291,8 @@ def open_store(path: str | Path | None = None, *, create: bool = True, read_only
     replaying_wal = Path(f"{path}.wal").exists()
     con = duckdb.connect(":memory:")
     try:
-        load_spatial(con)
-        _attach(con, path, read_only)
+        duckdb_file.load_spatial(con)
+        duckdb_file.attach(con, path, read_only)
         store = Store(con, path, read_only)
         _migrate(store)
         if replaying_wal and not read_only:
@@ -261,25 +306,6 @@ def open_store(path: str | Path | None = None, *, create: bool = True, read_only
     return store
 
 
-def _attach(con: duckdb.DuckDBPyConnection, path: Path, read_only: bool) -> None:
-    options = " (READ_ONLY)" if read_only else ""
-    try:
-        # The path cannot be a bound parameter in ATTACH; it is quoted as a string literal.
-        literal = "'" + str(path).replace("'", "''") + "'"
-        con.execute(f"ATTACH {literal} AS {_CATALOG}{options}")
-    except duckdb.IOException as exc:
-        message = str(exc)
-        if "lock" in message.lower():
-            raise StoreBusy(
-                f"The atlas store {path} is open in another program (probably the Asset Atlas app). "
-                "Close that program, or use the app, or point this command at another store with --db."
-            ) from exc
-        raise NotAnAtlasStore(f"{path} could not be opened as an atlas store: {message}") from exc
-    except duckdb.Error as exc:
-        raise NotAnAtlasStore(f"{path} could not be opened as an atlas store: {exc}") from exc
-    con.execute(f"USE {_CATALOG}")
-
-
 def _rebuild_spatial_indexes(store: Store) -> None:
     """After a crash, rebuild the R-tree indexes from the replayed tables.
 
@@ -290,32 +316,23 @@ def _rebuild_spatial_indexes(store: Store) -> None:
     statement commits on its own: dropping a broken index inside an explicit transaction
     aborts DuckDB at COMMIT. Interrupted half-way, the next open simply does it again.
     """
-    log.warning("store %s was not closed cleanly; rebuilding its spatial indexes", store.path)
+    log.warning("store %s was not closed cleanly; rebuilding its spatial indexes", store.location)
     store._drop_spatial_indexes()
     store._create_spatial_indexes()
     store.checkpoint()
 
 
 def _missing_spatial_indexes(store: Store) -> bool:
-    present = {r[0] for r in store.con.execute(
-        "SELECT index_name FROM duckdb_indexes() WHERE database_name = ?", [_CATALOG]
-    ).fetchall()}
+    present = store.engine.index_names(store.con)
     return any(name not in present for name, _table, _column in migrations.SPATIAL_INDEXES)
 
 
-def _tables(con: duckdb.DuckDBPyConnection) -> set[str]:
-    rows = con.execute(
-        "SELECT table_name FROM duckdb_tables() WHERE database_name = ?", [_CATALOG]
-    ).fetchall()
-    return {r[0] for r in rows}
-
-
 def _migrate(store: Store, target: int = migrations.SCHEMA_VERSION) -> None:
-    tables = _tables(store.con)
+    tables = store.engine.table_names(store.con)
     if "atlas_meta" not in tables:
         if tables:
             raise NotAnAtlasStore(
-                f"{store.path} is a DuckDB database but not an atlas store "
+                f"{store.location} is a database but not an atlas store "
                 f"(it holds {', '.join(sorted(tables)[:5])}); it was left as it is."
             )
         current = 0
@@ -323,13 +340,14 @@ def _migrate(store: Store, target: int = migrations.SCHEMA_VERSION) -> None:
         current = store.schema_version
     if current > migrations.SCHEMA_VERSION:
         raise StoreTooNew(
-            f"{store.path} was written by a newer Asset Atlas (schema {current}; this one reads up to "
+            f"{store.location} was written by a newer Asset Atlas (schema {current}; this one reads up to "
             f"{migrations.SCHEMA_VERSION}). Upgrade Asset Atlas: pip install --upgrade asset-atlas"
         )
     if current >= target:
         return
     if store.read_only:
-        raise StoreTooNew(f"{store.path} needs an upgrade (schema {current} to {target}); open it for writing once.")
+        raise StoreTooNew(f"{store.location} needs an upgrade (schema {current} to {target}); "
+                          "open it for writing once.")
     with store.transaction():
         for version in range(current + 1, target + 1):
             step = migrations.MIGRATIONS[version - 1]
@@ -340,5 +358,5 @@ def _migrate(store: Store, target: int = migrations.SCHEMA_VERSION) -> None:
             if version == 1:
                 store._create_spatial_indexes()
             store.set_meta("schema_version", str(version))
-            log.info("store %s migrated to schema %d", store.path, version)
+            log.info("store %s migrated to schema %d", store.location, version)
     store.checkpoint()

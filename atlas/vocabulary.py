@@ -173,9 +173,9 @@ def from_file(path: Path = VOCABULARY_FILE, *, language: str = "en",
                 cat.id, cat.label or old.label, tuple(dict.fromkeys(old.synonyms + cat.synonyms)),
                 tuple(dict.fromkeys(old.related + cat.related)), local=True)
     for cat in categories.values():
-        unknown = [r for r in cat.related if r not in categories]
-        if unknown:
-            raise InvalidInput(f"Vocabulary category {cat.id!r} is related to unknown {', '.join(unknown)}.")
+        strangers = [r for r in cat.related if r not in categories]
+        if strangers:
+            raise InvalidInput(f"Vocabulary category {cat.id!r} is related to unknown {', '.join(strangers)}.")
     # Relations go both ways: if a meets b at half strength, b meets a.
     related: dict[str, list[str]] = {c: list(cat.related) for c, cat in categories.items()}
     for c, cat in categories.items():
@@ -193,11 +193,7 @@ def from_file(path: Path = VOCABULARY_FILE, *, language: str = "en",
 
 def load(store: Store) -> Vocabulary:
     """The store's vocabulary: the shipped file with the store's own terms laid over it."""
-    rows = store.con.execute(
-        "SELECT category, label, synonyms, related FROM vocabulary_terms ORDER BY added_at, category"
-    ).fetchall()
-    extra = [Category(id=r[0], label=r[1] or "", synonyms=tuple(r[2]), related=tuple(r[3]), local=True) for r in rows]
-    return from_file(language=store.meta("language") or "en", extra=extra)
+    return from_file(language=store.meta("language") or "en", extra=_store_categories(store))
 
 
 def add_terms(store: Store, category: str, *, label: str | None = None, synonyms: Sequence[str] = (),
@@ -246,6 +242,10 @@ def add_terms(store: Store, category: str, *, label: str | None = None, synonyms
 
 
 def _store_categories(store: Store) -> list[Category]:
-    rows = store.con.execute("SELECT category, label, synonyms, related FROM vocabulary_terms").fetchall()
-    return [Category(r[0], r[1] or "", tuple(r[2]), tuple(r[3]), local=True) for r in rows]
+    """The store's own terms, oldest first (a later term extends an earlier one)."""
+    rows = store.rows(
+        "SELECT category, label, synonyms, related FROM vocabulary_terms ORDER BY added_at, category"
+    )
+    return [Category(id=r["category"], label=r["label"] or "", synonyms=tuple(r["synonyms"]),
+                     related=tuple(r["related"]), local=True) for r in rows]
 

@@ -18,6 +18,7 @@ import shapely
 from pyproj import CRS
 
 from atlas import audit, people
+from atlas.bbox import BBOX_COLUMNS, bbox_arrays
 from atlas.classify import classify
 from atlas.errors import InvalidInput
 from atlas.generalise import generalise
@@ -25,11 +26,13 @@ from atlas.models import ASSET_TYPES, FEATURE_KINDS, FEATURE_STATUSES, SECTORS, 
 from atlas.projection import WGS84, choose_metric_crs, lonlat_bounds, transformer
 from atlas.store import Store
 
-_FEATURE_FIELDS = ["name", "kind", "land_use", "status", "owner_asset_id", "area_m2", "description"]
+# Features and assets carry their metric bounding box (atlas.bbox), written as plain
+# fields beside the geometry it is computed from.
+_FEATURE_FIELDS = ["name", "kind", "land_use", "status", "owner_asset_id", "area_m2", "description", *BBOX_COLUMNS]
 _ASSET_FIELDS = [
     "name", "scale", "scale_reason", "sector", "category", "asset_type", "employees", "annual_spend",
     "land_ha", "offers", "needs", "offers_text", "needs_text", "description", "contact", "feature_id",
-    "verified_by", "verified_on", "person",
+    "verified_by", "verified_on", "person", *BBOX_COLUMNS,
 ]
 _BOUNDARY_FIELDS = ["name", "level", "code"]
 _LIST_FIELDS = ("offers", "needs")
@@ -43,7 +46,7 @@ def _geometries(store: Store, gdf: gpd.GeoDataFrame, what: str) -> tuple[gpd.Geo
         raise InvalidInput(f"Some {what} have no geometry; drop or fix them before writing.")
     lonlat = _to_crs(gdf.geometry, WGS84)
     if store.settings.metric_epsg is None:
-        store.set_metric_crs(choose_metric_crs(lonlat_bounds(lonlat.values)))
+        store.set_metric_crs(choose_metric_crs(lonlat_bounds(lonlat.to_numpy())))
     metric = _to_crs(gdf.geometry, store.metric_epsg)
     return lonlat, metric
 
@@ -52,8 +55,8 @@ def _to_crs(geoms: gpd.GeoSeries, epsg: int) -> gpd.GeoSeries:
     """``geoms.to_crs(epsg)``, with points moved as two coordinate arrays: the same
     transformer and numbers, three times quicker for a register of a million points."""
     values = geoms.to_numpy()
-    if not len(values) or not (shapely.get_type_id(values) == 0).all():
-        return geoms.to_crs(epsg)
+    if geoms.crs is None or not len(values) or not (shapely.get_type_id(values) == 0).all():
+        return geoms.to_crs(epsg)  # (which refuses geometries without a CRS)
     if geoms.crs.equals(CRS.from_epsg(epsg)):
         return geoms.set_crs(epsg, allow_override=True)
     x, y = transformer(geoms.crs, epsg).transform(shapely.get_x(values), shapely.get_y(values))
@@ -83,10 +86,15 @@ def _column(gdf: pd.DataFrame, name: str, default=None) -> pd.Series:
     return pd.Series([default] * len(gdf), index=gdf.index, dtype=object)
 
 
-def _arrow(frame: dict[str, object], lonlat: gpd.GeoSeries, metric: gpd.GeoSeries) -> pa.Table:
+def _arrow(frame: dict[str, object], lonlat: gpd.GeoSeries, metric: gpd.GeoSeries, *,
+           bbox: bool = False) -> pa.Table:
+    """The rows to write, with both geometries as WKB and, with ``bbox``, the metric
+    geometry's bounding box (atlas.bbox) from the very geometry written."""
     columns = {k: v if isinstance(v, (pa.Array, pa.ChunkedArray)) else pa.array(v) for k, v in frame.items()}
     columns["wkb"] = pa.array(shapely.to_wkb(lonlat.values, output_dimension=2), type=pa.binary())
     columns["wkb_m"] = pa.array(shapely.to_wkb(metric.values, output_dimension=2), type=pa.binary())
+    if bbox:
+        columns.update(bbox_arrays(metric.to_numpy()))
     return pa.table(columns)
 
 
@@ -177,7 +185,7 @@ def _tags(series: pd.Series) -> pa.Array:
     if series.isna().all():
         return pa.ListArray.from_arrays(pa.array(np.zeros(len(series) + 1, dtype=np.int32)),
                                         pa.array([], type=pa.string()))
-    out = []
+    out: list[list[str]] = []
     for v in series:
         if _missing(v):
             out.append([])
@@ -220,6 +228,7 @@ def upsert_features(store: Store, gdf: gpd.GeoDataFrame, *, source: str, licence
             },
             lonlat,
             metric,
+            bbox=True,
         )
         result = _upsert(store, "features", _FEATURE_FIELDS, data, source, licence, replace)
         refresh_membership(store, ("features",), source=source)
@@ -250,7 +259,7 @@ def upsert_assets(store: Store, gdf: gpd.GeoDataFrame, *, source: str, licence: 
     consent = [_column(gdf, f) for f in people.CONSENT_FIELDS]
     for i in np.flatnonzero(person):
         if problem := people.consent_problem(*(c.iloc[i] for c in consent)):
-            raise InvalidInput(f"assets row {gdf.index[i]}: {problem}")
+            raise InvalidInput(f"assets row {gdf.index[int(i)]}: {problem}")
     with store.transaction():
         lonlat, metric = _geometries(store, gdf, "assets")
         # An asset is drawn and measured as a point: a polygon given for it is reduced to a
@@ -260,7 +269,7 @@ def upsert_assets(store: Store, gdf: gpd.GeoDataFrame, *, source: str, licence: 
             metric = metric.representative_point()
         precise = lonlat.to_numpy()
         if person.any():  # people are stored at their neighbourhood (atlas.people)
-            near_ll, near_m = generalise(metric.values[person], store.metric_epsg)
+            near_ll, near_m = generalise(metric.to_numpy()[person], store.metric_epsg)
             ll, mm = precise.copy(), metric.to_numpy().copy()
             ll[person], mm[person] = near_ll, near_m
             lonlat = gpd.GeoSeries(ll, index=lonlat.index, crs=lonlat.crs)
@@ -290,6 +299,7 @@ def upsert_assets(store: Store, gdf: gpd.GeoDataFrame, *, source: str, licence: 
             },
             lonlat,
             metric,
+            bbox=True,
         )
         result = _upsert(store, "assets", _ASSET_FIELDS, data, source, licence, replace, audited)
         people.write_private(store, source, pa.table({

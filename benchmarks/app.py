@@ -12,7 +12,7 @@ a 1,200 x 600 pixel map:
 * **street**: zoom 17 on the busiest centre;
 
 it times what the Atlas page does before anything reaches the browser (capped counts,
-:func:`atlas.views.map_contents` with its render budget, and building and rendering the
+:func:`atlas.map_contents.map_contents` with its render budget, and building and rendering the
 folium map to HTML) and measures that HTML in bytes. The target is under 0.5 s and under
 5 MB for every view at every size.
 
@@ -23,7 +23,7 @@ or boundaries) and rendered the same way. It is cheaper on a street, where it ha
 to draw and draws less than the atlas (which also sends sites, popups and a margin round
 the view), and it grows with the store where the atlas does not. Times are the median of
 ``--repeat`` runs after one warm-up run. On stores large enough for it, the atlas's
-:class:`~atlas.views.ViewIndex` is built once first (the app keeps one per store revision)
+:class:`~atlas.view_index.ViewIndex` is built once first (the app keeps one per store revision)
 and its build time is printed.
 """
 
@@ -47,9 +47,11 @@ import folium  # noqa: E402
 from folium.plugins import FastMarkerCluster  # noqa: E402
 
 from app import maps  # noqa: E402
-from atlas import views  # noqa: E402
+from atlas.map_contents import map_contents, map_extent, view_counts  # noqa: E402
 from atlas.projection import BRITISH_NATIONAL_GRID, WGS84, reproject  # noqa: E402
 from atlas.store import Store, open_store  # noqa: E402
+from atlas.view_index import ViewIndex, build_view_index, wants_index  # noqa: E402
+from atlas.viewport import Viewport  # noqa: E402
 from benchmarks._common import fmt_ms, fmt_ratio, parse_sizes, stopwatch, table  # noqa: E402
 from benchmarks.nearby import build_store, city_model, make_assets, make_features, make_wards  # noqa: E402
 
@@ -71,15 +73,15 @@ class Measure:
     detail: str
 
 
-def atlas_page_map(store: Store, view: views.Viewport, index: views.ViewIndex | None) -> Measure:
+def atlas_page_map(store: Store, view: Viewport, index: ViewIndex | None) -> Measure:
     """What the Atlas page does for a view, up to the HTML for the browser."""
-    extent = views.extent(store)
+    extent = map_extent(store)
     assert extent is not None
-    if views.view_counts(store, views.Viewport(*extent, zoom=18)).within_budget:
-        contents = views.map_contents(store, views.Viewport(*extent, zoom=18))
+    if view_counts(store, Viewport(*extent, zoom=18)).within_budget:
+        contents = map_contents(store, Viewport(*extent, zoom=18))
         m = maps.atlas_map(contents, decimals=maps.FULL_PRECISION_DECIMALS, view=view)
     else:
-        contents = views.map_contents(store, view.snapped(), index=index)
+        contents = map_contents(store, view.snapped(), index=index)
         m = maps.atlas_map(contents, decimals=maps.decimals_for(view.zoom), view=view)
     html = m.get_root().render()
     if contents.assets_aggregated:
@@ -90,7 +92,7 @@ def atlas_page_map(store: Store, view: views.Viewport, index: views.ViewIndex | 
     return Measure(0.0, len(html.encode("utf-8")), detail)
 
 
-def baseline_map(store: Store, view: views.Viewport, index: views.ViewIndex | None = None) -> Measure:
+def baseline_map(store: Store, view: Viewport, index: ViewIndex | None = None) -> Measure:
     """Every asset in view, no budget, folium's FastMarkerCluster."""
     rows = store.con.execute(_ALL_IN_VIEW_SQL, list(view.bounds)).fetchall()
     lon, lat = view.centre
@@ -100,8 +102,8 @@ def baseline_map(store: Store, view: views.Viewport, index: views.ViewIndex | No
     return Measure(0.0, len(html.encode("utf-8")), f"{len(rows):,} markers")
 
 
-def timed(fn: Callable[[Store, views.Viewport, views.ViewIndex | None], Measure], store: Store,
-          view: views.Viewport, index: views.ViewIndex | None, repeat: int) -> Measure:
+def timed(fn: Callable[[Store, Viewport, ViewIndex | None], Measure], store: Store,
+          view: Viewport, index: ViewIndex | None, repeat: int) -> Measure:
     result = fn(store, view, index)  # warm-up: file pages, query plans, template compilation
     times = []
     for _ in range(repeat):
@@ -115,14 +117,14 @@ def fmt_bytes(n: int) -> str:
     return f"{n / 1_000_000:.2f} MB" if n >= 100_000 else f"{n / 1000:.0f} kB"
 
 
-def study_views(store: Store, busiest_lonlat: tuple[float, float]) -> dict[str, views.Viewport]:
-    extent = views.extent(store)
+def study_views(store: Store, busiest_lonlat: tuple[float, float]) -> dict[str, Viewport]:
+    extent = map_extent(store)
     assert extent is not None
     lon, lat = busiest_lonlat
     return {
-        "whole area": views.Viewport.fitting(extent, MAP_WIDTH_PX, MAP_HEIGHT_PX),
-        "district (z14)": views.Viewport.around(lon, lat, 14, MAP_WIDTH_PX, MAP_HEIGHT_PX),
-        "street (z17)": views.Viewport.around(lon, lat, 17, MAP_WIDTH_PX, MAP_HEIGHT_PX),
+        "whole area": Viewport.fitting(extent, MAP_WIDTH_PX, MAP_HEIGHT_PX),
+        "district (z14)": Viewport.around(lon, lat, 14, MAP_WIDTH_PX, MAP_HEIGHT_PX),
+        "street (z17)": Viewport.around(lon, lat, 17, MAP_WIDTH_PX, MAP_HEIGHT_PX),
     }
 
 
@@ -151,9 +153,9 @@ def main(argv: list[str] | None = None) -> None:
                             BRITISH_NATIONAL_GRID, WGS84)
         with open_store(path) as store:
             index = None
-            if views.wants_index(store):
+            if wants_index(store):
                 with stopwatch() as t:
-                    index = views.build_view_index(store)
+                    index = build_view_index(store)
                 print(f"  view index of {n:,} assets built in {t[0] * 1000:.0f} ms (once per store revision)")
                 index_ms[n] = t[0] * 1000
             for name, view in study_views(store, (busiest.x, busiest.y)).items():

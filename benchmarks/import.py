@@ -268,7 +268,8 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--sizes", default="1000000", help="point counts for the GeoPackage, comma separated")
     parser.add_argument("--osm-buildings", default="300000", help="buildings in each generated city, comma separated")
     parser.add_argument("--quick", action="store_true", help="small sizes (20k points, 15k buildings)")
-    parser.add_argument("--workdir", type=Path, default=None, help="where to keep generated files (default: a temp dir)")
+    parser.add_argument("--workdir", type=Path, default=None,
+                        help="where to keep generated files (default: a temp dir)")
     parser.add_argument("--json", action="store_true", help="also print the rows as JSON")
     args = parser.parse_args(argv)
     sizes = [20_000] if args.quick else [int(s) for s in args.sizes.split(",") if s]

@@ -367,11 +367,12 @@ def generate(path: Path, n_needs: int, seed: int) -> dict[str, int]:
     assets = pa.table({
         "source_id": [f"a{i}" for i in range(n_assets)],
         "name": [f"{PLACES[p]} {(MACRO_ORGS if m else MICRO_ORGS)[o]} {i}"
-                 for i, (p, o, m) in enumerate(zip(place, org, macro))],
+                 for i, (p, o, m) in enumerate(zip(place, org, macro, strict=True))],
         "scale": np.where(macro, "macro", "micro").tolist(),
-        "scale_reason": [f"{'macro' if m else 'micro'}: {e:,} employees (generated)" for m, e in zip(macro, employees)],
+        "scale_reason": [f"{'macro' if m else 'micro'}: {e:,} employees (generated)"
+                         for m, e in zip(macro, employees, strict=True)],
         "verified_on": pa.array([today - timedelta(days=int(d)) if v else None
-                                 for d, v in zip(verified_days, verified)], pa.date32()),
+                                 for d, v in zip(verified_days, verified, strict=True)], pa.date32()),
         "lon": lon, "lat": lat, "x": xy[:, 0], "y": xy[:, 1],
     })
 
@@ -386,7 +387,7 @@ def generate(path: Path, n_needs: int, seed: int) -> dict[str, int]:
     recorded_seconds = rng.integers(0, 3 * 365 * 86_400, n_items)
     area_draw = rng.standard_normal(n_items)
     titles, descriptions, tags, quantities, units, areas = [], [], [], [], [], []
-    for i, (side, kind) in enumerate(zip(sides, kinds)):
+    for i, (side, kind) in enumerate(zip(sides, kinds, strict=True)):
         title, description, item_tags = _item_text(side, kind, voc, terms, rnd)
         titles.append(title)
         descriptions.append(description)
@@ -419,9 +420,10 @@ def generate(path: Path, n_needs: int, seed: int) -> dict[str, int]:
             con.register("_bench_items", items)
             try:
                 con.execute(
-                    "INSERT INTO assets (name, scale, scale_reason, verified_on, source, source_id, geom, geom_m) "
-                    "SELECT name, scale, scale_reason, verified_on, ?, source_id, ST_Point(lon, lat), ST_Point(x, y) "
-                    "FROM _bench_assets", [SOURCE])
+                    "INSERT INTO assets (name, scale, scale_reason, verified_on, source, source_id, geom, geom_m, "
+                    "bbox_xmin, bbox_ymin, bbox_xmax, bbox_ymax) "  # a point's box is the point (atlas.bbox)
+                    "SELECT name, scale, scale_reason, verified_on, ?, source_id, ST_Point(lon, lat), ST_Point(x, y), "
+                    "x, y, x, y FROM _bench_assets", [SOURCE])
                 con.execute(
                     "INSERT INTO needs_offers (side, asset_id, kind, title, description, tags, quantity, unit, "
                     "area_m2, status, recorded_by, recorded_at, source, source_id) "

@@ -53,7 +53,7 @@ def zones_for(n: int, rng: np.random.Generator) -> list[Zone]:
         e, n_ = CENTRE_E_M + rng.uniform(-1000, 1000), CENTRE_N_M + rng.uniform(-1000, 1000)
         angles = np.sort(rng.uniform(0, 2 * np.pi, 8))
         radii = rng.uniform(10, 30, 8)
-        ring = [(e + r * np.cos(a), n_ + r * np.sin(a)) for a, r in zip(angles, radii)]
+        ring = [(e + r * np.cos(a), n_ + r * np.sin(a)) for a, r in zip(angles, radii, strict=True)]
         zones.append(Zone("food growing", reproject(shapely.Polygon(ring), BRITISH_NATIONAL_GRID, WGS84),
                           name=f"Zone {i}"))
     return zones
@@ -61,7 +61,7 @@ def zones_for(n: int, rng: np.random.Generator) -> list[Zone]:
 
 def baseline_save(con, doc: dict, zones: list[Zone], version: int) -> None:
     series = gpd.GeoSeries([z.geom for z in zones], crs=WGS84).to_crs(BRITISH_NATIONAL_GRID)
-    for z, area in zip(doc["zones"], series.area):
+    for z, area in zip(doc["zones"], series.area, strict=True):
         z["area_m2"] = float(area)
     con.execute("INSERT INTO bench_versions VALUES (?, ?)", [version, json.dumps(doc)])
 
@@ -109,7 +109,7 @@ def run_size(n_zones: int, repeats: int, folder: Path) -> list[object]:
             assert len(diff.changes) == 1, diff.lines()
 
             doc = document.to_document(plan)
-            doc["zones"] = [{**z, "geometry": mapping(zz.geom)} for z, zz in zip(doc["zones"], plan.zones)]
+            doc["zones"] = [{**z, "geometry": mapping(zz.geom)} for z, zz in zip(doc["zones"], plan.zones, strict=True)]
             with stopwatch() as t:
                 baseline_save(store.con, doc, plan.zones, r)
             base["save"].append(t[0])

@@ -285,7 +285,8 @@ def run_assets(n: int, work: Path, repeats: int, seed: int) -> AssetResult:
 
 def report_assets(results: list[AssetResult]) -> str:
     base, none, some = ASSET_METHODS
-    rows = [[f"{r.rows:,}", _s(r.times[base]["s"]), _s(r.times[none]["s"]), fmt_ratio(r.times[none]["s"], r.times[base]["s"]),
+    rows = [[f"{r.rows:,}", _s(r.times[base]["s"]),
+             _s(r.times[none]["s"]), fmt_ratio(r.times[none]["s"], r.times[base]["s"]),
              _s(r.times[some]["s"]), fmt_ratio(r.times[some]["s"], r.times[base]["s"]), f"{r.people:,}"]
             for r in results]
     return (

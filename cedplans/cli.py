@@ -1,7 +1,7 @@
 """``atlas plan``: create, list, show, trace and export CED plans from the terminal.
 
 A thin layer over :mod:`cedplans.repository` and :mod:`cedplans.exports`; registered on
-the ``atlas`` command at the bottom of :mod:`atlas.cli` (import that, not this, first).
+the ``atlas`` command by :mod:`atlas_cli`.
 """
 
 from __future__ import annotations
@@ -9,12 +9,14 @@ from __future__ import annotations
 import getpass
 from dataclasses import asdict
 from pathlib import Path
+from typing import Any
 
 import click
 
 from atlas import output, queries
-from atlas.cli_support import JSON_OR_TABLE, cli_store, db_option, format_choice, format_option, handle_errors
+from atlas.cli_support import JSON_OR_TABLE, SITE, cli_store, db_option, format_choice, format_option, handle_errors
 from atlas.errors import InvalidInput, NotFound
+from atlas.site_refs import SiteQuery
 from atlas.store import Store
 from cedplans import document, exports, repository, workflow
 from cedplans.model import Plan
@@ -50,21 +52,21 @@ def plan() -> None:
 
 @plan.command("new")
 @click.argument("title")
-@click.option("--site", help='The plan\'s site: an atlas site by name or "feature:ID".')
+@click.option("--site", type=SITE, help='The plan\'s site: an atlas site by name or "feature:ID".')
 @click.option("--vision", default="", help="The plan's vision, in a sentence or two.")
 @click.option("--status", type=click.Choice(["idea", "draft"]), default="idea", show_default=True,
               help="Where the plan starts.")
 @author_option
 @db_option
 @handle_errors
-def new(title: str, site: str | None, vision: str, status: str, author: str, db: Path) -> None:
+def new(title: str, site: SiteQuery | None, vision: str, status: str, author: str, db: Path) -> None:
     """Start a new plan called TITLE (saved as version 1)."""
     with cli_store(db) as store:
         site_id = None
         if site:
             found = queries.resolve_site(store, site)
             if found.kind != "feature":
-                raise InvalidInput(f"{site!r} is not an atlas site; give a site's name or feature:ID "
+                raise InvalidInput(f"{str(site)!r} is not an atlas site; give a site's name or feature:ID "
                                    "(find one with: atlas search WORD).")
             site_id = found.id
         created = repository.create_plan(store, Plan(title=title, status=status, site_feature_id=site_id,
@@ -95,8 +97,9 @@ def list_cmd(db: Path, fmt: str) -> None:
 def show(plan_ref: str, version: int | None, fmt: str, db: Path) -> None:
     """Show PLAN (its number or title): vision, partners, zones, actions, indicators, ideas."""
     with cli_store(db) as store:
-        p = repository.get_plan(store, _plan_id(store, plan_ref), version)
-        every_idea = repository.list_ideas(store, p.id, include_hidden=True)
+        plan_id = _plan_id(store, plan_ref)
+        p = repository.get_plan(store, plan_id, version)
+        every_idea = repository.list_ideas(store, plan_id, include_hidden=True)
     ideas = [i for i in every_idea if not i.hidden]
     hidden = len(every_idea) - len(ideas)
     if fmt == "json":
@@ -116,7 +119,7 @@ def show(plan_ref: str, version: int | None, fmt: str, db: Path) -> None:
         f"Vision: {p.vision or '(none yet)'}",
     ]
     lines += [f"  {i}. {o}" for i, o in enumerate(p.objectives, 1)]
-    sections = [
+    sections: list[tuple[str, list[dict[str, Any]]]] = [
         ("Macro assets", [{"asset": f.asset_name, "kind": f.kind, "problem or opportunity": f.text}
                           for f in p.macro_focus]),
         ("Partners", [{"organisation": x.asset_name, "role": x.role, "note": x.note} for x in p.partners]),
@@ -171,3 +174,6 @@ def export_cmd(plan_ref: str, fmt: str, out: Path | None, db: Path) -> None:
         plan_id = _plan_id(store, plan_ref)
         path = exports.export(store, plan_id, out or Path(f"plan-{plan_id}.{fmt}"), fmt)
     click.echo(f"Wrote plan {plan_id} as {fmt} to {path}")
+
+
+COMMANDS = (plan,)

@@ -14,10 +14,11 @@ from datetime import date
 from pathlib import Path
 
 import shapely
+from shapely.geometry.base import BaseGeometry
 
 from atlas import demo as atlas_demo
 from atlas.errors import NotFound
-from atlas.projection import WGS84, reproject
+from atlas.projection import WGS84, GeometryT, reproject
 from atlas.store import Store
 from cedplans import repository, workflow
 from cedplans.model import Action, Indicator, MacroFocus, Partner, Plan, Zone
@@ -61,18 +62,18 @@ class _Lookup:
         except NotFound as exc:
             raise NotFound(f"The demo plans need the site {name!r}, which the demo data lacks: {exc}") from exc
 
-    def shape_m(self, name: str) -> shapely.Geometry:
+    def shape_m(self, name: str) -> BaseGeometry:
         """A demo site's shape in the store's metric CRS."""
         from atlas.queries import get_feature
 
         return reproject(get_feature(self.store, self.feature(name)).geom, WGS84, self.store.metric_epsg)
 
 
-def _lonlat(store: Store, geom_m: shapely.Geometry) -> shapely.Geometry:
+def _lonlat(store: Store, geom_m: GeometryT) -> GeometryT:
     return reproject(geom_m, store.metric_epsg, WGS84)
 
 
-def _part(area: shapely.Geometry, fx0: float, fy0: float, fx1: float, fy1: float) -> shapely.Geometry:
+def _part(area: BaseGeometry, fx0: float, fy0: float, fx1: float, fy1: float) -> BaseGeometry:
     """The piece of ``area`` inside a box given as fractions of its bounds (0..1)."""
     minx, miny, maxx, maxy = area.bounds
     w, h = maxx - minx, maxy - miny
@@ -81,7 +82,7 @@ def _part(area: shapely.Geometry, fx0: float, fy0: float, fx1: float, fy1: float
     return max(polygons, key=lambda p: p.area) if polygons else area.representative_point().buffer(12)
 
 
-def _near(area: shapely.Geometry, place: shapely.Geometry, size_m: float) -> shapely.Geometry:
+def _near(area: BaseGeometry, place: BaseGeometry, size_m: float) -> BaseGeometry:
     """A square of ``size_m`` metres in ``area``, at the point of it closest to ``place``."""
     from shapely.ops import nearest_points
 
@@ -154,6 +155,7 @@ def _edgbaston(store: Store) -> None:
         Action("Recruit volunteer path wardens", "Canal & River Trust", date(2027, 4, 30)),
     ]
     plan = repository.save_plan(store, plan, author="Joel R.", summary="Draft after first walkabout")
+    assert plan.id is not None  # a saved plan has its id
     zones = {z.name: z.id for z in plan.zones}
 
     path_idea = repository.add_idea(store, plan.id, "Make the path wheelchair-friendly all the way round.",
@@ -243,6 +245,7 @@ def _holy_trinity(store: Store) -> None:
             Indicator("money spent locally", target=250_000, unit=store.settings.thresholds.currency),
         ],
     ), author="Harpreet B.", summary="Draft from the Smethwick CAN network meeting")
+    assert plan.id is not None  # a saved plan has its id
     zones = {z.name: z.id for z in plan.zones}
     ideas = [
         repository.add_idea(store, plan.id, "A quiet room for prayer and phone calls.", author="Harpreet B.",
@@ -254,6 +257,6 @@ def _holy_trinity(store: Store) -> None:
         repository.add_idea(store, plan.id, "Will the heating cost too much in winter?", category="concern",
                             zone_id=zones["Nave co-working"]),
     ]
-    for idea, votes in zip(ideas, (4, 6, 5, 2)):
-        for i in range(votes):
+    for idea, votes in zip(ideas, (4, 6, 5, 2), strict=True):
+        for _ in range(votes):
             repository.vote(store, idea.id)

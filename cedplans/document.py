@@ -11,8 +11,8 @@ import json
 from datetime import date
 from typing import Any
 
-import shapely
 from shapely.geometry import mapping, shape
+from shapely.geometry.base import BaseGeometry
 
 from cedplans.model import Action, Indicator, MacroFocus, Partner, Plan, Zone
 
@@ -76,7 +76,7 @@ def from_document(doc: dict[str, Any]) -> Plan:
         actions=[Action(what=a["what"], who=a.get("who", ""),
                         by_when=date.fromisoformat(a["by_when"]) if a.get("by_when") else None,
                         status=a.get("status", "to do"), id=a.get("id")) for a in doc.get("actions", [])],
-        zones=[Zone(use=z["use"], geom=_shape(z["geometry"]), name=z.get("name", ""),
+        zones=[Zone(use=z["use"], geom=shape(z["geometry"]), name=z.get("name", ""),
                     description=z.get("description", ""), id=z.get("id"), area_m2=z.get("area_m2"),
                     length_m=z.get("length_m")) for z in doc.get("zones", [])],
         indicators=[Indicator(name=i["name"], unit=i.get("unit", ""), target=i.get("target"),
@@ -94,9 +94,9 @@ def loads(text: str) -> dict[str, Any]:
     return json.loads(text)
 
 
-def _geojson(geom: shapely.Geometry | None) -> dict[str, Any] | None:
+def _geojson(geom: BaseGeometry | None) -> dict[str, Any] | None:
     return None if geom is None else mapping(geom)
 
 
-def _shape(data: dict[str, Any] | None) -> shapely.Geometry | None:
+def _shape(data: dict[str, Any] | None) -> BaseGeometry | None:
     return None if data is None else shape(data)

@@ -18,6 +18,7 @@ from atlas.access import PUBLIC, Viewer
 from atlas.errors import InvalidInput
 from atlas.models import Boundary, Feature, NearbyResult, Site
 from atlas.needs_offers import NearbyNeedOffer
+from atlas.site_refs import SiteQuery, SiteRef
 from atlas.sites import SiteNote, SiteRecord
 from atlas.store import Store, utc_now
 from cedplans import linking, mapimage
@@ -82,10 +83,10 @@ class Dossier:
         return self.nearby.micro
 
 
-def _site_feature(store: Store, ref: str | int) -> Feature:
-    if isinstance(ref, int) or str(ref).strip().isdigit():
+def _site_feature(store: Store, ref: SiteQuery | int) -> Feature:
+    if isinstance(ref, int) or (isinstance(ref, str) and ref.strip().isdigit()):
         return queries.get_feature(store, int(ref))
-    site = queries.resolve_site(store, str(ref))
+    site = queries.resolve_site(store, ref)
     if site.kind == "feature" and site.id is not None:
         return queries.get_feature(store, site.id)
     if site.kind == "asset" and site.id is not None:
@@ -119,7 +120,7 @@ def _plans(store: Store, feature: Feature) -> list[PlanEvidence]:
     for r in rows:
         partners = store.con.execute(
             "SELECT a.name, pp.role FROM plan_partners pp JOIN assets a ON a.id = pp.asset_id "
-            "WHERE pp.plan_id = ? ORDER BY pp.rowid", [r[0]]
+            "WHERE pp.plan_id = ? ORDER BY pp.ordinal", [r[0]]
         ).fetchall()
         out.append(PlanEvidence(id=r[0], title=r[1], status=r[2], version=r[3], ideas=r[4], votes=r[5],
                                 contributors=r[6], hidden_ideas=r[7], partners=[(n, role) for n, role in partners]))
@@ -145,11 +146,11 @@ def _matches(store: Store, index: MatchIndex, feature: Feature,
     return found, decisions
 
 
-def build_dossier(store: Store, site_ref: str | int, *, radius_m: float = DEFAULT_RADIUS_M,
+def build_dossier(store: Store, site_ref: SiteQuery | int, *, radius_m: float = DEFAULT_RADIUS_M,
                   viewer: Viewer = PUBLIC, index: MatchIndex | None = None) -> Dossier:
     """Gather the dossier of the site ``site_ref`` (an id, a name or ``feature:ID``)."""
     feature = _site_feature(store, site_ref)
-    site = queries.resolve_site(store, f"feature:{feature.id}")
+    site = queries.resolve_site(store, SiteRef("feature", feature.id))
     owner = None
     if feature.owner_asset_id is not None:
         owner = queries.get_asset(store, feature.owner_asset_id).name

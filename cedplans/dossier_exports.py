@@ -35,8 +35,9 @@ from atlas.confidential import WITHHELD
 from atlas.errors import InvalidInput
 from atlas.output import area_words
 from atlas.projection import WGS84
+from atlas.site_refs import SiteQuery
 from atlas.store import Store
-from cedplans.dossier import Dossier, build_dossier
+from cedplans.dossier import DEFAULT_RADIUS_M, Dossier, build_dossier
 from cedplans.exports import atomic_file
 from cedplans.matching import distance_words
 from cedplans.pdf_layout import Layout
@@ -121,7 +122,8 @@ def sections(d: Dossier) -> list[Section]:
             rows=[[x.decision, str(x.need_id), str(x.offer_id), x.decided_by, f"{x.decided_at:%d %b %Y}",
                    x.reason if x.reason is not None else WITHHELD] for x in d.decisions],
             widths_mm=[20, 14, 14, 30, 22, 70], confidential=d.include_confidential))
-    out.append(Section(f"Sites and land within {d.radius_m:,.0f} m", header=["Site", "Kind", "Status", "Area", "Distance"],
+    out.append(Section(f"Sites and land within {d.radius_m:,.0f} m",
+                       header=["Site", "Kind", "Status", "Area", "Distance"],
                        rows=[[x.name or "unnamed", x.kind.replace("_", " "), x.status.replace("_", " "),
                               area_words(x.area_m2) if x.area_m2 else "", distance_words(x.distance_m)]
                              for x in d.nearby.features], widths_mm=[70, 25, 25, 25, 25], empty="None."))
@@ -192,8 +194,8 @@ def _layer(rows: Sequence[dict[str, Any]], columns: Sequence[str], epsg: int) ->
 
 
 def _multi(geoms: gpd.GeoSeries) -> gpd.GeoSeries:
-    return gpd.GeoSeries([shapely.MultiPolygon([g]) if g.geom_type == "Polygon" else
-                          shapely.MultiLineString([g]) if g.geom_type == "LineString" else g for g in geoms],
+    return gpd.GeoSeries([shapely.MultiPolygon([g]) if isinstance(g, shapely.Polygon) else
+                          shapely.MultiLineString([g]) if type(g) is shapely.LineString else g for g in geoms],
                          index=geoms.index, crs=geoms.crs)
 
 
@@ -216,7 +218,8 @@ def write_gpkg(d: Dossier, path: Path) -> None:
     _write(boundaries, path, "boundaries", "MultiPolygon")
     _write(_layer([{"asset_id": a.id, "name": a.name, "scale": a.scale, "sector": a.sector, "category": a.category,
                     "distance_m": round(a.distance_m, 1), "geometry": a.geom} for a in d.nearby.assets],
-                  ["asset_id", "name", "scale", "sector", "category", "distance_m"], epsg), path, "assets_nearby", "Point")
+                  ["asset_id", "name", "scale", "sector", "category", "distance_m"], epsg),
+           path, "assets_nearby", "Point")
     areas = [x for x in d.nearby.features if shapely.get_dimensions(x.geom) == 2]
     features = _layer([{"feature_id": x.id, "name": x.name, "kind": x.kind, "status": x.status, "area_m2": x.area_m2,
                         "distance_m": round(x.distance_m, 1), "geometry": x.geom} for x in areas],
@@ -240,7 +243,8 @@ def write_gpkg(d: Dossier, path: Path) -> None:
     plans = pd.DataFrame([{"plan_id": p.id, "title": p.title, "status": p.status, "version": p.version,
                            "ideas": p.ideas, "votes": p.votes, "contributors": p.contributors,
                            "partners": json.dumps(p.partners, ensure_ascii=False)} for p in d.plans],
-                         columns=["plan_id", "title", "status", "version", "ideas", "votes", "contributors", "partners"])
+                         columns=["plan_id", "title", "status", "version", "ideas", "votes", "contributors",
+                                  "partners"])
     pyogrio.write_dataframe(plans, path, layer="plans", driver="GPKG")
     acv = d.acv
     summary = {"feature_id": f.id, "site": f.name, "radius_m": d.radius_m, "metric_crs": f"EPSG:{epsg}",
@@ -256,9 +260,9 @@ def write_gpkg(d: Dossier, path: Path) -> None:
                                                   "reason"]),
                             path, layer="decisions", driver="GPKG")
     if d.notes is not None:
-        pyogrio.write_dataframe(pd.DataFrame([{"written": n.created_at.isoformat(timespec="seconds"), "author": n.author,
-                                               "note": n.note} for n in d.notes], columns=["written", "author", "note"]),
-                                path, layer="confidential_notes", driver="GPKG")
+        notes = pd.DataFrame([{"written": n.created_at.isoformat(timespec="seconds"), "author": n.author,
+                               "note": n.note} for n in d.notes], columns=["written", "author", "note"])
+        pyogrio.write_dataframe(notes, path, layer="confidential_notes", driver="GPKG")
 
 
 # -- one entry point -----------------------------------------------------------------------------
@@ -283,15 +287,15 @@ def render(d: Dossier, fmt: str) -> bytes:
         return path.read_bytes()
 
 
-def export_dossier(store: Store, site_ref: str | int, path: str | Path, *, fmt: str | None = None,
+def export_dossier(store: Store, site_ref: SiteQuery | int, path: str | Path, *, fmt: str | None = None,
                    radius_m: float | None = None, viewer: Viewer = PUBLIC,
                    dossier: Dossier | None = None) -> Path:
     """Write the dossier of ``site_ref`` to ``path`` as PDF, HTML or GeoPackage (by its
     ending, or ``fmt``). Confidential notes only for a ``viewer`` who may see them."""
     chosen = fmt_of(path, fmt)
     if dossier is None:
-        kwargs = {} if radius_m is None else {"radius_m": radius_m}
-        dossier = build_dossier(store, site_ref, viewer=viewer, **kwargs)
+        dossier = build_dossier(store, site_ref, viewer=viewer,
+                                radius_m=DEFAULT_RADIUS_M if radius_m is None else radius_m)
     with atomic_file(path, f".{chosen}") as tmp:
         if chosen == "gpkg":
             write_gpkg(dossier, tmp)

@@ -20,6 +20,7 @@ import pandas as pd
 import pyogrio
 import shapely
 from shapely.geometry import mapping
+from shapely.geometry.base import BaseGeometry
 
 from atlas.errors import InvalidInput
 from atlas.projection import WGS84
@@ -204,10 +205,10 @@ def _site_type(geoms: gpd.GeoSeries) -> str:
 
 def _promote(geoms: gpd.GeoSeries) -> gpd.GeoSeries:
     """Single polygons and lines as one-part multi-geometries, so the layer has one type."""
-    def multi(g: shapely.Geometry) -> shapely.Geometry:
-        if g.geom_type == "Polygon":
+    def multi(g: BaseGeometry) -> BaseGeometry:
+        if isinstance(g, shapely.Polygon):
             return shapely.MultiPolygon([g])
-        if g.geom_type == "LineString":
+        if type(g) is shapely.LineString:  # not a LinearRing, its subclass
             return shapely.MultiLineString([g])
         return g
 

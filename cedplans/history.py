@@ -134,10 +134,10 @@ def _partner_diff(old: Plan, new: Plan) -> list[Change]:
     # An asset swapping its one role for another reads better as a change of role.
     swaps = {}
     for asset_id in {p.asset_id for p in removed} & {p.asset_id for p in added}:
-        r = [p for p in removed if p.asset_id == asset_id]
-        a = [p for p in added if p.asset_id == asset_id]
-        if len(r) == 1 and len(a) == 1:
-            swaps[asset_id] = (r[0], a[0])
+        gone = [p for p in removed if p.asset_id == asset_id]
+        came = [p for p in added if p.asset_id == asset_id]
+        if len(gone) == 1 and len(came) == 1:
+            swaps[asset_id] = (gone[0], came[0])
     out = [Change("partners", "removed", f"{name(p)} ({p.role})") for p in removed if p.asset_id not in swaps]
     for r, a in swaps.values():
         out.append(Change("partners", "changed", name(r), "role", _q(r.role), _q(a.role)))

@@ -198,7 +198,7 @@ def links(store: Store) -> list[Link]:
                         d.plan_id, d.need_id, d.offer_id))
     rows = store.con.execute(
         "SELECT pp.plan_id, p.title, pp.asset_id, pp.role, a.scale FROM plan_partners pp "
-        "JOIN plans p ON p.id = pp.plan_id JOIN assets a ON a.id = pp.asset_id ORDER BY pp.plan_id, pp.rowid"
+        "JOIN plans p ON p.id = pp.plan_id JOIN assets a ON a.id = pp.asset_id ORDER BY pp.plan_id, pp.ordinal"
     ).fetchall()
     by_plan: dict[int, list[tuple]] = {}
     for r in rows:
@@ -256,7 +256,8 @@ def untapped(store: Store, index: MatchIndex, *, radius_m: float = UNTAPPED_RADI
             continue
         good = [m for m in index.for_offer(item.id, top=3, radius_m=radius_m).matches if m.score >= min_score]
         by_asset.setdefault(item.asset_id, []).extend(good)
-    found = [Untapped(a, ms[0].offer.asset_name, sorted(ms, key=lambda m: -m.score)) for a, ms in by_asset.items() if ms]
+    found = [Untapped(a, ms[0].offer.asset_name, sorted(ms, key=lambda m: -m.score))
+             for a, ms in by_asset.items() if ms]
     found.sort(key=lambda u: (-u.best.score, u.asset))
     return found[:limit]
 

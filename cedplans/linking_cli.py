@@ -3,7 +3,7 @@
 
 Thin commands over :mod:`cedplans.matching`, :mod:`cedplans.linking`,
 :mod:`cedplans.tenants`, :mod:`cedplans.dossier_exports` and :mod:`atlas.vocabulary`;
-registered on the ``atlas`` command in :mod:`atlas.cli`.
+registered on the ``atlas`` command by :mod:`atlas_cli`.
 """
 
 from __future__ import annotations
@@ -15,6 +15,8 @@ import click
 from atlas import access, needs_offers, output, vocabulary
 from atlas.classify import money
 from atlas.cli_support import (
+    SITE,
+    SiteCommand,
     cli_store,
     confidential_option,
     db_option,
@@ -23,6 +25,7 @@ from atlas.cli_support import (
 )
 from atlas.errors import InvalidInput
 from atlas.models import NEED_OFFER_STATUSES, OPEN_STATUSES, NeedOffer
+from atlas.site_refs import SiteQuery
 from cedplans import dossier_exports, linking, tenants
 from cedplans.cli import author_option
 from cedplans.matching import DEFAULT_TOP, Match, MatchIndex, Ranking
@@ -161,7 +164,8 @@ def _rent(value: str) -> tuple[str, float | None]:
 
 
 @click.command("tenants")
-@click.option("--site", required=True, help='Where the space is: an atlas site\'s name, "feature:ID" or "lon,lat".')
+@click.option("--site", type=SITE, required=True,
+              help='Where the space is: an atlas site\'s name, "feature:ID" or "lon,lat".')
 @click.option("--area", "area_m2", type=float, required=True, help="Floor area, in square metres.")
 @click.option("--use", "uses", required=True, help='Uses it suits, separated by ";": "community hall;co-working".')
 @click.option("--rent", default="free", show_default=True, help="free, peppercorn, or an amount a year.")
@@ -175,7 +179,7 @@ def _rent(value: str) -> tuple[str, float | None]:
 @db_option
 @format_option
 @handle_errors
-def tenants_cmd(site: str, area_m2: float, uses: str, rent: str, hours_per_week: float | None, step_free: bool,
+def tenants_cmd(site: SiteQuery, area_m2: float, uses: str, rent: str, hours_per_week: float | None, step_free: bool,
                 name: str, top: int, radius_m: float | None, save_as: str | None, author: str, db: Path,
                 fmt: str) -> None:
     """Community groups and social enterprises whose space needs a space could meet, nearest first.
@@ -228,8 +232,8 @@ def tenants_cmd(site: str, area_m2: float, uses: str, rent: str, hours_per_week:
         click.echo("\nNothing fits, so no shortlist was saved.")
 
 
-@click.command("dossier")
-@click.argument("site")
+@click.command("dossier", cls=SiteCommand)
+@click.argument("site", type=SITE)
 @click.option("--out", "out", type=click.Path(dir_okay=False, path_type=Path), required=True,
               help="The file to write: .pdf, .html or .gpkg (for QGIS).")
 @click.option("--radius", "radius_m", type=click.FloatRange(10, 20_000), default=800.0, show_default=True,
@@ -237,7 +241,7 @@ def tenants_cmd(site: str, area_m2: float, uses: str, rent: str, hours_per_week:
 @confidential_option
 @db_option
 @handle_errors
-def dossier_cmd(site: str, out: Path, radius_m: float, include_confidential: bool, db: Path) -> None:
+def dossier_cmd(site: SiteQuery, out: Path, radius_m: float, include_confidential: bool, db: Path) -> None:
     """Write the dossier of SITE for a land negotiation: facts, ACV status, plans and their
     evidence, assets, needs, offers and matches around it."""
     dossier_exports.fmt_of(out)

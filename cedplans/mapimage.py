@@ -19,6 +19,7 @@ from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 from matplotlib.patches import Patch
+from shapely.geometry.base import BaseGeometry
 
 from atlas.models import NearbyResult, Site
 from atlas.needs_offers import NearbyNeedOffer
@@ -32,12 +33,12 @@ SITE_MARGIN_M = 25.0
 _HALO = [patheffects.withStroke(linewidth=2.5, foreground="white")]
 
 
-def plan_map_png(plan: Plan, *, epsg: int, site: shapely.Geometry | None, nearby: NearbyResult | None,
-                 partners: Sequence[tuple[Partner, shapely.Geometry | None]],
-                 ideas: Sequence[tuple[Idea, shapely.Geometry | None]],
+def plan_map_png(plan: Plan, *, epsg: int, site: BaseGeometry | None, nearby: NearbyResult | None,
+                 partners: Sequence[tuple[Partner, BaseGeometry | None]],
+                 ideas: Sequence[tuple[Idea, BaseGeometry | None]],
                  width_in: float = 10.0, height_in: float = 5.6, dpi: int = 150) -> bytes:
     """A PNG map of the plan. Geometries come in WGS84 and are drawn in ``epsg`` (metres)."""
-    def m(g: shapely.Geometry) -> shapely.Geometry:
+    def m(g: BaseGeometry) -> BaseGeometry:
         return reproject(g, WGS84, epsg)
 
     site_m = m(site) if site is not None else None
@@ -58,7 +59,7 @@ def plan_map_png(plan: Plan, *, epsg: int, site: shapely.Geometry | None, nearby
     for number, z, g in zones_m:
         _zone(left, z.use, g, number)
     if ideas_m:
-        left.scatter([p.x for p in ideas_m], [p.y for p in ideas_m], s=34, c=colours.IDEA_COLOUR, marker="^",
+        left.scatter(shapely.get_x(ideas_m), shapely.get_y(ideas_m), s=34, c=colours.IDEA_COLOUR, marker="^",
                      edgecolors="white", linewidths=0.6, zorder=10)
     close_up = [g for g in [site_m, *(g for _, _, g in zones_m)] if g is not None]
     _finish(left, close_up, SITE_MARGIN_M, "Site and zones")
@@ -68,16 +69,17 @@ def plan_map_png(plan: Plan, *, epsg: int, site: shapely.Geometry | None, nearby
     _site(right, site_m)
     for _, z, g in zones_m:
         _zone(right, z.use, g, None)
-    for scale, colour, marker, size in (("macro", colours.MACRO_COLOUR, "s", 40), ("micro", colours.MICRO_COLOUR, "o", 20)):
+    for scale, colour, marker, size in (("macro", colours.MACRO_COLOUR, "s", 40),
+                                        ("micro", colours.MICRO_COLOUR, "o", 20)):
         pts = [g for s, g in assets_m if s == scale]
         if pts:
-            right.scatter([p.x for p in pts], [p.y for p in pts], s=size, c=colour, marker=marker,
+            right.scatter(shapely.get_x(pts), shapely.get_y(pts), s=size, c=colour, marker=marker,
                           edgecolors="white", linewidths=0.5, zorder=7)
             handles.append(Line2D([], [], color=colour, marker=marker, linestyle="",
                                   label=f"{scale.capitalize()} asset nearby ({len(pts)})"))
     setting = close_up + [g for _, g in assets_m]
     if partners_m:
-        right.scatter([p.x for p in partners_m], [p.y for p in partners_m], s=120, facecolors="none",
+        right.scatter(shapely.get_x(partners_m), shapely.get_y(partners_m), s=120, facecolors="none",
                       edgecolors="#000000", linewidths=1.4, zorder=8)
         handles.append(Line2D([], [], color="#000000", marker="o", markerfacecolor="none", linestyle="",
                               label="Partner (ringed)"))
@@ -100,7 +102,7 @@ def plan_map_png(plan: Plan, *, epsg: int, site: shapely.Geometry | None, nearby
     return buf.getvalue()
 
 
-def _context(ax: Axes, features: Sequence[tuple[str, shapely.Geometry]]) -> None:
+def _context(ax: Axes, features: Sequence[tuple[str, BaseGeometry]]) -> None:
     if not features:
         return
     frame = gpd.GeoDataFrame({"kind": [k for k, _ in features]}, geometry=[g for _, g in features])
@@ -109,13 +111,13 @@ def _context(ax: Axes, features: Sequence[tuple[str, shapely.Geometry]]) -> None
                    linewidth=0.4, zorder=1)
 
 
-def _site(ax: Axes, site: shapely.Geometry | None) -> None:
+def _site(ax: Axes, site: BaseGeometry | None) -> None:
     if site is not None:
         gpd.GeoSeries([site]).plot(ax=ax, facecolor="none", edgecolor=colours.SITE_COLOUR, linewidth=1.6,
                                    linestyle="--", zorder=3)
 
 
-def _zone(ax: Axes, use: str, g: shapely.Geometry, number: int | None) -> None:
+def _zone(ax: Axes, use: str, g: BaseGeometry, number: int | None) -> None:
     colour = colours.zone_colour(use)
     series = gpd.GeoSeries([g])
     dim = shapely.get_dimensions(g)
@@ -131,7 +133,7 @@ def _zone(ax: Axes, use: str, g: shapely.Geometry, number: int | None) -> None:
                     color="#111111", path_effects=_HALO, zorder=9)
 
 
-def _finish(ax: Axes, geoms: Sequence[shapely.Geometry], margin_m: float, title: str) -> None:
+def _finish(ax: Axes, geoms: Sequence[BaseGeometry], margin_m: float, title: str) -> None:
     ax.set_axis_off()
     ax.set_aspect("equal", adjustable="datalim")
     ax.set_title(title, fontsize=9, loc="left")
@@ -141,9 +143,8 @@ def _finish(ax: Axes, geoms: Sequence[shapely.Geometry], margin_m: float, title:
         return
     minx, miny, maxx, maxy = shapely.GeometryCollection(list(geoms)).bounds
     minx, miny, maxx, maxy = minx - margin_m, miny - margin_m, maxx + margin_m, maxy + margin_m
-    bbox = ax.get_position()
-    fig_w, fig_h = ax.figure.get_size_inches()
-    aspect = (bbox.width * fig_w) / (bbox.height * fig_h)
+    panel = ax.get_window_extent()  # the panel on the page, in pixels
+    aspect = panel.width / panel.height
     w, h = maxx - minx, maxy - miny
     # Widen the short side so the frame fills the panel without distorting the map.
     if w / h < aspect:
@@ -193,7 +194,7 @@ def site_map_png(site: Site, *, nearby: NearbyResult, needs_offers: Sequence[Nea
     """A PNG map of a site for its dossier: the site, the ring at ``radius_m`` metres from
     its edge, the land and buildings around, macro and micro assets, and the places of
     open needs and offers. Drawn in ``epsg`` (metres), from ``site.geom_m`` and WGS84 rest."""
-    def m(g: shapely.Geometry) -> shapely.Geometry:
+    def m(g: BaseGeometry) -> BaseGeometry:
         return reproject(g, WGS84, epsg)
 
     fig = Figure(figsize=(width_in, height_in), dpi=dpi)
@@ -205,10 +206,11 @@ def site_map_png(site: Site, *, nearby: NearbyResult, needs_offers: Sequence[Nea
     gpd.GeoSeries([site.geom_m]).plot(ax=ax, facecolor=colours.SITE_COLOUR, alpha=0.12, zorder=2)
     handles: list = [Line2D([], [], color=colours.SITE_COLOUR, linestyle="--", label=site.name[:50]),
                      Line2D([], [], color="#777777", linestyle=":", label=f"{radius_m:,.0f} m from the site")]
-    for scale, colour, marker, size in (("macro", colours.MACRO_COLOUR, "s", 46), ("micro", colours.MICRO_COLOUR, "o", 22)):
+    for scale, colour, marker, size in (("macro", colours.MACRO_COLOUR, "s", 46),
+                                        ("micro", colours.MICRO_COLOUR, "o", 22)):
         pts = [m(a.geom) for a in nearby.assets if a.scale == scale]
         if pts:
-            ax.scatter([p.x for p in pts], [p.y for p in pts], s=size, c=colour, marker=marker, edgecolors="white",
+            ax.scatter(shapely.get_x(pts), shapely.get_y(pts), s=size, c=colour, marker=marker, edgecolors="white",
                        linewidths=0.5, zorder=7)
             handles.append(Line2D([], [], color=colour, marker=marker, linestyle="",
                                   label=f"{scale.capitalize()} asset ({len(pts)})"))
@@ -216,7 +218,7 @@ def site_map_png(site: Site, *, nearby: NearbyResult, needs_offers: Sequence[Nea
         pts = [m(shapely.Point(n.item.lon, n.item.lat)) for n in needs_offers if n.item.side == side]
         if pts:
             # Hollow and under the asset symbols, so the asset each one belongs to shows inside it.
-            ax.scatter([p.x for p in pts], [p.y for p in pts], s=90, facecolors="none", edgecolors=colours.IDEA_COLOUR,
+            ax.scatter(shapely.get_x(pts), shapely.get_y(pts), s=90, facecolors="none", edgecolors=colours.IDEA_COLOUR,
                        marker=marker, linewidths=1.0, zorder=6)
             handles.append(Line2D([], [], color=colours.IDEA_COLOUR, marker=marker, markerfacecolor="none",
                                   linestyle="", label=f"Open {side} ({len(pts)})"))

@@ -157,6 +157,7 @@ class _Side:
         """Columns ``cols`` of this side's rows of ``matrix`` (W or S); one row when single."""
         if self.single:
             return matrix[self.first, cols][None, :]
+        assert self.rows is not None  # only a probe has no rows, and a probe is single
         return matrix[np.ix_(self.rows, cols)]
 
     def used_categories(self) -> np.ndarray:
@@ -198,7 +199,8 @@ class MatchIndex:
         self.y = coords[:, 1] if n else np.zeros(0)
 
         def numbers(field: str) -> np.ndarray:
-            return np.array([np.nan if getattr(i, field) is None else getattr(i, field) for i in self.items], dtype=float)
+            return np.array([np.nan if getattr(i, field) is None else getattr(i, field) for i in self.items],
+                            dtype=float)
 
         self.area = numbers("area_m2")
         self.quantity = numbers("quantity")
@@ -321,6 +323,7 @@ class MatchIndex:
             # the index's column-ordered copy.
             scores = self._T_columns[:, query.indices] @ query.data
             return np.asarray(scores[many.rows], dtype=float)
+        assert need.rows is not None and offer.rows is not None  # neither is a probe (a probe is single)
         products = need.T[need.rows].multiply(offer.T[offer.rows]).sum(axis=1)
         return np.asarray(products, dtype=float).ravel()
 
@@ -426,7 +429,8 @@ class MatchIndex:
     def _nothing(self, item: NeedOffer, radius_m: float | None) -> str:
         other = "offer" if item.side == "need" else "need"
         where = f" within {distance_words(radius_m)}" if radius_m else ""
-        cats = [self.vocabulary.label(c) for c in self.categories if self.W[self.pos[item.id], self.categories.index(c)]]
+        row = self.pos[item.id]
+        cats = [self.vocabulary.label(c) for c in self.categories if self.W[row, self.categories.index(c)]]
         named = f" (it is about {', '.join(cats)})" if cats else " (its words name no category of the vocabulary)"
         return (f"Nothing meets “{item.title}”{where}: no open {other} of a kind that fits shares its categories or "
                 f"words{named}. Record one in the asset register, or widen the search.")
@@ -443,7 +447,8 @@ class MatchIndex:
                 related.append(label)
         why = (f"{offer.asset_name} offers “{offer.title}”; {need.asset_name} needs “{need.title}”"
                f"{_quantity_words(need)}; {distance_words(d)} apart.")
-        return Match(need=need, offer=offer, score=round(score, 4), components=Components(**{p: round(v, 4) for p, v in parts.items()}),
+        components = Components(**{p: round(v, 4) for p, v in parts.items()})
+        return Match(need=need, offer=offer, score=round(score, 4), components=components,
                      distance_m=round(d, 1), shared=tuple(shared), related=tuple(related), why=why,
                      gaps=tuple(self._gaps(n, o, d, parts, shared, related)),
                      decision="accepted" if (need.id, offer.id) in self.accepted else None)
@@ -462,7 +467,8 @@ class MatchIndex:
         yield from self.size_gaps(need, offer)
         half = self.vocabulary.distance_half_m[need.kind]
         if d > 2 * half:
-            yield f"{distance_words(d)} apart: far for a {need.kind} need (distance halves the score every {distance_words(half)})."
+            yield (f"{distance_words(d)} apart: far for a {need.kind} need "
+                   f"(distance halves the score every {distance_words(half)}).")
         for item, pos in ((offer, o), (need, n)):
             checked = self.checked[pos]
             if checked is None:
@@ -485,7 +491,8 @@ class MatchIndex:
             elif offer.area_m2 > 3 * need.area_m2:
                 yield (f"Far larger than needed: {area_words(offer.area_m2)} offered for {area_words(need.area_m2)} "
                        "(it could be shared).")
-            if need.annual_value is not None and offer.annual_value is not None and offer.annual_value > need.annual_value:
+            if (need.annual_value is not None and offer.annual_value is not None
+                    and offer.annual_value > need.annual_value):
                 yield (f"The rent, {money(offer.annual_value, self.currency)} a year, is more than the "
                        f"{money(need.annual_value, self.currency)} {need.asset_name} can pay.")
             if need.unit == offer.unit == "hours a week" and need.quantity and offer.quantity:

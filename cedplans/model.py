@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 
 import shapely
+from shapely.geometry.base import BaseGeometry
 
 from atlas.errors import InvalidInput
 from atlas.output import area_words
@@ -78,7 +79,7 @@ class Zone:
     """An area, line or point of proposed use drawn on the map (WGS84)."""
 
     use: str
-    geom: shapely.Geometry
+    geom: BaseGeometry
     name: str = ""
     description: str = ""
     id: int | None = None
@@ -125,7 +126,7 @@ class Plan:
     title: str
     status: str = "idea"
     site_feature_id: int | None = None
-    site_geom: shapely.Geometry | None = None
+    site_geom: BaseGeometry | None = None
     site_name: str = ""
     macro_focus: list[MacroFocus] = field(default_factory=list)
     vision: str = ""

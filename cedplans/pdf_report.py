@@ -66,7 +66,8 @@ def render_pdf(report: PlanReport, *, epsg: int) -> bytes:
         story += [p("Who else is nearby", "h2"),
                   p(f"Assets within {report.radius_m:,.0f} m that are not yet partners.", "small"),
                   table(["Asset", "Scale", "Category", "Distance"],
-                        [[a.name, a.scale, a.category or "", f"{a.distance_m:,.0f} m"] for a in report.others_nearby[:15]],
+                        [[a.name, a.scale, a.category or "", f"{a.distance_m:,.0f} m"]
+                         for a in report.others_nearby[:15]],
                         [80, 20, 45, 25])]
     story += [Spacer(1, 4 * mm),
               p(f"Report made by Asset Atlas on {report.generated_at.strftime('%d %B %Y %H:%M')} UTC. "

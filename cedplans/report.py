@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-import shapely
+from shapely.geometry.base import BaseGeometry
 
 from atlas import queries
 from atlas.classify import money
@@ -28,14 +28,14 @@ class PartnerRow:
     scale: str | None
     sector: str | None
     category: str | None
-    geom: shapely.Geometry | None
+    geom: BaseGeometry | None
 
 
 @dataclass(frozen=True)
 class IdeaRow:
     idea: Idea
     place: str
-    geom: shapely.Geometry | None
+    geom: BaseGeometry | None
 
 
 @dataclass(frozen=True)
@@ -75,12 +75,14 @@ def build_report(store, plan_id: int, *, version: int | None = None, radius_m: f
     ideas = []
     for idea in (i for i in all_ideas if not i.hidden):
         zone = plan.zone(idea.zone_id)
-        place = f"zone: {zone.label}" if zone else ("a point on the map" if idea.point is not None else "a zone since removed")
+        place = (f"zone: {zone.label}" if zone
+                 else "a point on the map" if idea.point is not None else "a zone since removed")
         ideas.append(IdeaRow(idea, place, repository.idea_location(plan, idea)))
     extent = repository.plan_extent(store, plan)
     nearby = None
     if extent is not None:
-        nearby = queries.nearby(store, queries.site_from_geometry(store, extent, plan.site_name or plan.title), radius_m)
+        around = queries.site_from_geometry(store, extent, plan.site_name or plan.title)
+        nearby = queries.nearby(store, around, radius_m)
     partner_ids = {p.asset_id for p in plan.partners}
     others = [a for a in nearby.assets if a.id not in partner_ids] if nearby else []
     png = mapimage.plan_map_png(

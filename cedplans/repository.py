@@ -9,17 +9,19 @@ never both win. Times are UTC.
 
 from __future__ import annotations
 
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from datetime import datetime
 
 import duckdb
 import pyarrow as pa
 import shapely
+from shapely.geometry.base import BaseGeometry
 
 from atlas import audit, queries
+from atlas.engines import constraint_errors
 from atlas.errors import InvalidInput, NotFound
 from atlas.models import Asset, Site
-from atlas.projection import WGS84, reproject
+from atlas.site_refs import SiteRef
 from atlas.store import Store, utc_now
 from cedplans import document, sketch, workflow
 from cedplans.errors import StalePlan
@@ -40,7 +42,7 @@ IDEA_TEXT_MAX = 2_000
 
 
 
-def _geom(wkb: bytes | bytearray | None) -> shapely.Geometry | None:
+def _geom(wkb: bytes | bytearray | None) -> BaseGeometry | None:
     return None if wkb is None else shapely.from_wkb(bytes(wkb))
 
 
@@ -65,7 +67,8 @@ def create_plan(store: Store, plan: Plan | str, *, author: str, summary: str = "
     if plan.status not in ("idea", "draft"):
         raise InvalidInput(f"A new plan starts as an idea or a draft, not {plan.status!r}; "
                            "move it on once it is stored, so its history shows each step.")
-    plan = _prepared(store, plan)
+    prepared = prepare_plan(store, plan)
+    plan = prepared.plan
     now = utc_now()
     with store.transaction():
         plan = _with_item_ids(store, plan)
@@ -74,10 +77,10 @@ def create_plan(store: Store, plan: Plan | str, *, author: str, summary: str = "
             "created_at, updated_by, updated_at, site_geom, site_geom_m) "
             "VALUES (?, ?, 1, ?, ?, ?, ?, ?, ?, ST_GeomFromWKB(?), ST_GeomFromWKB(?)) RETURNING id",
             [plan.title.strip(), plan.status, plan.site_feature_id, plan.site_name, author, now, author, now,
-             *_site_wkbs(store, plan)],
+             *_site_wkbs(store, prepared)],
         ).fetchone()[0]
         _insert_version(store, plan_id, 1, plan, author, now, summary.strip() or "Plan started", None)
-        _mirror(store, plan_id, plan)
+        _mirror(store, plan_id, prepared)
         audit.record(store, entity="plan", entity_id=plan_id, action="add", by=author,
                      summary=f"plan started: {plan.title.strip()}",
                      after={"version": 1, "title": plan.title.strip(), "status": plan.status})
@@ -86,22 +89,41 @@ def create_plan(store: Store, plan: Plan | str, *, author: str, summary: str = "
 
 def get_plan(store: Store, plan_id: int, version: int | None = None) -> Plan:
     """The plan as its latest version (or ``version``) holds it."""
-    row = store.con.execute(
+    found = store.rows(
         "SELECT v.version, v.author, v.saved_at, v.document FROM plan_versions v "
         "WHERE v.plan_id = ? AND v.version = coalesce(?, (SELECT latest_version FROM plans WHERE id = ?))",
         [plan_id, version, plan_id],
-    ).fetchone()
-    if row is None:
+    )
+    if not found:
         if version is not None and _exists(store, plan_id):
             raise NotFound(f"Plan {plan_id} has no version {version}; see its history for the versions it has.")
         raise NotFound(f"There is no plan {plan_id}. List the plans with: atlas plan list")
-    plan = document.from_document(document.loads(row[3]))
-    plan.id, plan.version, plan.saved_by, plan.saved_at = plan_id, row[0], row[1], row[2]
-    if plan.site_feature_id is not None:
-        name = store.con.execute("SELECT name FROM features WHERE id = ?", [plan.site_feature_id]).fetchone()
-        if name is not None and name[0]:
-            plan.site_name = name[0]
+    row = found[0]
+    plan = _decoded(plan_id, row["version"], row["author"], row["saved_at"], row["document"])
+    _show_current_site_name(store, plan)
     return plan
+
+
+def _decoded(plan_id: int, version: int, author: str, saved_at: datetime, text: str) -> Plan:
+    """The plan a stored version's document holds, with the version's details."""
+    plan = document.from_document(document.loads(text))
+    plan.id, plan.version, plan.saved_by, plan.saved_at = plan_id, version, author, saved_at
+    return plan
+
+
+def _show_current_site_name(store: Store, plan: Plan, prepared: PreparedPlan | None = None) -> None:
+    """Name a plan's atlas site as the atlas names it now (it may have been renamed since
+    the version was saved). ``prepared``, a save of the same plan, saves reading the site
+    again when it has just read the same one."""
+    if plan.site_feature_id is None:
+        return
+    if prepared is not None and prepared.plan.site_feature_id == plan.site_feature_id:
+        name = prepared.site_feature_name
+    else:
+        row = store.con.execute("SELECT name FROM features WHERE id = ?", [plan.site_feature_id]).fetchone()
+        name = None if row is None else row[0]
+    if name:
+        plan.site_name = name
 
 
 def save_plan(store: Store, plan: Plan, *, author: str, based_on_version: int | None = None,
@@ -151,12 +173,15 @@ def _save(store: Store, plan: Plan, *, author: str, based_on: int, summary: str,
           restored_from: int | None) -> Plan:
     plan_id = plan.id
     assert plan_id is not None
-    plan = _prepared(store, plan)
+    prepared = prepare_plan(store, plan)
+    plan = prepared.plan
     with store.transaction():
-        current = _latest_row(store, plan_id)
+        # One read for the stale check and the diff: the newest version and its document.
+        current, stored_document = _latest_with_document(store, plan_id)
         if current.version != based_on:
             raise StalePlan(plan_id, based_on, current)
-        stored = get_plan(store, plan_id)
+        stored = _decoded(plan_id, current.version, current.author, current.saved_at, stored_document)
+        _show_current_site_name(store, stored, prepared)
         workflow.check_transition(stored.status, plan.status, plan)
         plan = _with_item_ids(store, plan)
         changes = diff_plans(stored, plan)
@@ -174,7 +199,7 @@ def _save(store: Store, plan: Plan, *, author: str, based_on: int, summary: str,
             "updated_by = ?, updated_at = ?, site_geom = ST_GeomFromWKB(?), site_geom_m = ST_GeomFromWKB(?) "
             "WHERE id = ? AND latest_version = ? RETURNING id",
             [plan.title.strip(), plan.status, new_version, plan.site_feature_id, plan.site_name, author, now,
-             *_site_wkbs(store, plan), plan_id, current.version],
+             *_site_wkbs(store, prepared), plan_id, current.version],
         ).fetchall()
         if not swapped:  # another writer got in between our read and our write
             raise StalePlan(plan_id, based_on, _latest_row(store, plan_id))
@@ -182,7 +207,7 @@ def _save(store: Store, plan: Plan, *, author: str, based_on: int, summary: str,
             _insert_version(store, plan_id, new_version, plan, author, now, text, restored_from)
         except duckdb.ConstraintException as exc:
             raise StalePlan(plan_id, based_on, _latest_row(store, plan_id)) from exc
-        _mirror(store, plan_id, plan)
+        _mirror(store, plan_id, prepared)
         audit.record(store, entity="plan", entity_id=plan_id, action="restore" if restored_from else "save",
                      summary=f"version {new_version} saved: {text}", by=author,
                      before={"version": current.version, "title": stored.title, "status": stored.status},
@@ -196,23 +221,50 @@ def _as_saved(plan: Plan, plan_id: int, version: int, author: str, now: datetime
     return plan
 
 
-def _prepared(store: Store, plan: Plan) -> Plan:
-    """A copy of ``plan`` with its references checked against the atlas, names filled in,
-    and every shape checked, repaired and measured in the store's metric CRS."""
+@dataclass(frozen=True)
+class PreparedPlan:
+    """A plan checked against the atlas and measured, carrying everything its write needs,
+    so a save reads the site, the assets and the store's settings once and reprojects
+    nothing twice. Made by :func:`prepare_plan`."""
+
+    plan: Plan
+    """A checked copy: title trimmed, names filled in from the atlas, zones repaired and measured."""
+    site: Site | None
+    """The resolved site: an atlas site with its stored shapes, or the sketched area with
+    its shape in the metric CRS; None for a plan without a site."""
+    zones_m: list[BaseGeometry]
+    """Each zone's shape in the metric CRS, in the order of ``plan.zones``."""
+    metric_epsg: int | None
+    """The store's metric CRS as the plan was measured; None for an empty atlas."""
+    site_feature_name: str | None = None
+    """The atlas site's own name (None where it has none), as it was read."""
+
+
+def prepare_plan(store: Store, plan: Plan) -> PreparedPlan:
+    """Check ``plan``'s words, its references against the atlas and every shape (repaired
+    and measured in the store's metric CRS), and resolve its site: everything a save
+    writes, worked out in one pass. ``plan`` itself is left as it is."""
     check_plan(plan)
     plan = replace(plan, title=plan.title.strip())
-    site_geom = None
+    epsg = store.settings.metric_epsg
+    site: Site | None = None
+    feature_name: str | None = None
     if plan.site_feature_id is not None:
-        row = store.con.execute(
-            "SELECT name, ST_AsWKB(geom) FROM features WHERE id = ?", [plan.site_feature_id]
-        ).fetchone()
-        if row is None:
-            raise InvalidInput(f"The plan's site (atlas site {plan.site_feature_id}) is not in the atlas; choose another.")
-        plan.site_name = row[0] or plan.site_name or f"site {plan.site_feature_id}"
-        site_geom = _geom(row[1])
+        found = store.rows(
+            "SELECT name, ST_AsWKB(geom) AS geom, ST_AsWKB(geom_m) AS geom_m FROM features WHERE id = ?",
+            [plan.site_feature_id], wkb=("geom", "geom_m"),
+        )
+        if not found:
+            raise InvalidInput(f"The plan's site (atlas site {plan.site_feature_id}) is not in the atlas; "
+                               "choose another.")
+        feature_name = found[0]["name"]
+        plan.site_name = feature_name or plan.site_name or f"site {plan.site_feature_id}"
+        site = Site(name=plan.site_name, geom=found[0]["geom"], geom_m=found[0]["geom_m"], kind="feature",
+                    id=plan.site_feature_id)
     elif plan.site_geom is not None:
-        site = sketch.check_geometry(store, plan.site_geom, what="The plan's site")
-        plan.site_geom = site_geom = site.geom
+        drawn = sketch.check_geometry(store, plan.site_geom, what="The plan's site", frame=sketch.Frame(store, epsg))
+        plan.site_geom = drawn.geom
+        site = Site(name=plan.site_name or plan.title, geom=drawn.geom, geom_m=drawn.geom_m, kind="geometry")
     names = _asset_names(store, {p.asset_id for p in plan.partners} | {f.asset_id for f in plan.macro_focus})
     for i, p in enumerate(plan.partners, 1):
         if p.asset_id not in names:
@@ -223,15 +275,19 @@ def _prepared(store: Store, plan: Plan) -> Plan:
             raise InvalidInput(f"Macro asset {i} ({f.asset_name or 'asset'} {f.asset_id}) is not in the atlas.")
     plan.partners = [replace(p, asset_name=names[p.asset_id]) for p in plan.partners]
     plan.macro_focus = [replace(f, asset_name=names[f.asset_id]) for f in plan.macro_focus]
+    # Zones must lie near the site; its metric shape is at hand, so it is not reprojected
+    # (in an empty atlas the zones choose their CRS, and the site is reprojected into it).
+    frame = sketch.Frame(store, epsg, near=None if site is None else site.geom,
+                         near_m=None if site is None or epsg is None else site.geom_m)
     sketches = sketch.check_geometries(store, [z.geom for z in plan.zones],
-                                       [f"Zone {i} ({z.label})" for i, z in enumerate(plan.zones, 1)],
-                                       near=site_geom)
+                                       [f"Zone {i} ({z.label})" for i, z in enumerate(plan.zones, 1)], frame=frame)
     plan.zones = [replace(z, geom=s.geom, area_m2=s.area_m2 if s.kind == "area" else None,
                           length_m=s.length_m if s.kind != "point" else None)
-                  for z, s in zip(plan.zones, sketches)]
+                  for z, s in zip(plan.zones, sketches, strict=True)]
     plan.objectives = [o.strip() for o in plan.objectives if o and o.strip()]
     plan.indicators = list(plan.indicators)
-    return plan
+    return PreparedPlan(plan=plan, site=site, zones_m=[s.geom_m for s in sketches], metric_epsg=epsg,
+                        site_feature_name=feature_name)
 
 
 def _with_item_ids(store: Store, plan: Plan) -> Plan:
@@ -244,11 +300,18 @@ def _with_item_ids(store: Store, plan: Plan) -> Plan:
     return plan
 
 
-def _site_wkbs(store: Store, plan: Plan) -> list[bytes | None]:
-    geom = site_geometry(store, plan)
-    if geom is None:
+def _site_wkbs(store: Store, prepared: PreparedPlan) -> list[bytes | None]:
+    site = prepared.site
+    if site is None:
         return [None, None]
-    return [shapely.to_wkb(geom), shapely.to_wkb(reproject(geom, WGS84, store.metric_epsg))]
+    _require_metric_crs(store, prepared)
+    return [shapely.to_wkb(site.geom), shapely.to_wkb(site.geom_m)]
+
+
+def _require_metric_crs(store: Store, prepared: PreparedPlan) -> int:
+    """The CRS the plan's metric shapes are kept in. An empty atlas has none yet: then the
+    store raises its own NotFound, which says how to fill it (at the write, as it always has)."""
+    return prepared.metric_epsg if prepared.metric_epsg is not None else store.metric_epsg
 
 
 def _insert_version(store: Store, plan_id: int, version: int, plan: Plan, author: str, now: datetime,
@@ -261,13 +324,14 @@ def _insert_version(store: Store, plan_id: int, version: int, plan: Plan, author
     )
 
 
-def _mirror(store: Store, plan_id: int, plan: Plan) -> None:
+def _mirror(store: Store, plan_id: int, prepared: PreparedPlan) -> None:
     """Keep the latest version's zones and partners queryable as rows."""
     con = store.con
+    plan = prepared.plan
     con.execute("DELETE FROM plan_zones WHERE plan_id = ?", [plan_id])
     con.execute("DELETE FROM plan_partners WHERE plan_id = ?", [plan_id])
     if plan.zones:
-        epsg = store.metric_epsg
+        _require_metric_crs(store, prepared)
         geoms = [z.geom for z in plan.zones]
         # One statement for all zones: row-by-row inserts cost a millisecond each.
         zones = pa.table({
@@ -278,7 +342,7 @@ def _mirror(store: Store, plan_id: int, plan: Plan) -> None:
             "area_m2": pa.array([z.area_m2 for z in plan.zones], pa.float64()),
             "length_m": pa.array([z.length_m for z in plan.zones], pa.float64()),
             "wkb": pa.array(shapely.to_wkb(geoms).tolist(), pa.binary()),
-            "wkb_m": pa.array(shapely.to_wkb([reproject(g, WGS84, epsg) for g in geoms]).tolist(), pa.binary()),
+            "wkb_m": pa.array(shapely.to_wkb(prepared.zones_m).tolist(), pa.binary()),
         })
         con.register("_plan_zones", zones)
         try:
@@ -291,8 +355,11 @@ def _mirror(store: Store, plan_id: int, plan: Plan) -> None:
             con.unregister("_plan_zones")
     if plan.partners:
         con.execute(
-            "INSERT INTO plan_partners SELECT ?, unnest(?), unnest(?)",
-            [plan_id, [p.asset_id for p in plan.partners], [p.role for p in plan.partners]],
+            # Typed lists: PostgreSQL cannot choose an unnest for an untyped parameter.
+            "INSERT INTO plan_partners (plan_id, asset_id, role, ordinal) "
+            "SELECT ?, unnest(?::BIGINT[]), unnest(?::VARCHAR[]), unnest(?::BIGINT[])",
+            [plan_id, [p.asset_id for p in plan.partners], [p.role for p in plan.partners],
+             list(range(len(plan.partners)))],
         )
 
 
@@ -307,7 +374,7 @@ def _asset_names(store: Store, ids: set[int]) -> dict[int, str]:
     return dict(rows)
 
 
-def site_geometry(store: Store, plan: Plan) -> shapely.Geometry | None:
+def site_geometry(store: Store, plan: Plan) -> BaseGeometry | None:
     """The plan's site in WGS84: its atlas site's shape, or the sketched area, or None."""
     if plan.site_feature_id is not None:
         row = store.con.execute("SELECT ST_AsWKB(geom) FROM features WHERE id = ?", [plan.site_feature_id]).fetchone()
@@ -318,13 +385,13 @@ def site_geometry(store: Store, plan: Plan) -> shapely.Geometry | None:
 def plan_site(store: Store, plan: Plan) -> Site | None:
     """The plan's site as an atlas :class:`~atlas.models.Site`, for nearby searches."""
     if plan.site_feature_id is not None:
-        return queries.resolve_site(store, f"feature:{plan.site_feature_id}")
+        return queries.resolve_site(store, SiteRef("feature", plan.site_feature_id))
     if plan.site_geom is not None:
         return queries.site_from_geometry(store, plan.site_geom, name=plan.site_name or plan.title)
     return None
 
 
-def plan_extent(store: Store, plan: Plan) -> shapely.Geometry | None:
+def plan_extent(store: Store, plan: Plan) -> BaseGeometry | None:
     """Site and zones together (WGS84): what a plan's map is centred on."""
     parts = [g for g in [site_geometry(store, plan), *(z.geom for z in plan.zones)] if g is not None]
     return shapely.unary_union(parts) if parts else None
@@ -333,7 +400,7 @@ def plan_extent(store: Store, plan: Plan) -> shapely.Geometry | None:
 def partner_assets(store: Store, plan: Plan) -> list[tuple[Partner, Asset | None]]:
     """Each partner with its asset from the atlas, or None where the asset has left it
     since (the plan still names it)."""
-    out = []
+    out: list[tuple[Partner, Asset | None]] = []
     for p in plan.partners:
         try:
             out.append((p, queries.get_asset(store, p.asset_id)))
@@ -362,14 +429,14 @@ def find_feature_id(store: Store, name: str) -> int:
 
 def list_plans(store: Store) -> list[PlanSummary]:
     """Every plan, most recently saved first."""
-    rows = store.con.execute(
-        "SELECT p.id, p.title, p.status, p.latest_version, coalesce(p.site_name, ''), "
-        "(SELECT count(DISTINCT asset_id) FROM plan_partners pp WHERE pp.plan_id = p.id), "
-        "(SELECT count(*) FROM plan_zones z WHERE z.plan_id = p.id), "
-        "(SELECT count(*) FROM plan_ideas i WHERE i.plan_id = p.id AND NOT i.hidden), "
-        "p.updated_by, p.updated_at FROM plans p ORDER BY p.updated_at DESC, p.id DESC"
-    ).fetchall()
-    return [PlanSummary(*r) for r in rows]
+    return store.records(
+        PlanSummary,
+        "SELECT p.id, p.title, p.status, p.latest_version AS version, coalesce(p.site_name, '') AS site_name, "
+        "(SELECT count(DISTINCT asset_id) FROM plan_partners pp WHERE pp.plan_id = p.id) AS partners, "
+        "(SELECT count(*) FROM plan_zones z WHERE z.plan_id = p.id) AS zones, "
+        "(SELECT count(*) FROM plan_ideas i WHERE i.plan_id = p.id AND NOT i.hidden) AS ideas, "
+        "p.updated_by, p.updated_at FROM plans p ORDER BY p.updated_at DESC, p.id DESC",
+    )
 
 
 def plans_for_asset(store: Store, asset_id: int) -> list[tuple[PlanSummary, str]]:
@@ -385,16 +452,17 @@ def plans_for_asset(store: Store, asset_id: int) -> list[tuple[PlanSummary, str]
 # -- history ----------------------------------------------------------------------------
 
 _VERSION_COLUMNS = "plan_id, version, author, saved_at, summary, title, status, restored_from"
+_LATEST_VERSION = "FROM plan_versions WHERE plan_id = ? AND version = (SELECT latest_version FROM plans WHERE id = ?)"
 
 
 def list_versions(store: Store, plan_id: int) -> list[Version]:
     """Every saved version of the plan, newest first."""
-    rows = store.con.execute(
-        f"SELECT {_VERSION_COLUMNS} FROM plan_versions WHERE plan_id = ? ORDER BY version DESC", [plan_id]
-    ).fetchall()
-    if not rows:
+    versions = store.records(
+        Version, f"SELECT {_VERSION_COLUMNS} FROM plan_versions WHERE plan_id = ? ORDER BY version DESC", [plan_id]
+    )
+    if not versions:
         raise NotFound(f"There is no plan {plan_id}. List the plans with: atlas plan list")
-    return [Version(*r) for r in rows]
+    return versions
 
 
 def latest_version(store: Store, plan_id: int) -> Version:
@@ -405,14 +473,20 @@ def latest_version(store: Store, plan_id: int) -> Version:
 
 
 def _latest_row(store: Store, plan_id: int) -> Version:
-    row = store.con.execute(
-        f"SELECT {_VERSION_COLUMNS} FROM plan_versions WHERE plan_id = ? AND version = "
-        "(SELECT latest_version FROM plans WHERE id = ?)",
-        [plan_id, plan_id],
-    ).fetchone()
-    if row is None:
+    found = store.records(Version, f"SELECT {_VERSION_COLUMNS} {_LATEST_VERSION}", [plan_id, plan_id])
+    if not found:
         raise NotFound(f"There is no plan {plan_id}. List the plans with: atlas plan list")
-    return Version(*row)
+    return found[0]
+
+
+def _latest_with_document(store: Store, plan_id: int) -> tuple[Version, str]:
+    """The plan's newest version and the text of its document, in one read."""
+    found = store.rows(f"SELECT {_VERSION_COLUMNS}, document {_LATEST_VERSION}", [plan_id, plan_id])
+    if not found:
+        raise NotFound(f"There is no plan {plan_id}. List the plans with: atlas plan list")
+    row = found[0]
+    text = row.pop("document")
+    return Version(**row), text
 
 
 def diff_versions(store: Store, plan_id: int, from_version: int, to_version: int | None = None) -> VersionDiff:
@@ -424,18 +498,13 @@ def diff_versions(store: Store, plan_id: int, from_version: int, to_version: int
 
 # -- workshop ideas ---------------------------------------------------------------------
 
+# Columns named as Idea's fields, so rows become records by name.
 _IDEA_SQL = """
 SELECT i.id, i.plan_id, i.text, i.category, i.author, i.created_at,
        (SELECT count(*) FROM plan_idea_votes v WHERE v.idea_id = i.id) AS votes,
-       ST_AsWKB(i.geom), i.zone_id, i.hidden, i.hidden_reason, i.hidden_by, i.hidden_at
+       ST_AsWKB(i.geom) AS point, i.zone_id, i.hidden, i.hidden_reason, i.hidden_by, i.hidden_at
 FROM plan_ideas i
 """
-
-
-def _idea(row: tuple) -> Idea:
-    return Idea(id=row[0], plan_id=row[1], text=row[2], category=row[3], author=row[4], created_at=row[5],
-                votes=row[6], point=_geom(row[7]), zone_id=row[8], hidden=row[9], hidden_reason=row[10],
-                hidden_by=row[11], hidden_at=row[12])
 
 
 def add_idea(store: Store, plan_id: int, text: str, *, category: str = "idea", author: str | None = None,
@@ -458,7 +527,7 @@ def add_idea(store: Store, plan_id: int, text: str, *, category: str = "idea", a
             raise InvalidInput(f"Plan {plan_id} has no zone {zone_id}; pick one of its zones or a point.")
     else:
         near = plan_extent(store, plan)
-        if isinstance(point, shapely.Geometry):
+        if isinstance(point, BaseGeometry):
             s = sketch.check_geometry(store, point, near=near, what="The idea's place")
         else:
             s = sketch.parse_drawing(store, point, near=near)
@@ -481,19 +550,18 @@ def add_idea(store: Store, plan_id: int, text: str, *, category: str = "idea", a
 
 def get_idea(store: Store, idea_id: int) -> Idea:
     """One idea with its vote count, hidden or not."""
-    row = store.con.execute(_IDEA_SQL + " WHERE i.id = ?", [idea_id]).fetchone()
-    if row is None:
+    found = store.records(Idea, _IDEA_SQL + " WHERE i.id = ?", [idea_id], wkb=("point",))
+    if not found:
         raise NotFound(f"There is no idea {idea_id}.")
-    return _idea(row)
+    return found[0]
 
 
 def list_ideas(store: Store, plan_id: int, *, include_hidden: bool = False) -> list[Idea]:
     """The plan's ideas, most votes first (then oldest first); hidden ones only if asked."""
-    rows = store.con.execute(
-        _IDEA_SQL + " WHERE i.plan_id = ? AND (? OR NOT i.hidden) ORDER BY votes DESC, i.created_at, i.id",
-        [plan_id, include_hidden],
-    ).fetchall()
-    return [_idea(r) for r in rows]
+    return store.records(
+        Idea, _IDEA_SQL + " WHERE i.plan_id = ? AND (? OR NOT i.hidden) ORDER BY votes DESC, i.created_at, i.id",
+        [plan_id, include_hidden], wkb=("point",),
+    )
 
 
 def vote(store: Store, idea_id: int, voter: str | None = None) -> int:
@@ -512,7 +580,7 @@ def vote(store: Store, idea_id: int, voter: str | None = None) -> int:
         raise InvalidInput(f"{who} already voted for this idea.")
     try:
         store.con.execute("INSERT INTO plan_idea_votes VALUES (?, ?, ?)", [idea_id, voter, utc_now()])
-    except duckdb.ConstraintException as exc:
+    except constraint_errors() as exc:  # the same vote from another connection got in since the check
         raise InvalidInput(f"{who} already voted for this idea.") from exc
     return get_idea(store, idea_id).votes
 
@@ -564,15 +632,15 @@ def _moderate(store: Store, idea_id: int, *, hide: bool, reason: str, moderator:
 
 def moderation_log(store: Store, idea_id: int) -> list[Moderation]:
     """Every hide and show of an idea, oldest first."""
-    rows = store.con.execute(
+    return store.records(
+        Moderation,
         "SELECT idea_id, action, reason, moderator, moderated_at FROM plan_idea_moderation "
         "WHERE idea_id = ? ORDER BY moderated_at, rowid",
         [idea_id],
-    ).fetchall()
-    return [Moderation(*r) for r in rows]
+    )
 
 
-def idea_location(plan: Plan, idea: Idea) -> shapely.Geometry | None:
+def idea_location(plan: Plan, idea: Idea) -> BaseGeometry | None:
     """Where to draw an idea (WGS84): its point, or a point inside its zone."""
     if idea.point is not None:
         return idea.point

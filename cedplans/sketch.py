@@ -11,13 +11,14 @@ from __future__ import annotations
 
 import json
 import math
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 import shapely
 from shapely.geometry import shape
+from shapely.geometry.base import BaseGeometry
 
 from atlas import settings
 from atlas.errors import InvalidInput
@@ -39,6 +40,9 @@ MIN_LENGTH_M = 0.5
 """A line shorter than this many metres is taken as a double click, not a line."""
 
 _KINDS = {0: "point", 1: "line", 2: "area"}
+# One multi-part shape from parts of one dimension.
+_MULTI: dict[int, Callable[..., BaseGeometry]] = {0: shapely.MultiPoint, 1: shapely.MultiLineString,
+                                                  2: shapely.MultiPolygon}
 
 
 @dataclass(frozen=True)
@@ -49,8 +53,8 @@ class Sketch:
     perimeter. ``repaired`` says whether the outline had to be mended; ``note`` says how.
     """
 
-    geom: shapely.Geometry
-    geom_m: shapely.Geometry
+    geom: BaseGeometry
+    geom_m: BaseGeometry
     kind: str
     area_m2: float
     area_ha: float
@@ -59,7 +63,7 @@ class Sketch:
     note: str = ""
 
 
-def parse_drawing(store: Store, drawing: Any, *, near: shapely.Geometry | None = None,
+def parse_drawing(store: Store, drawing: Any, *, near: BaseGeometry | None = None,
                   max_distance_m: float = MAX_DISTANCE_M) -> Sketch:
     """Check and measure a drawing returned by the map (GeoJSON as a dict, list or text).
 
@@ -72,37 +76,51 @@ def parse_drawing(store: Store, drawing: Any, *, near: shapely.Geometry | None =
     return check_geometry(store, geom, near=near, max_distance_m=max_distance_m, radius_m=radius_m)
 
 
-def check_geometry(store: Store, geom: shapely.Geometry | None, *, near: shapely.Geometry | None = None,
+def check_geometry(store: Store, geom: BaseGeometry | None, *, near: BaseGeometry | None = None,
                    max_distance_m: float = MAX_DISTANCE_M, what: str = "The drawing",
-                   radius_m: float | None = None) -> Sketch:
-    """Check, repair and measure a WGS84 geometry; ``what`` names it in error messages."""
-    return _check(geom, _Frame(store, near), max_distance_m, what, radius_m)
+                   radius_m: float | None = None, frame: Frame | None = None) -> Sketch:
+    """Check, repair and measure a WGS84 geometry; ``what`` names it in error messages.
+    ``frame``, if given, stands for ``store`` and ``near`` (see :class:`Frame`)."""
+    frame = frame or Frame(store, store.settings.metric_epsg, near)
+    return _check(geom, frame, max_distance_m, what, radius_m)
 
 
-def check_geometries(store: Store, geoms: Sequence[shapely.Geometry | None], whats: Sequence[str], *,
-                     near: shapely.Geometry | None = None,
-                     max_distance_m: float = MAX_DISTANCE_M) -> list[Sketch]:
+def check_geometries(store: Store, geoms: Sequence[BaseGeometry | None], whats: Sequence[str], *,
+                     near: BaseGeometry | None = None, max_distance_m: float = MAX_DISTANCE_M,
+                     frame: Frame | None = None) -> list[Sketch]:
     """:func:`check_geometry` for many shapes (a plan's zones), sharing the work of finding
     the metric CRS and the place they are measured from."""
-    frame = _Frame(store, near)
-    return [_check(g, frame, max_distance_m, what, None) for g, what in zip(geoms, whats)]
+    frame = frame or Frame(store, store.settings.metric_epsg, near)
+    return [_check(g, frame, max_distance_m, what, None) for g, what in zip(geoms, whats, strict=True)]
 
 
-class _Frame:
-    """The metric CRS, and the shape drawings must be near, each worked out once."""
+class Frame:
+    """What drawings are measured against: the metric CRS and the shape they must be near,
+    each worked out once however many drawings are checked.
 
-    def __init__(self, store: Store, near: shapely.Geometry | None) -> None:
+    ``metric_epsg`` is the store's metric CRS (None for an empty atlas: drawings are then
+    measured in the CRS the first of them calls for). ``near`` is the plan's site in WGS84
+    and ``near_m`` the same site in ``metric_epsg``, when the caller already has it (it
+    saves reprojecting the site); with neither, drawings must lie near the atlas's data.
+    A caller that has read the store's settings builds one and passes it to
+    :func:`check_geometry` or :func:`check_geometries`, so they are not read again.
+    """
+
+    def __init__(self, store: Store, metric_epsg: int | None, near: BaseGeometry | None = None,
+                 near_m: BaseGeometry | None = None) -> None:
         self.store = store
         self.near = near
-        self._epsg = store.settings.metric_epsg
-        self._anchor: tuple[shapely.Geometry | None, str] | None = None
+        self._epsg = metric_epsg
+        self._anchor: tuple[BaseGeometry | None, str] | None = None
+        if near_m is not None and metric_epsg is not None and not near_m.is_empty:
+            self._anchor = (near_m, "the plan's site")
 
-    def epsg(self, geom: shapely.Geometry) -> int:
+    def epsg(self, geom: BaseGeometry) -> int:
         if self._epsg is None:  # an empty atlas: measure in the CRS the drawing itself calls for
             self._epsg = choose_metric_crs(lonlat_bounds([geom]))
         return self._epsg
 
-    def anchor(self, epsg: int) -> tuple[shapely.Geometry | None, str]:
+    def anchor(self, epsg: int) -> tuple[BaseGeometry | None, str]:
         if self._anchor is None:
             if self.near is not None and not self.near.is_empty:
                 self._anchor = (reproject(self.near, WGS84, epsg), "the plan's site")
@@ -113,7 +131,7 @@ class _Frame:
         return self._anchor
 
 
-def _check(geom: shapely.Geometry | None, frame: _Frame, max_distance_m: float, what: str,
+def _check(geom: BaseGeometry | None, frame: Frame, max_distance_m: float, what: str,
            radius_m: float | None) -> Sketch:
     if geom is None or geom.is_empty:
         raise InvalidInput(f"{what} is empty: draw a point, a line or an area on the map, then save.")
@@ -127,7 +145,7 @@ def _check(geom: shapely.Geometry | None, frame: _Frame, max_distance_m: float, 
     if radius_m:
         circle = reproject(geom, WGS84, epsg).buffer(radius_m, quad_segs=16)
         geom = reproject(circle, epsg, WGS84)
-    dim = shapely.get_dimensions(geom)
+    dim = int(shapely.get_dimensions(geom))
     repaired, note = False, ""
     if not geom.is_valid:
         reason = shapely.is_valid_reason(geom)
@@ -153,7 +171,7 @@ def _check(geom: shapely.Geometry | None, frame: _Frame, max_distance_m: float, 
 
 # -- GeoJSON ----------------------------------------------------------------------------
 
-def _geometry_from_geojson(drawing: Any) -> tuple[shapely.Geometry | None, float | None]:
+def _geometry_from_geojson(drawing: Any) -> tuple[BaseGeometry | None, float | None]:
     """One shapely geometry (and a circle's radius, if drawn as one) from GeoJSON."""
     if isinstance(drawing, (str, bytes)):
         try:
@@ -174,7 +192,7 @@ def _geometry_from_geojson(drawing: Any) -> tuple[shapely.Geometry | None, float
             raise InvalidInput("The drawing is not GeoJSON: a FeatureCollection's features must be a list.")
     else:
         features = [drawing]
-    geoms: list[shapely.Geometry] = []
+    geoms: list[BaseGeometry] = []
     radius_m: float | None = None
     for i, item in enumerate(features, 1):
         if not isinstance(item, dict):
@@ -210,9 +228,9 @@ def _geometry_from_geojson(drawing: Any) -> tuple[shapely.Geometry | None, float
     return _combine(geoms, "The drawing"), None
 
 
-def _combine(geoms: Sequence[shapely.Geometry], what: str) -> shapely.Geometry:
+def _combine(geoms: Sequence[BaseGeometry], what: str) -> BaseGeometry:
     """Shapes of one kind as one multi-part shape; mixed kinds are refused."""
-    dims = {shapely.get_dimensions(g) for g in geoms}
+    dims = {int(shapely.get_dimensions(g)) for g in geoms}
     if len(dims) > 1:
         raise InvalidInput(
             f"{what} mixes points, lines and areas; draw one kind of shape per zone "
@@ -220,10 +238,10 @@ def _combine(geoms: Sequence[shapely.Geometry], what: str) -> shapely.Geometry:
         )
     parts = [p for g in geoms for p in shapely.get_parts(g)]
     parts = [shapely.LineString(p.coords) if p.geom_type == "LinearRing" else p for p in parts]
-    return {0: shapely.MultiPoint, 1: shapely.MultiLineString, 2: shapely.MultiPolygon}[dims.pop()](parts)
+    return _MULTI[dims.pop()](parts)
 
 
-def _simple_type(geom: shapely.Geometry, what: str) -> shapely.Geometry:
+def _simple_type(geom: BaseGeometry, what: str) -> BaseGeometry:
     """A geometry of a type every GIS format holds: a ring becomes a line and a collection
     becomes one multi-part shape, so exports to GeoJSON and GeoPackage stay readable."""
     if geom.geom_type == "LinearRing":
@@ -236,7 +254,7 @@ def _simple_type(geom: shapely.Geometry, what: str) -> shapely.Geometry:
 
 # -- checks -----------------------------------------------------------------------------
 
-def _check_lonlat(geom: shapely.Geometry, what: str) -> None:
+def _check_lonlat(geom: BaseGeometry, what: str) -> None:
     coords = shapely.get_coordinates(geom)
     if not np.isfinite(coords).all():
         raise InvalidInput(f"{what} has coordinates that are not numbers; draw it again.")
@@ -250,7 +268,7 @@ def _check_lonlat(geom: shapely.Geometry, what: str) -> None:
         )
 
 
-def _keep_dimension(geom: shapely.Geometry, dim: int) -> shapely.Geometry | None:
+def _keep_dimension(geom: BaseGeometry, dim: int) -> BaseGeometry | None:
     """The parts of a repaired geometry with the dimension that was drawn: a mended area
     stays an area, and slivers reduced to lines are dropped."""
     parts = [p for p in shapely.get_parts(geom) if shapely.get_dimensions(p) == dim and not p.is_empty]
@@ -260,7 +278,7 @@ def _keep_dimension(geom: shapely.Geometry, dim: int) -> shapely.Geometry | None
         return parts[0]
     if dim == 2:
         return shapely.unary_union(parts)
-    return {0: shapely.MultiPoint, 1: shapely.MultiLineString}[dim](parts)
+    return _MULTI[dim](parts)
 
 
 def _degenerate(what: str, dim: int) -> str:
@@ -272,7 +290,7 @@ def _degenerate(what: str, dim: int) -> str:
     return f"{what} could not be read as a point; place the marker again."
 
 
-def _check_distance(geom_m: shapely.Geometry, frame: _Frame, epsg: int, max_distance_m: float, what: str) -> None:
+def _check_distance(geom_m: BaseGeometry, frame: Frame, epsg: int, max_distance_m: float, what: str) -> None:
     minx, miny, maxx, maxy = geom_m.bounds
     size_m = math.hypot(maxx - minx, maxy - miny)
     if size_m > MAX_SIZE_M:

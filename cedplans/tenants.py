@@ -25,6 +25,7 @@ import numpy as np
 from atlas import queries
 from atlas.errors import InvalidInput, NotFound
 from atlas.models import NeedOffer
+from atlas.site_refs import SiteQuery, parse_site
 from atlas.store import Store, utc_now
 from cedplans.matching import Components, MatchIndex, distance_words
 
@@ -44,11 +45,12 @@ MISFITS = ("Too small", "The rent", "Step-free", "Open ", "Hired by the hour")
 
 @dataclass(frozen=True)
 class SpaceDescription:
-    """A space offered for community use. ``site`` is an atlas site's name or id, or
-    "lon,lat"; ``rent`` is one of :data:`RENTS` (``rent_per_year`` for an amount, in the
-    store's currency); ``hours_per_week`` is when it can be used (None: any time)."""
+    """A space offered for community use. ``site`` is where: an atlas site or a point, as
+    :func:`atlas.site_refs.parse_site` reads it (text is parsed when searched); ``rent`` is
+    one of :data:`RENTS` (``rent_per_year`` for an amount, in the store's currency);
+    ``hours_per_week`` is when it can be used (None: any time)."""
 
-    site: str
+    site: SiteQuery
     area_m2: float
     uses: tuple[str, ...]
     rent: str = "free"
@@ -58,7 +60,7 @@ class SpaceDescription:
     name: str = ""
 
     def check(self) -> None:
-        if not (self.site or "").strip():
+        if isinstance(self.site, str) and not self.site.strip():
             raise InvalidInput("Say where the space is: an atlas site, or a point as longitude,latitude.")
         if not (isinstance(self.area_m2, (int, float)) and math.isfinite(self.area_m2) and 0 < self.area_m2 <= 100_000):
             raise InvalidInput(f"Floor area: {self.area_m2!r} m² is not a believable floor area (give 1 to 100,000).")
@@ -84,12 +86,14 @@ class SpaceDescription:
         return f"{currency_money(self.annual_rent)} a year"
 
     def to_json(self) -> str:
-        return json.dumps(asdict(self), ensure_ascii=False)
+        """The space as JSON, its site in its text form (``feature:12``, ``lon,lat`` or a name)."""
+        return json.dumps({**asdict(self), "site": str(self.site)}, ensure_ascii=False)
 
     @classmethod
     def from_json(cls, text: str) -> SpaceDescription:
         data = json.loads(text)
         data["uses"] = tuple(data.get("uses", ()))
+        data["site"] = parse_site(data["site"])
         return cls(**data)
 
 
@@ -254,7 +258,7 @@ def list_shortlists(store: Store, *, owner: str | None = None) -> list[tuple[int
     return store.con.execute(
         "SELECT s.id, s.name, s.created_by, s.created_at, count(e.need_id) FROM tenant_shortlists s "
         "LEFT JOIN tenant_shortlist_entries e ON e.shortlist_id = s.id WHERE ? IS NULL OR s.created_by = ? "
-        "GROUP BY ALL ORDER BY s.created_at DESC, s.id DESC", [owner, owner]
+        "GROUP BY s.id, s.name, s.created_by, s.created_at ORDER BY s.created_at DESC, s.id DESC", [owner, owner]
     ).fetchall()
 
 

@@ -63,7 +63,8 @@ def history(entity: str, record_id: str | None, limit: int, include_confidential
         else:
             changes = audit.recent(store, viewer=viewer, entity=None if entity == "all" else entity, limit=limit)
     rows = [{"at": c.at, "by": c.actor, "role": c.role or "", "what": c.entity, "id": c.entity_id or "",
-             "action": c.action, "summary": c.summary, **({"before": c.before, "after": c.after} if fmt == "json" else {})}
+             "action": c.action, "summary": c.summary,
+             **({"before": c.before, "after": c.after} if fmt == "json" else {})}
             for c in changes]
     click.echo(output.render(rows, fmt, ["at", "by", "role", "what", "id", "action", "summary"]))
 

@@ -13,7 +13,7 @@ from pyproj import Transformer
 
 from app import state
 from atlas import open_store
-from atlas.views import months_before
+from atlas.asset_lists import months_before
 from tests.app_fixtures import no_exception
 from tests.demo_data import demo_asset_table
 

@@ -14,8 +14,8 @@ import pandas as pd
 import pytest
 
 from atlas import open_store
+from atlas.asset_lists import months_before
 from atlas.register import AssetDraft, add_asset
-from atlas.views import months_before
 from tests.app_fixtures import DEMO_DIR, map_args, map_asset_rows, no_exception
 from tests.demo_data import demo_asset_table
 
@@ -45,7 +45,8 @@ def test_demo_store_maps_and_lists_every_asset(run_page, demo_store_path, demo_a
     assert sorted(r[3] for r in rows) == sorted(demo_assets["name"])
     assert sum(r[2] == "macro" for r in rows) == int(demo_assets["macro"].sum())
     # Every marker sits where the demo file puts its asset.
-    where = {n: (lat, lon) for n, lat, lon in zip(demo_assets["name"], demo_assets["lat"], demo_assets["lon"])}
+    where = {n: (lat, lon)
+             for n, lat, lon in zip(demo_assets["name"], demo_assets["lat"], demo_assets["lon"], strict=True)}
     for lat, lon, _scale, name, _popup in rows:
         assert (lat, lon) == pytest.approx(where[name], abs=1e-6)
 

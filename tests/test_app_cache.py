@@ -45,11 +45,11 @@ def test_a_write_in_one_session_shows_in_another_without_a_restart(run_page, dem
 
 def test_every_cached_query_is_renewed_by_a_write(run_page, demo_store_path):
     run_page("atlas_map", demo_store_path)  # opens the app's store in this process
-    before = {"info": state.info().counts["assets"], "list": state.list_assets(limit=5_000)[1],
+    before = {"info": state.info().counts["assets"], "list": state.asset_rows(limit=5_000)[1],
               "search": len(state.search("Cache test", limit=5))}
     with state.writing() as store:
         register.add_asset(store, AssetDraft(name="Cache test lunch club", lon=-1.93, lat=52.48), by="test")
-    after = {"info": state.info().counts["assets"], "list": state.list_assets(limit=5_000)[1],
+    after = {"info": state.info().counts["assets"], "list": state.asset_rows(limit=5_000)[1],
              "search": len(state.search("Cache test", limit=5))}
     assert after == {"info": before["info"] + 1, "list": before["list"] + 1, "search": before["search"] + 1}
 

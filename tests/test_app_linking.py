@@ -10,8 +10,8 @@ import pytest
 
 from app import state
 from atlas import needs_offers, sites
+from atlas.access import as_role
 from cedplans import linking, repository, tenants
-from atlas.access import PUBLIC, as_role
 from tests.app_fixtures import map_args, no_exception
 
 NOTE_TOKEN = "NOTE-5e1b"

@@ -11,8 +11,10 @@ import pytest
 import shapely
 
 from app import map_layers, maps, static_assets
+from atlas.distance_rings import Ring
+from atlas.map_contents import AssetCell, AssetPoint, BoundaryShape, FeatureShape, MapContents
 from atlas.models import Site
-from atlas.views import AssetCell, AssetPoint, BoundaryShape, FeatureShape, MapContents, Ring, Viewport
+from atlas.viewport import Viewport
 
 VIEW = Viewport(-1.96, 52.47, -1.92, 52.50, 14)
 
@@ -132,7 +134,7 @@ def test_coordinates_keep_the_precision_the_zoom_needs():
     assert [maps.decimals_for(z) for z in (5, 10, 14, 18)] == sorted(maps.decimals_for(z) for z in (5, 10, 14, 18))
     assert maps.decimals_for(18) == 7 and maps.decimals_for(0) >= 3
     # half a pixel three zooms deeper is more than the rounding error
-    for zoom in range(0, 18):
+    for zoom in range(18):
         assert 0.5 * 10 ** -maps.decimals_for(zoom) <= 360 / (256 * 2 ** (zoom + 3)) / 2
 
 

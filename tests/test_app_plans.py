@@ -64,7 +64,7 @@ def empty_app(app_store, tmp_path):
 
 def store_now():
     """The store the app holds (the same object the pages use)."""
-    return state.open_app_store(state.store_path(), load_demo=False).store
+    return state.open_app_store(state.store_target(), load_demo=False).store
 
 
 def run(page: str, *, role: str | None = "officer", **query: str) -> AppTest:
@@ -94,7 +94,7 @@ def snapshot(plan_id: int) -> dict:
         "SELECT zone_id, name, use, description, area_m2, ST_AsText(geom) FROM plan_zones WHERE plan_id = ? "
         "ORDER BY zone_id", [plan_id]).fetchall()
     partners = store.con.execute(
-        "SELECT asset_id, role FROM plan_partners WHERE plan_id = ? ORDER BY ALL", [plan_id]).fetchall()
+        "SELECT asset_id, role FROM plan_partners WHERE plan_id = ? ORDER BY asset_id, role", [plan_id]).fetchall()
     return {"document": document.to_document(plan), "version": plan.version, "row": row, "zones": zones,
             "partners": partners, "versions": len(repository.list_versions(store, plan_id))}
 
@@ -141,7 +141,8 @@ def test_sketcher_opens_each_demo_plan_with_its_zones_and_partners(demo_app):
         p = prefix(at)
         assert at.text_input(key=f"{p}.title").value == plan.title
         assert at.text_area(key=f"{p}.vision").value == plan.vision
-        zone_uses = [s.value for s in at.selectbox if s.key and s.key.startswith(f"{p}.zone.") and s.key.endswith(".use")]
+        zone_uses = [s.value for s in at.selectbox
+                     if s.key and s.key.startswith(f"{p}.zone.") and s.key.endswith(".use")]
         assert zone_uses == [z.use for z in plan.zones]
         partner_roles = [s.value for s in at.selectbox if s.key and s.key.startswith(f"{p}.partner.")]
         assert partner_roles == [x.role for x in plan.partners]
@@ -553,7 +554,8 @@ def test_workshop_only_calls_idea_functions_to_write():
             if isinstance(n, ast.Attribute) and isinstance(n.value, ast.Name) and n.value.id == "repository"}
     assert used <= {"list_plans", "get_plan", "list_ideas", "site_geometry", "idea_location", "voted_ideas",
                     "add_idea", "vote"}
-    imported = {a.name for n in ast.walk(tree) if isinstance(n, ast.ImportFrom) and (n.module or "").startswith("cedplans")
+    imported = {a.name for n in ast.walk(tree)
+                if isinstance(n, ast.ImportFrom) and (n.module or "").startswith("cedplans")
                 for a in n.names}
     assert imported <= {"repository", "workshops", "IDEA_CATEGORIES", "Plan", "IDEA_TEXT_MAX"}
     writes = []
@@ -584,7 +586,8 @@ def test_tables_turn_into_actions_and_indicators():
     with pytest.raises(InvalidInput, match="Action 1.*not a date"):
         plan_forms.actions_from_rows([{"what": "x", "by_when": "next week"}])
     rows = [{"name": "jobs created", "target": 4, "actual": float("nan"), "unit": "jobs"}, {"name": None}]
-    assert [(i.name, i.target, i.actual) for i in plan_forms.indicators_from_rows(rows)] == [("jobs created", 4.0, None)]
+    indicators = plan_forms.indicators_from_rows(rows)
+    assert [(i.name, i.target, i.actual) for i in indicators] == [("jobs created", 4.0, None)]
     assert plan_forms.objectives_from_text("- one\n\n• two \n") == ["one", "two"]
     assert plan_forms.asset_label(12, "Cafe", "micro") == "Cafe (micro) #12"
 
@@ -622,7 +625,8 @@ def test_problems_with_drawings_are_reported_not_lost(empty_store):
     empty_store.set_metric_crs(BRITISH_NATIONAL_GRID)
     good = square_feature(-1.95, 52.48)
     flat = {"type": "Feature", "properties": {},
-            "geometry": {"type": "Polygon", "coordinates": [[[-1.95, 52.48], [-1.94, 52.48], [-1.93, 52.48], [-1.95, 52.48]]]}}
+            "geometry": {"type": "Polygon",
+                         "coordinates": [[[-1.95, 52.48], [-1.94, 52.48], [-1.93, 52.48], [-1.95, 52.48]]]}}
     result = plan_forms.zones_from_drawings(empty_store, [flat, good], use="play")
     assert [z.use for z in result.zones] == ["play"]
     assert len(result.problems) == 1 and result.problems[0].startswith("Shape 1 was not added")

@@ -22,9 +22,11 @@ from click.testing import CliRunner
 
 from atlas import migrations, open_store, queries, writes
 from atlas.backup import META_SCHEMA_VERSION, META_TAKEN_AT, restore_backup, write_backup
-from atlas.cli import main
+from atlas.engines.duckdb_file import attach as _attach
+from atlas.engines.duckdb_file import load_spatial
 from atlas.errors import InvalidInput, NotAnAtlasStore, StoreTooNew
-from atlas.store import Store, _attach, _migrate, load_spatial, utc_now
+from atlas.store import Store, _migrate, utc_now
+from atlas_cli import main
 from cedplans import repository
 
 
@@ -35,8 +37,10 @@ def _digest(path: Path) -> str:
 def _assets(n: int, start: int = 0) -> gpd.GeoDataFrame:
     """``n`` points in the demo area (Ladywood), so each also lands in a ward."""
     return gpd.GeoDataFrame(
-        {"source_id": [str(i) for i in range(start, start + n)], "name": [f"writer group {i}" for i in range(start, start + n)]},
-        geometry=[shapely.Point(-1.925 + (i % 100) * 1e-5, 52.478 + (i // 100) * 1e-5) for i in range(start, start + n)],
+        {"source_id": [str(i) for i in range(start, start + n)],
+         "name": [f"writer group {i}" for i in range(start, start + n)]},
+        geometry=[shapely.Point(-1.925 + (i % 100) * 1e-5, 52.478 + (i // 100) * 1e-5)
+                  for i in range(start, start + n)],
         crs=4326,
     )
 
@@ -138,6 +142,7 @@ def test_backup_while_another_thread_writes_holds_every_committed_write(demo_sto
 
 # -- a restore gives back every table exactly --------------------------------------------------
 
+@pytest.mark.duckdb_only("restores and replaces DuckDB files; on PostGIS a backup goes back with atlas copy")
 def test_restore_round_trips_every_table_exactly(demo_store, tmp_path):
     """The full demo (atlas, needs and offers, plans, ideas, votes, audit trail) out and back."""
     backup = tmp_path / "backup.duckdb"
@@ -160,6 +165,7 @@ def test_restore_round_trips_every_table_exactly(demo_store, tmp_path):
     assert original["plans"] and original["plan_ideas"] and original["needs_offers"]
 
 
+@pytest.mark.duckdb_only("restores and replaces DuckDB files; on PostGIS a backup goes back with atlas copy")
 def test_restored_store_gives_new_rows_fresh_ids(demo_store, tmp_path):
     """Sequences come across at their current values: the same next ids as the original."""
     write_backup(demo_store, tmp_path / "backup.duckdb")
@@ -208,6 +214,7 @@ def load_spatial_connection() -> duckdb.DuckDBPyConnection:
 
 # -- refusals --------------------------------------------------------------------------------
 
+@pytest.mark.duckdb_only("restores and replaces DuckDB files; on PostGIS a backup goes back with atlas copy")
 def test_restore_refuses_a_store_that_holds_data_unless_forced(demo_store, tmp_path):
     backup = tmp_path / "backup.duckdb"
     write_backup(demo_store, backup)
@@ -230,6 +237,7 @@ def test_restore_refuses_a_store_that_holds_data_unless_forced(demo_store, tmp_p
     assert _leftovers(tmp_path) == []
 
 
+@pytest.mark.duckdb_only("restores and replaces DuckDB files; on PostGIS a backup goes back with atlas copy")
 def test_restore_into_an_empty_store_needs_no_force(demo_store, tmp_path):
     write_backup(demo_store, tmp_path / "backup.duckdb")
     assert run_cli("init", "--db", str(tmp_path / "new.duckdb")).exit_code == 0
@@ -237,6 +245,7 @@ def test_restore_into_an_empty_store_needs_no_force(demo_store, tmp_path):
     assert result.exit_code == 0, result.output
 
 
+@pytest.mark.duckdb_only("restores and replaces DuckDB files; on PostGIS a backup goes back with atlas copy")
 def test_restore_removes_a_stale_write_ahead_log(demo_store, tmp_path):
     write_backup(demo_store, tmp_path / "backup.duckdb")
     target = tmp_path / "target.duckdb"
@@ -253,7 +262,8 @@ def test_restore_refuses_a_file_that_is_not_a_store(tmp_path, content):
     not_a_backup.write_bytes(content)
     result = run_cli("restore", str(not_a_backup), "--db", str(tmp_path / "target.duckdb"))
     assert result.exit_code == 1
-    assert result.output == f"Error: {not_a_backup} is not an atlas store (not a DuckDB database); it was left as it is.\n"
+    assert result.output == (f"Error: {not_a_backup} is not an atlas store (not a DuckDB database); "
+                             "it was left as it is.\n")
     assert not (tmp_path / "target.duckdb").exists() and _leftovers(tmp_path) == []
     assert not_a_backup.read_bytes() == content
 
@@ -268,6 +278,7 @@ def test_restore_refuses_another_applications_database(tmp_path):
     assert _leftovers(tmp_path) == []
 
 
+@pytest.mark.duckdb_only("restores and replaces DuckDB files; on PostGIS a backup goes back with atlas copy")
 def test_restore_never_replaces_a_file_that_is_not_a_store_even_forced(demo_store, tmp_path):
     write_backup(demo_store, tmp_path / "backup.duckdb")
     target = tmp_path / "notes.duckdb"
@@ -277,6 +288,7 @@ def test_restore_never_replaces_a_file_that_is_not_a_store_even_forced(demo_stor
     assert target.read_text() == "my notes"
 
 
+@pytest.mark.duckdb_only("restores and replaces DuckDB files; on PostGIS a backup goes back with atlas copy")
 def test_restore_refuses_a_backup_from_a_newer_asset_atlas(demo_store, tmp_path):
     backup = tmp_path / "backup.duckdb"
     write_backup(demo_store, backup)
@@ -287,6 +299,7 @@ def test_restore_refuses_a_backup_from_a_newer_asset_atlas(demo_store, tmp_path)
     assert not (tmp_path / "target.duckdb").exists() and _leftovers(tmp_path) == []
 
 
+@pytest.mark.duckdb_only("about the DuckDB file: its path, its lock, its own COPY FROM DATABASE")
 def test_backup_refuses_the_store_itself_and_a_folder(demo_store, demo_store_path, tmp_path):
     with pytest.raises(InvalidInput, match="the store itself"):
         write_backup(demo_store, demo_store_path)
@@ -300,6 +313,7 @@ def test_backup_cannot_be_taken_inside_a_transaction(demo_store, tmp_path):
     assert not (tmp_path / "backup.duckdb").exists()
 
 
+@pytest.mark.duckdb_only("about the DuckDB file: its path, its lock, its own COPY FROM DATABASE")
 def test_failed_backup_leaves_the_old_file_and_no_half_file(demo_store, tmp_path, monkeypatch):
     backup = tmp_path / "backup.duckdb"
     backup.write_bytes(b"yesterday's backup")
@@ -343,6 +357,7 @@ _HOLDER = textwrap.dedent(
 )
 
 
+@pytest.mark.duckdb_only("about the DuckDB file: its path, its lock, its own COPY FROM DATABASE")
 def test_cli_on_a_store_the_app_holds_points_to_the_apps_download(demo_store_path, tmp_path):
     holder = subprocess.Popen([sys.executable, "-c", _HOLDER, str(demo_store_path)], stdout=subprocess.PIPE, text=True)
     try:

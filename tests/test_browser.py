@@ -116,7 +116,7 @@ def test_register_map_click_chooses_the_place(officer_page, app_server, artifact
 def test_cli_is_told_the_app_holds_the_store(app_page, app_server):
     open_app(app_page, app_server)  # a visit makes the app open its store
     map_frame(app_page)
-    done = subprocess.run([sys.executable, "-c", "from atlas.cli import main; main()", "info"], cwd=ROOT,
+    done = subprocess.run([sys.executable, "-c", "from atlas_cli import main; main()", "info"], cwd=ROOT,
                           env={**os.environ, "ATLAS_DB": str(app_server.db_path)}, capture_output=True,
                           text=True, timeout=120)
     assert done.returncode == 1

@@ -469,7 +469,8 @@ def test_matches_score_parts_are_readable(officer_page, app_server, artifacts, d
     table.get_by_test_id("data-grid-canvas").wait_for()
     settle(page)
     table.screenshot(path=str(artifacts / "score-parts.png"))
-    widths = table.evaluate("d => { const s = d.querySelector('.dvn-scroller'); return [s.scrollWidth, s.clientWidth]; }")
+    widths = table.evaluate(
+        "d => { const s = d.querySelector('.dvn-scroller'); return [s.scrollWidth, s.clientWidth]; }")
     assert widths[0] <= widths[1] + 2, f"the table is {widths[0]} px wide in a {widths[1]} px box"
 
 

@@ -521,7 +521,7 @@ def test_a_forged_write_is_refused_before_the_store_is_touched(app_on_planted, p
     at = AppTest.from_function(_forged_write, args=(permission, plan_id), default_timeout=60)
     if viewers[who] is not None:
         at.session_state[SESSION_VIEWER] = viewers[who]
-    handle = state.open_app_store(state.store_path(), load_demo=False)  # the store the app holds
+    handle = state.open_app_store(state.store_target(), load_demo=False)  # the store the app holds
     revision = handle.revision
     at.run()
     assert not at.exception, [e.message for e in at.exception]

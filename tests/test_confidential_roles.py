@@ -34,9 +34,9 @@ from streamlit.testing.v1 import AppTest
 
 from atlas import access, audit, people, queries, register, settings, sites
 from atlas.access import PUBLIC, Permission, Role, Viewer, as_role
-from atlas.cli import main as cli
 from atlas.demo import DEMO_ACCOUNTS
 from atlas.store import Store, open_store
+from atlas_cli import main as cli
 from cedplans import dossier_exports, exports, linking, repository, workshops
 from cedplans.dossier import build_dossier
 from cedplans.tenants import SpaceDescription
@@ -123,7 +123,8 @@ def _add_secrets(store: Store, path: Path) -> World:
         "SELECT contact FROM assets WHERE contact IS NOT NULL").fetchall())
     return World(path=path, feature_id=feature_id, org_id=org_id, person_id=person_id, need_id=match.need.id,
                  offer_id=match.offer.id, need_title=match.need.title,
-                 offer_title=match.offer.title, org_name=queries.get_asset(store, org_id).name, plan_id=plan.id, plan_title=plan.title,
+                 offer_title=match.offer.title, org_name=queries.get_asset(store, org_id).name,
+                 plan_id=plan.id, plan_title=plan.title,
                  workshop_code=workshops.open_workshop(store, plan.id, by="Test officer", hours=24).code,
                  precise=(lon, lat), shown=everyone[PERSON_NAME][2], contacts=contacts, people=everyone,
                  metric_epsg=store.metric_epsg)

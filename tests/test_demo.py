@@ -13,7 +13,9 @@ REQUIRED_SITES = {
     "Edgbaston Reservoir", "Edgbaston Reservoir open spaces", "Holy Trinity Church, Smethwick",
     "Port Loop historic building", "Summerfield Park", "Ladywood Leisure Centre",
 }
-REQUIRED_WARDS = {"Ladywood", "Soho & Jewellery Quarter", "North Edgbaston", "Edgbaston", "Smethwick", "Soho & Victoria"}
+REQUIRED_WARDS = {
+    "Ladywood", "Soho & Jewellery Quarter", "North Edgbaston", "Edgbaston", "Smethwick", "Soho & Victoria",
+}
 
 
 def test_demo_holds_the_use_it_area(demo_store):

@@ -12,8 +12,8 @@ import shapely
 from click.testing import CliRunner
 
 from atlas import open_store, queries
-from atlas.cli import main
 from atlas.importers import import_file
+from atlas_cli import main
 
 BIRMINGHAM, SANDWELL = "E08000025", "E08000028"
 
@@ -77,7 +77,8 @@ def test_every_asset_and_feature_knows_its_ward(wards_dir, tmp_path):
                              geometry=shapely.point_on_surface(chosen.geometry.to_numpy()), crs=4326)
     spots.to_file(tmp_path / "groups.geojson", driver="GeoJSON")
     plots = spots.to_crs(27700)
-    plots = plots.set_geometry(plots.buffer(10, cap_style="square")).assign(name=[f"Plot in {n}" for n in chosen["WD13NM"]])
+    plots = (plots.set_geometry(plots.buffer(10, cap_style="square"))
+             .assign(name=[f"Plot in {n}" for n in chosen["WD13NM"]]))
     plots.to_file(tmp_path / "plots.gpkg", driver="GPKG")
     with open_store(tmp_path / "atlas.duckdb") as store:
         # Assets and features first, wards last: membership follows whichever comes later.

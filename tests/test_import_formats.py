@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 import zipfile
+from itertools import pairwise
 from pathlib import Path
 
 import geopandas as gpd
@@ -119,7 +120,7 @@ def _topojson(frame: gpd.GeoDataFrame, quantized: bool) -> dict:
         ring = list(row.geometry.exterior.coords)
         if quantized:
             q = [(round((x - translate[0]) / scale[0]), round((y - translate[1]) / scale[1])) for x, y in ring]
-            ring = [q[0]] + [(b[0] - a[0], b[1] - a[1]) for a, b in zip(q, q[1:])]
+            ring = [q[0]] + [(b[0] - a[0], b[1] - a[1]) for a, b in pairwise(q)]
         arcs.append([list(p) for p in ring])
         geometries.append({"type": "Polygon", "arcs": [[len(arcs) - 1]],
                            "properties": {"WD13CD": row.code, "WD13NM": row.name}})

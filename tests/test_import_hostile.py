@@ -18,11 +18,12 @@ from click.testing import CliRunner
 from pyproj import Geod
 
 from atlas import settings
-from atlas.cli import main
 from atlas.errors import InvalidInput
 from atlas.importers import import_file
 from atlas.importers.report import read_report
 from atlas.projection import choose_metric_crs, lonlat_bounds
+from atlas_cli import main
+from tests.store_contents import contents
 
 ROOT = Path(__file__).resolve().parents[1]
 # A small Birmingham register (lon, lat), inside the demo area.
@@ -32,10 +33,7 @@ BIRMINGHAM = [("Soho Foundry", -1.955, 52.495), ("Ladywood Hub", -1.920, 52.478)
 
 def fingerprint(store) -> dict[str, tuple[int, int]]:
     """Row count and an order-free checksum of every table in the store."""
-    tables = [r[0] for r in store.con.execute(
-        "SELECT table_name FROM duckdb_tables() WHERE NOT temporary ORDER BY 1").fetchall()]
-    return {t: store.con.execute(f'SELECT count(*), coalesce(sum(hash(CAST(x AS VARCHAR))), 0) FROM "{t}" x')
-            .fetchone() for t in tables}
+    return {t: (len(rows), hash(tuple(rows))) for t, rows in contents(store).items()}
 
 
 def refused(store, path: Path, **options) -> str:
@@ -127,7 +125,8 @@ def test_a_million_vertex_polygon_is_simplified_and_reported(empty_store, tmp_pa
     assert abs(area_m2 - unsimplified.area[0]) <= unsimplified.length[0] * settings.SIMPLIFY_TOLERANCE_M
     [row] = read_report(Path(summary.skipped_report))
     assert (row.file, row.row, row.field) == (str(path), "1", "geometry")
-    assert row.reason.startswith("kept, simplified: the shape had 1,000,001 corners, more than the 100,000")  # ring closed
+    # ring closed
+    assert row.reason.startswith("kept, simplified: the shape had 1,000,001 corners, more than the 100,000")
 
 
 def test_a_shape_that_cannot_be_simplified_under_the_limit_is_skipped(empty_store, tmp_path):
@@ -229,7 +228,8 @@ def test_nan_coordinates_are_reported_without_python_warnings(empty_store, tmp_p
         assets = import_file(empty_store, csv, as_="assets", report_path=tmp_path / "assets.csv")
     assert (features.imported, features.skipped, assets.imported, assets.skipped) == (1, 1, 1, 3)
     [corner] = read_report(Path(features.skipped_report))
-    assert (corner.row, corner.field, corner.reason) == ("1", "geometry", "coordinates are not numbers (NaN or infinity)")
+    assert (corner.row, corner.field, corner.reason) == (
+        "1", "geometry", "coordinates are not numbers (NaN or infinity)")
     assert [(r.row, r.field, r.reason) for r in read_report(Path(assets.skipped_report))] == [
         ("2", "lon", "'NaN' is not a number"), ("3", "lat", "'nan' is not a number"),
         ("4", "lon", "'inf' is not a finite number")]

@@ -277,7 +277,7 @@ def test_monaco_extract_measures_in_utm_32n_and_matches_gdal(shared_data, tmp_pa
     # GDAL's own OSM reader, projected by geopandas: the same buildings, the same areas.
     gdal = pyogrio.read_dataframe(f"/vsigzip/{path}", layer="multipolygons")
     gdal = gdal[gdal["building"].notna() & gdal["osm_way_id"].notna()].to_crs(32632)
-    gdal_area = dict(zip("way/" + gdal["osm_way_id"], gdal.area))
+    gdal_area = dict(zip("way/" + gdal["osm_way_id"], gdal.area, strict=True))
     common = set(gdal_area) & set(buildings)
     assert len(common) > 0.95 * len(buildings)
     diffs = np.array([abs(buildings[k].area_m2 - gdal_area[k]) for k in common])

@@ -16,10 +16,11 @@ import shapely
 from click.testing import CliRunner
 
 from atlas import open_store, queries
-from atlas.cli import main
 from atlas.errors import InvalidInput
 from atlas.importers import import_file
 from atlas.importers.report import read_report
+from atlas_cli import main
+from tests.store_contents import contents
 
 NAMES = ["Café Zoë", "Soho Foundry", "Crèche Étoile", "Ladywood Hub", "Winson Green Allotments", "Łódź Bakery"]
 
@@ -35,12 +36,9 @@ def places(n: int = 6, lon0: float = -1.95, lat0: float = 52.48) -> gpd.GeoDataF
 
 def snapshot(store) -> dict[str, list[tuple]]:
     """Everything in the store's tables, geometry as WKB, for before/after comparisons."""
-    out = {}
-    for table in ("features", "assets", "boundaries", "asset_boundaries", "feature_boundaries", "atlas_meta"):
-        cols = [r[0] for r in store.con.execute(f"DESCRIBE {table}").fetchall()]
-        select = ", ".join(f"ST_AsWKB({c})" if c.startswith("geom") else c for c in cols)
-        out[table] = store.con.execute(f"SELECT {select} FROM {table} ORDER BY ALL").fetchall()
-    out["indexes"] = sorted(r[0] for r in store.con.execute("SELECT index_name FROM duckdb_indexes()").fetchall())
+    out: dict[str, list] = contents(
+        store, ("features", "assets", "boundaries", "asset_boundaries", "feature_boundaries", "atlas_meta"))
+    out["indexes"] = sorted(store.engine.index_names(store.con))
     return out
 
 
@@ -248,7 +246,8 @@ BAD_INPUTS = {
                                  ["--as", "assets"], "head.csv holds no rows; there is nothing to import."),
     "osm mapping for a table": (lambda d: (places(2).to_file(d / "p.gpkg"), d / "p.gpkg")[1],
                                 ["--as", "assets", "--mapping", "OSM"],
-                                "is an OpenStreetMap tag mapping; it applies to .osm.pbf, .osm and .osm.gz files only."),
+                                "is an OpenStreetMap tag mapping; "
+                                "it applies to .osm.pbf, .osm and .osm.gz files only."),
 }
 
 
@@ -273,7 +272,7 @@ def test_each_bad_input_gets_one_clear_line_and_exit_code_2(case, tmp_path):
 def _as_kwargs(options: list[str]) -> dict:
     names = {"--as": "as_", "--layer": "layer", "--crs": "crs", "--level": "level", "--name-field": "name_field",
              "--mapping": "mapping"}
-    return {names[k]: v for k, v in zip(options[::2], options[1::2])}
+    return {names[k]: v for k, v in zip(options[::2], options[1::2], strict=True)}
 
 
 # -- the command line --------------------------------------------------------------------
@@ -285,7 +284,8 @@ def test_cli_prints_a_summary_table_and_json(tmp_path):
     db = str(tmp_path / "atlas.duckdb")
     result = run_cli("import", str(path), "--as", "assets", "--db", db, "--licence", "OGL-3.0")
     assert result.exit_code == 0, result.output
-    assert re.search(r"^read\s+4$", result.output, re.MULTILINE) and re.search(r"^imported\s+3$", result.output, re.MULTILINE)
+    assert re.search(r"^read\s+4$", result.output, re.MULTILINE)
+    assert re.search(r"^imported\s+3$", result.output, re.MULTILINE)
     assert re.search(r"^skipped\s+1$", result.output, re.MULTILINE)
     assert "Skipped rows and why: " in result.output
     result = run_cli("import", str(path), "--as", "assets", "--db", db, "--format", "json",

@@ -98,8 +98,8 @@ def test_easting_and_northing_need_crs_and_then_agree_with_pyproj(tmp_path):
 
 def test_xlsx_with_numbers_a_title_row_gap_and_a_notes_sheet(tmp_path):
     path = write_xlsx(tmp_path / "register.xlsx", ["Name", "Sector", "Employees", "Spend", "lng", "lat", "Offers"],
-                      [[o[0], o[1], int(o[2].replace(",", "")) if o[2] else None, o[4], o[5], o[6], "room hire; volunteers"]
-                       for o in ORGS] + [[None] * 7, [None] * 7],
+                      [[o[0], o[1], int(o[2].replace(",", "")) if o[2] else None, o[4], o[5], o[6],
+                        "room hire; volunteers"] for o in ORGS] + [[None] * 7, [None] * 7],
                       blank_rows_above=2, extra_sheet=True)
     with open_store(tmp_path / "atlas.duckdb") as store:
         summary = import_file(store, path, as_="assets")
@@ -147,7 +147,7 @@ def test_a_bad_value_names_file_row_and_column_and_nothing_is_written(tmp_path):
 def test_each_bad_value_gets_its_message(tmp_path, column, value, message):
     header = ["name", "employees", "verified_on", "lon", "lat"]
     good = ["Good", "3", "2024-05-31", -1.93, 52.48]
-    bad = dict(zip(header, good)) | {column: value}
+    bad = dict(zip(header, good, strict=True)) | {column: value}
     path = write_csv(tmp_path / "register.csv", header, [good, [bad[h] for h in header]])
     with open_store(tmp_path / "atlas.duckdb") as store, pytest.raises(InvalidInput) as err:
         import_file(store, path, as_="assets")
@@ -174,7 +174,8 @@ def _codepoint_rows() -> list[list[object]]:
     for _name, *_rest, lon, lat, postcode in ORGS:
         e, n = TO_BNG.transform(lon, lat)
         padded = postcode.split()[0].ljust(4) + postcode.split()[1]
-        out.append([padded, 10, round(e), round(n), "E92000001", "E19000001", "E18000005", "", "E08000028", "E05001260"])
+        out.append([padded, 10, round(e), round(n),
+                    "E92000001", "E19000001", "E18000005", "", "E08000028", "E05001260"])
     return out
 
 
@@ -183,7 +184,8 @@ def test_postcode_column_is_resolved_through_the_lookup(tmp_path):
                        _codepoint_rows())
     spellings = ["b168ae", "B66  3AA", " b66 1aa "]  # one postcode each, however written
     path = write_csv(tmp_path / "groups.csv", ["name", "Post code"],
-                     [[o[0], s] for o, s in zip(ORGS, spellings)] + [["Unknown", "B99 9ZZ"], ["Nonsense", "hello"]])
+                     [[o[0], s] for o, s in zip(ORGS, spellings, strict=True)]
+                     + [["Unknown", "B99 9ZZ"], ["Nonsense", "hello"]])
     with open_store(tmp_path / "atlas.duckdb") as store:
         with pytest.raises(InvalidInput, match="no postcode lookup yet: load one with atlas import-postcodes FILE"):
             import_file(store, path, as_="assets")

@@ -32,7 +32,8 @@ def _csv(path: Path, rows: int, seed: int = 0) -> Path:
     rng = np.random.default_rng(seed)
     lon = CENTRE_LON + rng.uniform(-0.02, 0.02, rows)
     lat = CENTRE_LAT + rng.uniform(-0.01, 0.01, rows)
-    lines = ["id,name,lon,lat", *(f"g{i},Group {i},{x:.6f},{y:.6f}" for i, (x, y) in enumerate(zip(lon, lat)))]
+    lines = ["id,name,lon,lat",
+             *(f"g{i},Group {i},{x:.6f},{y:.6f}" for i, (x, y) in enumerate(zip(lon, lat, strict=True)))]
     path.write_text("\n".join(lines) + "\n", encoding="utf-8")
     return path
 

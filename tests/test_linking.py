@@ -5,10 +5,10 @@ from __future__ import annotations
 
 import pytest
 
+from atlas.access import as_role
 from atlas.errors import InvalidInput
 from cedplans import linking, repository
 from cedplans.matching import MatchIndex
-from atlas.access import PUBLIC, as_role
 
 
 @pytest.fixture
@@ -53,7 +53,8 @@ def test_an_accepted_match_becomes_a_draft_plan_with_both_assets_as_partners(dem
     assert stored.status == "draft" and stored.version == 1
     roles = {p.asset_name: p.role for p in stored.partners}
     assert roles == {"Port Loop residents' group": "tenant", "Port Loop housing developer": "landowner"}
-    assert [(f.asset_name, f.kind) for f in stored.macro_focus] == [("Port Loop housing developer", "land and property")]
+    assert [(f.asset_name, f.kind) for f in stored.macro_focus] == [
+        ("Port Loop housing developer", "land and property")]
     assert stored.site_name == "Port Loop historic building"
     assert linking.current_decision(demo_store, need, offer).plan_id == plan.id
     statuses = demo_store.con.execute(

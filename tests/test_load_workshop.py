@@ -258,7 +258,7 @@ def test_twenty_participants_add_ideas_and_vote_for_a_minute(concurrent_apptest,
         # Nobody has two votes on one idea. (Anonymous votes, voter NULL, are a facilitator's
         # tally of paper dots, counted as they come: the demo has some, by design.)
         assert con.execute("SELECT idea_id, voter, count(*) FROM plan_idea_votes WHERE voter IS NOT NULL "
-                           "GROUP BY ALL HAVING count(*) > 1").fetchall() == []
+                           "GROUP BY idea_id, voter HAVING count(*) > 1").fetchall() == []
         assert con.execute("SELECT count(*) FROM plan_idea_votes WHERE voter IS NULL AND voted_at >= ?",
                            [loaded_at]).fetchone()[0] == 0
         # Each phone's votes are exactly the ones it gave, under its own device token.

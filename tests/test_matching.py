@@ -72,7 +72,8 @@ def test_a_hospitals_clinical_staff_need_meets_refugee_doctors_through_synonyms(
     bakery = place.asset("Community bakery", 0.001)
     need = place.need(hospital, "workforce", "Clinical staff for outpatient clinics", ("clinical staff",),
                       quantity=10, unit="people")
-    refugees = place.offer(charity, "reach", "English classes, and contact with refugees who hold medical qualifications")
+    refugees = place.offer(charity, "reach",
+                           "English classes, and contact with refugees who hold medical qualifications")
     coaches = place.offer(club, "volunteers", "Volunteer football coaches", ("coaching",))
     place.offer(bakery, "products", "Bread for events", ("food",))  # products cannot meet a staff need
     ranking = place.index().for_need(need)
@@ -109,8 +110,10 @@ def test_a_sports_club_wanting_a_sports_hall_does_not_top_the_list_for_a_histori
 def test_of_two_equally_fitting_charities_the_nearer_ranks_first(place):
     group = place.asset("Tenants' association")
     need = place.need(group, "space", "A room for monthly meetings", ("meeting room",), area_m2=40.0)
-    far = place.offer(place.asset("St Far's church", 0.013), "space", "Church hall for hire", ("hall",), area_m2=60.0)
-    near = place.offer(place.asset("St Near's church", 0.0045), "space", "Church hall for hire", ("hall",), area_m2=60.0)
+    far = place.offer(place.asset("St Far's church", 0.013), "space", "Church hall for hire", ("hall",),
+                      area_m2=60.0)
+    near = place.offer(place.asset("St Near's church", 0.0045), "space", "Church hall for hire", ("hall",),
+                       area_m2=60.0)
     first, second = place.index().for_need(need).matches
     assert (first.offer.id, second.offer.id) == (near, far)
     assert first.score > second.score
@@ -143,7 +146,8 @@ def test_macro_meeting_micro_comes_before_micro_with_micro(place):
     need = place.need(group, "space", "A hall for evening sessions", ("hall",), area_m2=100.0)
     council = place.offer(place.asset("City council", 0.005, macro=True), "space", "Community centre hall", ("hall",),
                           area_m2=100.0)
-    church = place.offer(place.asset("Parish church", 0.005), "space", "Community centre hall", ("hall",), area_m2=100.0)
+    church = place.offer(place.asset("Parish church", 0.005), "space", "Community centre hall", ("hall",),
+                         area_m2=100.0)
     first, second = place.index().for_need(need).matches
     assert (first.offer.id, second.offer.id) == (council, church)
     assert first.cross_scale and not second.cross_scale
@@ -152,7 +156,8 @@ def test_macro_meeting_micro_comes_before_micro_with_micro(place):
 def test_a_space_hired_by_the_hour_is_a_weaker_fit_for_premises_of_ones_own(place):
     cafe = place.asset("Café co-op")
     need = place.need(cafe, "space", "Café premises of our own", ("cafe premises",), area_m2=100.0)
-    lease = place.offer(place.asset("Landlord", 0.004), "space", "Empty café premises", ("cafe premises",), area_m2=100.0)
+    lease = place.offer(place.asset("Landlord", 0.004), "space", "Empty café premises", ("cafe premises",),
+                        area_m2=100.0)
     hourly = place.offer(place.asset("College", 0.004), "space", "Café premises for hire", ("cafe premises",),
                          area_m2=100.0, quantity=10, unit="hours a week")
     matches = {m.offer.id: m for m in place.index().for_need(need).matches}
@@ -190,8 +195,8 @@ def test_every_score_is_the_weighted_sum_of_its_parts_and_every_distance_is_true
             c = m.components
             parts = [getattr(c, p) for p in WEIGHTS.__dataclass_fields__]
             assert all(0.0 <= v <= 1.0 for v in parts)
-            assert m.score == pytest.approx(sum(getattr(c, p) * getattr(WEIGHTS, p) for p in WEIGHTS.__dataclass_fields__),
-                                            abs=1e-3)
+            weighted = sum(getattr(c, p) * getattr(WEIGHTS, p) for p in WEIGHTS.__dataclass_fields__)
+            assert m.score == pytest.approx(weighted, abs=1e-3)
             # Needs and offers of these kinds are placed at their asset, or their site.
             assert m.distance_m == pytest.approx(metres((m.need.lon, m.need.lat), (m.offer.lon, m.offer.lat)), abs=2.0)
             assert index.vocabulary.can_meet(m.need.kind, m.offer.kind)
@@ -262,7 +267,7 @@ def test_the_matcher_finds_a_right_offer_in_its_top_three_for_nine_needs_in_ten(
 # -- the command ------------------------------------------------------------------------------
 
 def atlas(*args: str, db: Path) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "atlas", *args, "--db", str(db)], capture_output=True, text=True,
+    return subprocess.run([sys.executable, "-m", "atlas_cli", *args, "--db", str(db)], capture_output=True, text=True,
                           timeout=120, cwd=ROOT)
 
 

@@ -100,7 +100,8 @@ def test_a_need_added_by_hand_comes_back_typed_with_unit_and_tags_cleaned(demo_s
     assert (item.quantity, item.unit, item.area_m2, item.annual_value) == (3.0, "m²", 45.5, 1_200.0)
     assert isinstance(item.quantity, float) and isinstance(item.recorded_at, datetime)
     assert (item.status, item.feature_id, item.plan_id) == ("open", site, None)
-    assert item.recorded_by == "Amina K." and before - timedelta(seconds=1) <= item.recorded_at <= datetime.now(UTC).replace(tzinfo=None)
+    assert item.recorded_by == "Amina K."
+    assert before - timedelta(seconds=1) <= item.recorded_at <= datetime.now(UTC).replace(tzinfo=None)
     assert (item.updated_by, item.updated_at) == (None, None)
     assert item.source == needs_offers.REGISTER_SOURCE and len(item.source_id) == 32
     assert len(table_rows(demo_store)) == 59 + 76 + 1
@@ -273,7 +274,7 @@ def _expected_near(site_name: str, radius_m: float) -> dict[str, float]:
     places = [sites.geometry[r.site].representative_point() if r.site else assets.geometry[r.asset]
               for r in items.itertuples()]
     distance = gpd.GeoSeries(places, crs=BNG).distance(sites.geometry[site_name])
-    return {i: d for i, d in zip(items["id"], distance) if d <= radius_m}
+    return {i: d for i, d in zip(items["id"], distance, strict=True) if d <= radius_m}
 
 
 @pytest.mark.parametrize("radius_m", [300, 800])
@@ -331,7 +332,8 @@ def test_importing_needs_names_assets_by_name_or_id_and_stores_every_column(demo
     assert (kitchen.side, kitchen.asset_name, kitchen.kind, kitchen.title, kitchen.description) == (
         "need", "Café Kavarna", "space", "Kitchen for a supper club", "Evenings only.")
     assert kitchen.tags == ["kitchen", "catering"]
-    assert (kitchen.quantity, kitchen.unit, kitchen.area_m2, kitchen.annual_value) == (6.0, "hours a week", 35.0, 2400.0)
+    assert (kitchen.quantity, kitchen.unit, kitchen.area_m2, kitchen.annual_value) == (
+        6.0, "hours a week", 35.0, 2400.0)
     assert (kitchen.status, kitchen.feature_id, kitchen.recorded_by) == (
         "open", feature_id(demo_store, "Port Loop historic building"), "Joel R.")
     assert (porters.asset_id, porters.unit, porters.status, porters.description, porters.feature_id) == (
@@ -524,7 +526,8 @@ def test_a_misspelt_column_is_not_dropped_silently(demo_store, tmp_path):
 # -- the command line --------------------------------------------------------------------------------------
 
 def _atlas(*args: str) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "atlas", *args], check=False, capture_output=True, text=True, timeout=300)
+    return subprocess.run([sys.executable, "-m", "atlas_cli", *args], check=False, capture_output=True, text=True,
+                          timeout=300)
 
 
 def test_atlas_import_as_needs_prints_a_summary(demo_store_path, tmp_path):
@@ -541,7 +544,8 @@ def test_atlas_import_as_needs_prints_a_summary(demo_store_path, tmp_path):
 
 def test_atlas_import_with_a_bad_row_exits_2_with_one_line_naming_file_row_and_field(demo_store_path, tmp_path):
     path = write_csv(tmp_path / "needs.csv", HEADER,
-                     [[GOOD_ROW[h] for h in HEADER], [(GOOD_ROW | {"id": "g2", "kind": "premises"})[h] for h in HEADER]])
+                     [[GOOD_ROW[h] for h in HEADER],
+                      [(GOOD_ROW | {"id": "g2", "kind": "premises"})[h] for h in HEADER]])
     with open_store(demo_store_path) as store:
         before = table_rows(store)
     proc = _atlas("import", str(path), "--as", "needs", "--db", str(demo_store_path))

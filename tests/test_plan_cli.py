@@ -12,7 +12,7 @@ import pytest
 from click.testing import CliRunner
 
 from atlas import open_store
-from atlas.cli import main
+from atlas_cli import main
 from cedplans import repository
 from cedplans.cli import plan as plan_group
 from cedplans.demo import EDGBASTON_TITLE, HOLY_TRINITY_TITLE

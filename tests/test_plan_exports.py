@@ -81,7 +81,7 @@ def test_geopackage_reads_back_with_layers_counts_crs_and_attributes(demo_store,
     visible = repository.list_ideas(demo_store, pid)
     assert len(ideas) == len(visible) == 5
     assert "Cheap followers for your page, click here!" not in set(ideas["text"])
-    assert dict(zip(ideas["text"], ideas["votes"])) == {i.text: i.votes for i in visible}
+    assert dict(zip(ideas["text"], ideas["votes"], strict=True)) == {i.text: i.votes for i in visible}
     assert set(ideas["author"]) >= {"anonymous", "Amina K."}
 
     partners = pyogrio.read_dataframe(path, layer="partners")
@@ -96,7 +96,8 @@ def test_geopackage_reads_back_with_layers_counts_crs_and_attributes(demo_store,
     actions = pyogrio.read_dataframe(path, layer="actions")
     assert sorted(actions["what"]) == sorted(a.what for a in plan.actions)
     indicators = pyogrio.read_dataframe(path, layer="indicators")
-    assert dict(zip(indicators["name"], indicators["target"])) == {i.name: i.target for i in plan.indicators}
+    assert dict(zip(indicators["name"], indicators["target"], strict=True)) == {
+        i.name: i.target for i in plan.indicators}
     assert pyogrio.read_dataframe(path, layer="plan")["title"].iloc[0] == EDGBASTON_TITLE
 
 

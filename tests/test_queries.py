@@ -7,9 +7,9 @@ import pandas as pd
 import pytest
 
 from atlas import queries
+from atlas.access import as_role
 from atlas.demo import DEMO_DIR
 from atlas.errors import InvalidInput, NotFound
-from atlas.access import PUBLIC, as_role
 from tests.demo_data import demo_asset_table
 
 

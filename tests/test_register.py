@@ -12,11 +12,11 @@ import shapely
 from pyproj import Transformer
 
 from atlas import register
+from atlas.access import as_role
 from atlas.demo import DEMO_DIR
 from atlas.errors import InvalidInput, NotFound
 from atlas.queries import get_asset
 from atlas.register import AssetDraft
-from atlas.access import PUBLIC, as_role
 
 DRAFT = AssetDraft(name="Ladywood Community Fridge", lon=-1.9380, lat=52.4795, sector="community",
                    category="food", asset_type="community", employees=2, offers=("food", "space"),

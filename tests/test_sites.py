@@ -15,10 +15,10 @@ import pytest
 from dateutil.relativedelta import relativedelta
 
 from atlas import sites
+from atlas.access import PUBLIC, as_role
 from atlas.confidential import CONFIDENTIAL_FIELDS, is_confidential
 from atlas.errors import InvalidInput, NotFound
 from atlas.sites import SiteRecord
-from atlas.access import PUBLIC, as_role
 
 SITE = "Port Loop historic building"
 

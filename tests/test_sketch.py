@@ -183,7 +183,8 @@ def test_three_dimensional_drawings_are_flattened(store):
 
 
 def test_an_empty_atlas_measures_in_a_crs_chosen_from_the_drawing(empty_store):
-    sketch = parse_drawing(empty_store, mapping(shapely.geometry.shape(polygon_feature(square_m(E0, N0, 100))["geometry"])))
+    drawn = shapely.geometry.shape(polygon_feature(square_m(E0, N0, 100))["geometry"])
+    sketch = parse_drawing(empty_store, mapping(drawn))
     assert sketch.area_m2 == pytest.approx(10_000, rel=1e-6)
 
 

@@ -15,8 +15,10 @@ import pytest
 import shapely
 
 from atlas import migrations, open_store, queries, writes
+from atlas.engines.duckdb_file import attach as _attach
+from atlas.engines.duckdb_file import load_spatial
 from atlas.errors import InvalidInput, NotAnAtlasStore, NotFound, StoreBusy, StoreTooNew
-from atlas.store import Store, _attach, _migrate, load_spatial
+from atlas.store import Store, _migrate
 
 
 def _digest(path: Path) -> str:
@@ -25,7 +27,8 @@ def _digest(path: Path) -> str:
 
 def _points(n: int, start: int = 0) -> gpd.GeoDataFrame:
     return gpd.GeoDataFrame(
-        {"source_id": [str(i) for i in range(start, start + n)], "name": [f"group {i}" for i in range(start, start + n)]},
+        {"source_id": [str(i) for i in range(start, start + n)],
+         "name": [f"group {i}" for i in range(start, start + n)]},
         geometry=[shapely.Point(-1.93 + i * 1e-5, 52.48) for i in range(start, start + n)],
         crs=4326,
     )
@@ -34,7 +37,7 @@ def _points(n: int, start: int = 0) -> gpd.GeoDataFrame:
 def test_new_store_has_current_schema_and_indexes(store_path):
     with open_store(store_path) as store:
         assert store.schema_version == migrations.SCHEMA_VERSION
-        indexes = {r[0] for r in store.con.execute("SELECT index_name FROM duckdb_indexes()").fetchall()}
+        indexes = store.engine.index_names(store.con)
         assert {name for name, _, _ in migrations.SPATIAL_INDEXES} <= indexes
     # Reopening an up-to-date store changes nothing.
     before = _digest(store_path)
@@ -235,7 +238,8 @@ def test_bulk_load_rebuilds_indexes_and_a_store_without_them_gets_them_back(stor
     with open_store(store_path) as store:
         with store.bulk_load():
             writes.upsert_assets(store, _points(50), source="bulk")
-            present = store.con.execute("SELECT count(*) FROM duckdb_indexes() WHERE index_name LIKE '%rtree'").fetchone()[0]
+            present = store.con.execute(
+                "SELECT count(*) FROM duckdb_indexes() WHERE index_name LIKE '%rtree'").fetchone()[0]
             assert present == 0, "indexes are dropped while loading"
         assert store.con.execute(
             "SELECT count(*) FROM duckdb_indexes() WHERE index_name LIKE '%rtree'"
@@ -244,6 +248,6 @@ def test_bulk_load_rebuilds_indexes_and_a_store_without_them_gets_them_back(stor
         store.con.execute("DROP INDEX assets_geom_m_rtree")
         store.checkpoint()
     with open_store(store_path) as store:
-        names = {r[0] for r in store.con.execute("SELECT index_name FROM duckdb_indexes()").fetchall()}
+        names = store.engine.index_names(store.con)
         assert "assets_geom_m_rtree" in names
         assert len(queries.nearby(store, "-1.93,52.48", 100).assets) == 50

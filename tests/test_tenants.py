@@ -91,7 +91,8 @@ def test_those_that_fit_come_first_nearest_first_then_partial_fits_best_first(de
 
 def test_every_candidate_is_an_open_space_need_of_a_community_group_or_social_enterprise(demo_store):
     search = find(demo_store, top=500)
-    scale_sector = {r[0]: (r[1], r[2]) for r in demo_store.con.execute("SELECT id, scale, sector FROM assets").fetchall()}
+    rows = demo_store.con.execute("SELECT id, scale, sector FROM assets").fetchall()
+    scale_sector = {r[0]: (r[1], r[2]) for r in rows}
     for t in search.tenants:
         item = needs_offers.get(demo_store, t.need_id)
         assert item.side == "need" and item.kind in ("space", "land") and item.status in ("open", "in progress")
@@ -322,8 +323,8 @@ def test_csv_has_the_header_and_one_row_per_tenant(demo_store):
     body = rows[1:]
     assert len(body) == len(search.tenants)
     assert {r[6] for r in body} == {"yes", "partly"}
-    for r, t in zip(body, search.tenants):
-        record = dict(zip(rows[0], r))
+    for r, t in zip(body, search.tenants, strict=True):
+        record = dict(zip(rows[0], r, strict=True))
         assert int(record["need_id"]) == t.need_id and int(record["asset_id"]) == t.asset_id
         assert record["asset"] == t.asset and record["need"] == t.need and record["why"] == t.why
         assert record["fits"] == ("yes" if t.fits else "partly")
@@ -337,7 +338,7 @@ def test_csv_has_the_header_and_one_row_per_tenant(demo_store):
 # -- the command line --------------------------------------------------------------------------------
 
 def atlas(*args: str) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "atlas", *args], check=False, capture_output=True, text=True,
+    return subprocess.run([sys.executable, "-m", "atlas_cli", *args], check=False, capture_output=True, text=True,
                           cwd=ROOT, timeout=300)
 
 

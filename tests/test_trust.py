@@ -16,10 +16,10 @@ from pyproj import Transformer
 
 from atlas import access, accounts, audit, migrations, people, register, settings
 from atlas.access import PUBLIC, Permission, Role, Viewer, as_role
-from atlas.cli import main as cli
 from atlas.errors import InvalidInput, NotAllowed, NotFound
 from atlas.queries import get_asset
 from atlas.store import open_store
+from atlas_cli import main as cli
 from cedplans import erasure, repository, workshops
 
 # -- roles -----------------------------------------------------------------------------------
@@ -282,7 +282,7 @@ def test_erasing_a_person_removes_them_everywhere_and_records_only_that_it_happe
     assert (done.needs_offers, done.decisions, done.ideas) == (1, 1, 1) and done.plan_versions >= 1
 
     # Nothing anywhere mentions her: every text column of every table, searched.
-    tables = [r[0] for r in demo_store.con.execute("SELECT table_name FROM duckdb_tables()").fetchall()]
+    tables = sorted(demo_store.engine.table_names(demo_store.con))
     for table in tables:
         text = json.dumps(demo_store.con.execute(f"SELECT * FROM {table}").fetchall(), default=str)
         assert "Zofia" not in text and "pharmacist@example.org" not in text, table

@@ -1,5 +1,5 @@
-"""Map and register queries (atlas.views) on real stores, checked against the demo's own
-files read with pandas, geopandas and pyproj."""
+"""Map and list queries (atlas.map_contents, atlas.asset_lists, atlas.view_index, atlas.site_picking ...)
+on real stores, checked against the demo's own files read with pandas, geopandas and pyproj."""
 
 from __future__ import annotations
 
@@ -13,19 +13,24 @@ import pytest
 import shapely
 from pyproj import Transformer
 
-from atlas import views
+from atlas.asset_filter import AssetFilter, asset_categories
+from atlas.asset_lists import asset_rows, months_before, stale_assets
 from atlas.demo import DEMO_DIR
+from atlas.distance_rings import distance_rings
 from atlas.errors import InvalidInput
+from atlas.map_contents import CELL_PX, map_contents, map_extent
 from atlas.register import AssetDraft, add_asset
-from atlas.views import AssetFilter, Viewport
+from atlas.site_picking import site_choices, what_is_here
+from atlas.view_index import ViewIndex, build_view_index, drop_view_index
+from atlas.viewport import Viewport, degrees_per_pixel, metres_per_pixel
 from tests.demo_data import demo_asset_table
 
 
 @pytest.fixture(scope="module")
 def demo_assets() -> pd.DataFrame:
     table = demo_asset_table()
-    table["scale"] = (((table["employees"].fillna(0) > 250) | (table["annual_spend"].fillna(0) > 1_000_000)
-                       | (table["land_ha"].fillna(0) > 5))).map({True: "macro", False: "micro"})
+    table["scale"] = ((table["employees"].fillna(0) > 250) | (table["annual_spend"].fillna(0) > 1_000_000)
+                       | (table["land_ha"].fillna(0) > 5)).map({True: "macro", False: "micro"})
     return table
 
 
@@ -35,11 +40,11 @@ def demo_sites() -> gpd.GeoDataFrame:
 
 
 def whole(store, zoom: int = 13) -> Viewport:
-    return Viewport(*views.extent(store), zoom=zoom)
+    return Viewport(*map_extent(store), zoom=zoom)
 
 
 def test_everything_in_a_view_within_budget(demo_store, demo_assets, demo_sites):
-    contents = views.map_contents(demo_store, whole(demo_store))
+    contents = map_contents(demo_store, whole(demo_store))
     assert not contents.assets_aggregated and not contents.features_truncated
     assert sorted(a.name for a in contents.assets) == sorted(demo_assets["name"])
     assert sorted(f.name for f in contents.features) == sorted(demo_sites["name"])
@@ -53,18 +58,19 @@ def test_everything_in_a_view_within_budget(demo_store, demo_assets, demo_sites)
 def test_a_small_view_holds_only_what_is_in_it(demo_store, demo_assets):
     box = (-1.96, 52.47, -1.93, 52.49)
     inside = demo_assets[demo_assets["lon"].between(box[0], box[2]) & demo_assets["lat"].between(box[1], box[3])]
-    contents = views.map_contents(demo_store, Viewport(*box, zoom=15))
+    contents = map_contents(demo_store, Viewport(*box, zoom=15))
     assert 0 < len(inside) < len(demo_assets)
     assert sorted(a.name for a in contents.assets) == sorted(inside["name"])
 
 
 def test_over_budget_assets_become_grid_counts(demo_store, demo_assets):
     view = whole(demo_store, zoom=13)
-    contents = views.map_contents(demo_store, view, asset_budget=20, render_budget=0)
+    contents = map_contents(demo_store, view, asset_budget=20, render_budget=0)
     assert contents.assets_aggregated and not contents.assets
     # Count the demo's points on the same grid, here, with numpy.
-    cell = views.degrees_per_pixel(13) * views.CELL_PX
-    keys = list(zip(np.floor(demo_assets["lon"] / cell).astype(int), np.floor(demo_assets["lat"] / cell).astype(int)))
+    cell = degrees_per_pixel(13) * CELL_PX
+    keys = list(zip(np.floor(demo_assets["lon"] / cell).astype(int), np.floor(demo_assets["lat"] / cell).astype(int),
+                    strict=True))
     expected = pd.Series(keys).value_counts().to_dict()
     got = {(round(c.west / cell), round(c.south / cell)): c.count for c in contents.asset_cells}
     assert got == expected
@@ -77,7 +83,7 @@ def test_over_budget_assets_become_grid_counts(demo_store, demo_assets):
 def test_over_budget_features_keep_the_largest(demo_store, demo_sites):
     areas = demo_sites.to_crs(27700).area
     largest = set(demo_sites.loc[areas.sort_values(ascending=False).index[:5], "name"])
-    contents = views.map_contents(demo_store, whole(demo_store), feature_budget=5)
+    contents = map_contents(demo_store, whole(demo_store), feature_budget=5)
     assert {f.name for f in contents.features} == largest
     assert contents.features_truncated and contents.features_in_view == 6  # counted to budget + 1
 
@@ -85,30 +91,30 @@ def test_over_budget_features_keep_the_largest(demo_store, demo_sites):
 def test_the_view_index_gives_the_same_answers(demo_store):
     view = whole(demo_store, zoom=14)
     filters = AssetFilter(scales=("micro",), verified_since=date(2025, 1, 1))
-    index = views.build_view_index(demo_store)
+    index = build_view_index(demo_store)
     try:
         for f in (AssetFilter(), filters):
             budgets = {"asset_budget": 10, "feature_budget": 4, "render_budget": 0}
-            plain = views.map_contents(demo_store, view, f, **budgets)
-            indexed = views.map_contents(demo_store, view, f, index=index, **budgets)
+            plain = map_contents(demo_store, view, f, **budgets)
+            indexed = map_contents(demo_store, view, f, index=index, **budgets)
             assert [(c.west, c.south, c.count, c.macro_count) for c in plain.asset_cells] == \
                    [(c.west, c.south, c.count, c.macro_count) for c in indexed.asset_cells]
-            for a, b in zip(plain.asset_cells, indexed.asset_cells):
+            for a, b in zip(plain.asset_cells, indexed.asset_cells, strict=True):
                 assert (a.lon, a.lat) == (pytest.approx(b.lon), pytest.approx(b.lat))
             assert [x.id for x in plain.features] == [x.id for x in indexed.features]
             # within budget the markers come from the index too
-            assert views.map_contents(demo_store, view, f).assets == \
-                views.map_contents(demo_store, view, f, index=index).assets != []
+            assert map_contents(demo_store, view, f).assets == \
+                map_contents(demo_store, view, f, index=index).assets != []
     finally:
-        views.drop_view_index(demo_store, index)
+        drop_view_index(demo_store, index)
     with pytest.raises(ValueError):
-        views.drop_view_index(demo_store, views.ViewIndex("atlas.main.assets", "x"))
+        drop_view_index(demo_store, ViewIndex("atlas.main.assets", "x"))
 
 
 def test_shapes_are_simplified_to_half_a_pixel(demo_store):
-    fine = {f.id: f.geom for f in views.map_contents(demo_store, whole(demo_store, zoom=20)).features}
-    coarse = views.map_contents(demo_store, whole(demo_store, zoom=11)).features
-    tolerance = views.degrees_per_pixel(11) / 2
+    fine = {f.id: f.geom for f in map_contents(demo_store, whole(demo_store, zoom=20)).features}
+    coarse = map_contents(demo_store, whole(demo_store, zoom=11)).features
+    tolerance = degrees_per_pixel(11) / 2
     vertices = shapely.get_num_coordinates
     assert sum(vertices(f.geom) for f in coarse) < sum(vertices(g) for g in fine.values())
     for f in coarse:
@@ -134,14 +140,14 @@ def test_view_queries_use_the_rtree(demo_store):
     ],
 )
 def test_filters_list_what_pandas_selects(demo_store, demo_assets, filters, select):
-    rows, total = views.list_assets(demo_store, filters)
+    rows, total = asset_rows(demo_store, filters)
     want = demo_assets[select(demo_assets)]
     assert 0 < total == len(want) < len(demo_assets)
     assert sorted(r.name for r in rows) == sorted(want["name"])
 
 
 def test_list_is_limited_but_counts_all(demo_store, demo_assets):
-    rows, total = views.list_assets(demo_store, limit=10)
+    rows, total = asset_rows(demo_store, limit=10)
     assert len(rows) == 10 and total == len(demo_assets)
 
 
@@ -153,7 +159,7 @@ def test_list_is_limited_but_counts_all(demo_store, demo_assets):
     (date(2026, 5, 1), 0, date(2026, 5, 1)),
 ])
 def test_months_before(day, months, expected):
-    assert views.months_before(day, months) == expected
+    assert months_before(day, months) == expected
 
 
 def test_stale_entries_match_the_demo_file(demo_store, demo_assets):
@@ -161,7 +167,7 @@ def test_stale_entries_match_the_demo_file(demo_store, demo_assets):
     cutoff = date(2025, 11, 24)
     checked = pd.to_datetime(demo_assets["verified_on"]).dt.date
     want = demo_assets[checked.isna() | (checked < cutoff)]
-    stale = views.stale_assets(demo_store, months=12, today=today)
+    stale = stale_assets(demo_store, months=12, today=today)
     assert sorted(r.name for r in stale) == sorted(want["name"])
     never = int(checked.isna().sum())
     assert all(r.verified_on is None for r in stale[:never]) and all(r.verified_on for r in stale[never:])
@@ -170,22 +176,22 @@ def test_stale_entries_match_the_demo_file(demo_store, demo_assets):
 
 def test_what_is_here(demo_store, demo_assets, demo_sites):
     row = demo_assets.iloc[0]
-    place = views.what_is_here(demo_store, row["lon"], row["lat"])
+    place = what_is_here(demo_store, row["lon"], row["lat"])
     assert (place.kind, place.name) == ("asset", row["name"])
     # Inside the reservoir, well away from every asset.
     reservoir = demo_sites.loc[demo_sites["name"] == "Edgbaston Reservoir", "geometry"].iloc[0]
     inner = reservoir.buffer(-0.0015)
     point = inner.representative_point()
-    place = views.what_is_here(demo_store, point.x, point.y)
+    place = what_is_here(demo_store, point.x, point.y)
     assert (place.kind, place.name) == ("feature", "Edgbaston Reservoir")
-    assert place.ref.startswith("feature:")
-    assert views.what_is_here(demo_store, -1.5, 52.0) is None
+    assert place.ref.kind == "feature" and str(place.ref).startswith("feature:")
+    assert what_is_here(demo_store, -1.5, 52.0) is None
 
 
 def test_distance_rings_lie_at_their_distance(demo_store, demo_sites):
     site = demo_sites.loc[demo_sites["name"] == "Edgbaston Reservoir"].to_crs(27700)
     geom_m = site.geometry.iloc[0]
-    rings = views.distance_rings(geom_m, [800, 400, 400, 0], 27700)
+    rings = distance_rings(geom_m, [800, 400, 400, 0], 27700)
     assert [r.radius_m for r in rings] == [400, 800]
     for ring in rings:
         back = gpd.GeoSeries([ring.geom], crs=4326).to_crs(27700).iloc[0]
@@ -213,26 +219,26 @@ def test_viewports():
     assert w > 1000 or h > 600
     around = Viewport.around(-1.94, 52.48, 17, 800, 400)
     assert around.centre == pytest.approx((-1.94, 52.48))
-    assert (around.east - around.west) == pytest.approx(800 * views.degrees_per_pixel(17))
+    assert (around.east - around.west) == pytest.approx(800 * degrees_per_pixel(17))
     with pytest.raises(ValueError):
         Viewport(1, 0, 0, 1, 3)
     # metres per pixel agrees with the Web Mercator definition (40,075,016.686 m at zoom 0 / 256)
-    assert views.metres_per_pixel(0, 0) == pytest.approx(40_075_016.686 / 256, rel=1e-6)
-    assert views.metres_per_pixel(10, 60) == pytest.approx(40_075_016.686 / 256 / 1024 * math.cos(math.radians(60)))
+    assert metres_per_pixel(0, 0) == pytest.approx(40_075_016.686 / 256, rel=1e-6)
+    assert metres_per_pixel(10, 60) == pytest.approx(40_075_016.686 / 256 / 1024 * math.cos(math.radians(60)))
 
 
 def test_site_choices_and_categories(demo_store, demo_assets, demo_sites):
-    choices = views.site_choices(demo_store)
+    choices = site_choices(demo_store)
     assert [c.label for c in choices[: len(demo_sites)]] == [f"Site · {n}" for n in sorted(demo_sites["name"])]
     assert len(choices) == len(demo_sites) + len(demo_assets)
-    assert views.asset_categories(demo_store) == sorted(demo_assets["category"].dropna().unique())
+    assert asset_categories(demo_store) == sorted(demo_assets["category"].dropna().unique())
 
 
 def test_empty_store(empty_store):
-    assert views.extent(empty_store) is None
-    assert views.stale_assets(empty_store) == [] and views.site_choices(empty_store) == []
-    assert views.what_is_here(empty_store, -1.9, 52.4) is None
-    contents = views.map_contents(empty_store, Viewport(-2, 52, -1, 53, 10))
+    assert map_extent(empty_store) is None
+    assert stale_assets(empty_store) == [] and site_choices(empty_store) == []
+    assert what_is_here(empty_store, -1.9, 52.4) is None
+    contents = map_contents(empty_store, Viewport(-2, 52, -1, 53, 10))
     assert contents.shape_count == 0
 
 
@@ -240,14 +246,14 @@ def test_new_assets_show_up_in_views(demo_store):
     with pytest.raises(InvalidInput):
         add_asset(demo_store, AssetDraft(name="", lon=-1.9, lat=52.48), by="test")
     new_id = add_asset(demo_store, AssetDraft(name="Pop-up library", lon=-1.9401, lat=52.4801), by="test")
-    contents = views.map_contents(demo_store, Viewport(-1.941, 52.479, -1.939, 52.481, 18))
+    contents = map_contents(demo_store, Viewport(-1.941, 52.479, -1.939, 52.481, 18))
     assert new_id in {a.id for a in contents.assets}
 
 
 def test_assets_get_what_the_shapes_leave_of_the_render_budget(demo_store, demo_assets, demo_sites):
     view = whole(demo_store)
     shapes = len(demo_sites) + 6  # the demo's sites and wards
-    tight = views.map_contents(demo_store, view, asset_budget=0, render_budget=shapes + len(demo_assets) - 1)
+    tight = map_contents(demo_store, view, asset_budget=0, render_budget=shapes + len(demo_assets) - 1)
     assert tight.assets_aggregated
-    roomy = views.map_contents(demo_store, view, asset_budget=0, render_budget=shapes + len(demo_assets))
+    roomy = map_contents(demo_store, view, asset_budget=0, render_budget=shapes + len(demo_assets))
     assert not roomy.assets_aggregated and roomy.shape_count == shapes + len(demo_assets)

@@ -250,7 +250,8 @@ def test_a_synonym_of_another_store_category_is_refused(empty_store):
 # -- the command line -----------------------------------------------------------------------------------------
 
 def _atlas(*args: str) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "atlas", *args], check=False, capture_output=True, text=True, timeout=300)
+    return subprocess.run([sys.executable, "-m", "atlas_cli", *args], check=False, capture_output=True, text=True,
+                          timeout=300)
 
 
 def test_atlas_vocabulary_add_then_list_shows_the_new_category(store_path):

@@ -12,11 +12,14 @@ import streamlit as st
 from app import importing, maps, session, state
 from app.needs_offers_editor import needs_offers_section
 from app.text import md
-from atlas import audit, people, register, views
+from atlas import audit, people, register
 from atlas.access import Permission
+from atlas.asset_filter import AssetFilter
+from atlas.asset_lists import DEFAULT_STALE_MONTHS
 from atlas.errors import AtlasError
 from atlas.models import ASSET_TYPES, SECTORS
 from atlas.register import AssetDraft
+from atlas.viewport import Viewport
 
 NEW = 0  # the "asset" choice that means a new one
 
@@ -26,7 +29,7 @@ FORM_FIELDS = ("name", "sector", "category", "asset_type", "employees", "annual_
 
 
 def _asset_names() -> dict[int, str]:
-    rows, _ = state.list_assets(limit=5_000)
+    rows, _ = state.asset_rows(limit=5_000)
     return {r.id: r.name for r in rows}
 
 
@@ -84,14 +87,14 @@ def _place_picker() -> None:
         else:
             st.markdown("**Place:** not chosen yet: click the map or find a postcode.")
 
-    extent = state.extent()
+    extent = state.map_extent()
     if place:
-        view = views.Viewport.around(place[0], place[1], PLACE_ZOOM, height_px=420)
+        view = Viewport.around(place[0], place[1], PLACE_ZOOM, height_px=420)
     elif extent:
-        view = views.Viewport.fitting(extent, height_px=420)
+        view = Viewport.fitting(extent, height_px=420)
     else:
-        view = views.Viewport.around(-1.9, 52.48, 5, height_px=420)  # Britain, for an empty atlas
-    contents = state.map_contents(view.snapped(), views.AssetFilter())
+        view = Viewport.around(-1.9, 52.48, 5, height_px=420)  # Britain, for an empty atlas
+    contents = state.map_contents(view.snapped(), AssetFilter())
     m = maps.base_map(view, fit=not place)
     maps.add_contents(m, contents, decimals=maps.decimals_for(view.zoom))
     if place:
@@ -228,7 +231,7 @@ def _history_section(names: dict[int, str]) -> None:
 
 def _stale_section() -> None:
     months = st.number_input("Not checked for more than (months)", min_value=1, max_value=120,
-                             value=views.DEFAULT_STALE_MONTHS, key="reg_stale_months")
+                             value=DEFAULT_STALE_MONTHS, key="reg_stale_months")
     rows = state.stale_assets(months=int(months))
     never = sum(r.verified_on is None for r in rows)
     st.markdown(f"**{len(rows):,} stale entries**: {never:,} never verified, "

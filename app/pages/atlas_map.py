@@ -9,7 +9,9 @@ from app import maps, session, state
 from app.filters import asset_filter_sidebar
 from app.text import md
 from atlas.access import Permission
-from atlas.views import AssetFilter, MapContents, Viewport
+from atlas.asset_filter import AssetFilter
+from atlas.map_contents import MapContents
+from atlas.viewport import Viewport
 
 DETAIL_ZOOM = 18  # shapes of a map drawn once are simplified no more than this zoom needs
 
@@ -97,7 +99,7 @@ def _dynamic_map(extent: tuple[float, float, float, float], filters: AssetFilter
 
 
 def _asset_table(filters: AssetFilter) -> None:
-    rows, total = state.list_assets(filters, limit=LIST_LIMIT)
+    rows, total = state.asset_rows(filters, limit=LIST_LIMIT)
     shown = "" if total <= len(rows) else f" (the first {len(rows):,} by name)"
     st.subheader(f"{total:,} assets match the filters{shown}")
     frame = pd.DataFrame(
@@ -136,7 +138,7 @@ tiles = st.sidebar.toggle("Street map background (needs internet)", value=False,
                           help="Without it the atlas's own areas, sites and land are the base map.")
 show_links = st.sidebar.toggle("Links between assets", value=True, key="atlas_links",
                                help="Accepted matches (dashed) and partners in a plan (solid).")
-extent = state.extent()
+extent = state.map_extent()
 if extent is None:
     st.info("This atlas is empty. Import a file on the Asset register page, or load the demo with "
             "`atlas demo` (with the app stopped).")

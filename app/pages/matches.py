@@ -110,8 +110,8 @@ def _make_plan(match: Match) -> None:
         flash("error", str(exc))
         return
     ss["match.new_plan"] = plan.id
-    flash("success", f"Draft plan {plan.id} started with {md(match.need.asset_name)} and {md(match.offer.asset_name)} as "
-                     "partners.", icon=":material/draw:")
+    flash("success", f"Draft plan {plan.id} started with {md(match.need.asset_name)} and "
+                     f"{md(match.offer.asset_name)} as partners.", icon=":material/draw:")
 
 
 def _parts_table(match: Match) -> pd.DataFrame:

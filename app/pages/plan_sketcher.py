@@ -24,6 +24,7 @@ from atlas import queries
 from atlas.access import Permission
 from atlas.errors import AtlasError, InvalidInput
 from atlas.models import NearbyResult
+from atlas.site_refs import SiteRef
 from cedplans import repository, workflow
 from cedplans.colours import zone_colour
 from cedplans.errors import StalePlan
@@ -32,6 +33,11 @@ from cedplans.model import PARTNER_ROLES, PLAN_STATUSES, ZONE_USES, Partner, Pla
 
 NEW = 0
 """The plan picker's value for "start a new plan"."""
+
+NO_SITE, SKETCHED = "none", "sketched"
+"""The site picker's values besides an atlas site (a :class:`~atlas.site_refs.SiteRef`):
+no site yet, and the area sketched for the plan."""
+SiteChoice = SiteRef | str
 
 RADII_M = (400, 800, 1600)
 DEFAULT_RADIUS_M = 800
@@ -169,7 +175,7 @@ def zone_as_site(key: str) -> None:
     draft.remove_zone(key)
     draft.site_geom, draft.site_feature_id = zone.geom, None
     draft.map_gen += 1
-    ss[f"{draft.prefix}.site"] = "sketched"
+    ss[f"{draft.prefix}.site"] = SKETCHED
     flash("info", "That shape is now the plan's site (saved when you save).")
 
 
@@ -198,14 +204,21 @@ def remove_partner(key: str) -> None:
 
 # -- the page's parts -----------------------------------------------------------------------
 
-def site_geometry(draft: Draft, site_choice: str):
+def draft_site(draft: Draft) -> SiteChoice:
+    """The site picker's value for the site the draft has."""
+    if draft.site_feature_id is not None:
+        return SiteRef("feature", draft.site_feature_id)
+    return SKETCHED if draft.site_geom is not None else NO_SITE
+
+
+def site_geometry(draft: Draft, site_choice: SiteChoice):
     """The site as the page currently has it (WGS84), for the map and nearby searches."""
-    if site_choice.startswith("feature:"):
+    if isinstance(site_choice, SiteRef):
         try:
-            return state.query(queries.get_feature, int(site_choice.split(":")[1])).geom
+            return state.query(queries.get_feature, site_choice.id).geom
         except AtlasError:
             return None
-    if site_choice == "sketched":
+    if site_choice == SKETCHED:
         return draft.site_geom
     return None
 
@@ -222,12 +235,12 @@ def partner_places(draft: Draft) -> shapely.Geometry | None:
     return shapely.MultiPoint(points) if points else None
 
 
-def nearby_of(site_choice: str, site_geom, zones, radius_m: float, partners=None) -> NearbyResult | None:
+def nearby_of(site_choice: SiteChoice, site_geom, zones, radius_m: float, partners=None) -> NearbyResult | None:
     """Assets and sites within ``radius_m`` of the site (or, with no site, of the zones,
     or else of the partners)."""
     try:
-        if site_choice.startswith("feature:"):
-            return state.nearby(site_choice, float(radius_m))  # cached: an atlas site is named by text
+        if isinstance(site_choice, SiteRef):
+            return state.nearby(site_choice, float(radius_m))  # cached: an atlas site is a hashable value
         anchor = site_geom
         if anchor is None and zones:
             anchor = shapely.unary_union([z.zone.geom for z in zones])
@@ -265,7 +278,7 @@ def draw_map(draft: Draft, base: Plan, site_geom, zones, nearby: NearbyResult | 
         extent = shapely.unary_union(parts)
     elif nearby is not None:  # no site or zones yet: the partners and what is around them
         extent = nearby.site.geom
-    fallback = state.extent() if extent is None else None
+    fallback = state.map_extent() if extent is None else None
     view = plan_maps.plan_viewport(extent, fallback)
     map_zones = [plan_maps.MapZone(z.zone, n, z.is_new) for n, z in enumerate(zones, 1)]
     m = plan_maps.plan_map(
@@ -338,10 +351,9 @@ def plan_tab(draft: Draft, base: Plan, sites: dict[int, str]) -> None:
     st.selectbox("Stage", statuses, key=seeded(f"{p}.status", base.status),
                  format_func=lambda s: f"{s} (now)" if s == base.status else f"move on to: {s}",
                  help="Plans move " + " → ".join(PLAN_STATUSES[:-1]) + "; any plan can be dropped.")
-    sketched = ["sketched"] if draft.site_geom is not None else []
-    options = ["none", *sketched, *(f"feature:{i}" for i in sites)]
-    current = (f"feature:{draft.site_feature_id}" if draft.site_feature_id is not None
-               else "sketched" if draft.site_geom is not None else "none")
+    sketched = [SKETCHED] if draft.site_geom is not None else []
+    options: list[SiteChoice] = [NO_SITE, *sketched, *(SiteRef("feature", i) for i in sites)]
+    current = draft_site(draft)
     if current not in options:
         options.append(current)
     key = seeded(f"{p}.site", current)
@@ -358,13 +370,12 @@ def plan_tab(draft: Draft, base: Plan, sites: dict[int, str]) -> None:
             st.markdown(f"- {md(f.asset_name)} ({md(f.kind)}): {md(f.text)}")
 
 
-def site_label(option: str, base: Plan, sites: dict[int, str]) -> str:
-    if option == "none":
+def site_label(option: SiteChoice, base: Plan, sites: dict[int, str]) -> str:
+    if option == NO_SITE:
         return "No site yet"
-    if option == "sketched":
+    if option == SKETCHED:
         return f"The area sketched for this plan{': ' + base.site_name if base.site_name else ''}"
-    fid = int(option.split(":")[1])
-    return sites.get(fid) or base.site_name or f"Site {fid}"
+    return sites.get(option.id) or base.site_name or f"Site {option.id}"
 
 
 def partners_tab(draft: Draft, nearby: NearbyResult | None, radius_m: int) -> None:
@@ -456,15 +467,15 @@ def indicators_tab(draft: Draft, base: Plan):
 def edited_plan(draft: Draft, base: Plan, zones, actions, indicators) -> Plan:
     """The plan as the page now holds it, based on the draft's version."""
     p = draft.prefix
-    site = ss.get(f"{p}.site", "none")
-    site_feature_id = int(site.split(":")[1]) if site.startswith("feature:") else None
-    site_geom = draft.site_geom if site == "sketched" else None
+    site = ss.get(f"{p}.site", NO_SITE)
+    site_feature_id = site.id if isinstance(site, SiteRef) else None
+    site_geom = draft.site_geom if site == SKETCHED else None
     return replace(
         base, title=(ss.get(f"{p}.title") or "").strip(), status=ss.get(f"{p}.status", base.status),
         vision=(ss.get(f"{p}.vision") or "").strip(),
         objectives=plan_forms.objectives_from_text(ss.get(f"{p}.objectives", "")),
         site_feature_id=site_feature_id, site_geom=site_geom,
-        site_name=base.site_name if site in ("sketched",) or site_feature_id == base.site_feature_id else "",
+        site_name=base.site_name if site == SKETCHED or site_feature_id == base.site_feature_id else "",
         zones=[z.zone for z in zones], partners=edited_partners(draft),
         actions=plan_forms.actions_from_rows(actions), indicators=plan_forms.indicators_from_rows(indicators),
         version=draft.version,
@@ -593,7 +604,7 @@ def export_tab(draft: Draft) -> None:
         return data
 
     cols = st.columns(len(plan_downloads.DOWNLOADS))
-    for col, (fmt, d) in zip(cols, plan_downloads.DOWNLOADS.items()):
+    for col, (fmt, d) in zip(cols, plan_downloads.DOWNLOADS.items(), strict=True):
         name = plan_downloads.file_name(latest.title, latest.version, fmt)
         # The file is made only when the button is pressed (a PDF takes a moment).
         col.download_button(d.label, data=make(fmt), file_name=name, mime=d.mime, help=d.help,
@@ -621,9 +632,7 @@ def main() -> None:
         sites = {}
     newer_version_notice(draft)
 
-    site_choice = ss.get(f"{draft.prefix}.site") or (
-        f"feature:{draft.site_feature_id}" if draft.site_feature_id is not None
-        else "sketched" if draft.site_geom is not None else "none")
+    site_choice = ss.get(f"{draft.prefix}.site") or draft_site(draft)
     site_geom = site_geometry(draft, site_choice)
     radius_m = ss.get("sk.radius", DEFAULT_RADIUS_M)
     zones = edited_zones(draft)

@@ -99,7 +99,8 @@ def _acv_form(site_id: int, current: SiteRecord | None) -> None:
             if ends and values.listed_on and ends == sites.default_listing_end(values.listed_on):
                 ends = None
             until = values.moratorium_ends_on
-            if until and values.moratorium_starts_on and until == sites.default_moratorium_end(values.moratorium_starts_on):
+            starts = values.moratorium_starts_on
+            if until and starts and until == sites.default_moratorium_end(starts):
                 until = None
             for key, value in (("dos.acv_status", values.acv_status), ("dos.acv_by", values.nominated_by or ""),
                                ("dos.acv_nominated", values.nominated_on), ("dos.acv_listed", values.listed_on),
@@ -145,7 +146,8 @@ def _downloads(public: Dossier, confidential: Dossier | None) -> None:
     stem = re.sub(r"[^\w-]+", "-", (public.feature.name or f"site-{public.feature.id}").lower()).strip("-")
     stem += "-confidential" if include else ""
     cols = st.columns(3)
-    for col, (fmt, label) in zip(cols, (("pdf", "PDF"), ("html", "HTML report"), ("gpkg", "GeoPackage for QGIS")), strict=True):
+    formats = (("pdf", "PDF"), ("html", "HTML report"), ("gpkg", "GeoPackage for QGIS"))
+    for col, (fmt, label) in zip(cols, formats, strict=True):
         col.download_button(f"Download {label}", functools.partial(dossier_exports.render, chosen, fmt),
                             file_name=f"dossier-{stem}.{fmt}", mime=MIME[fmt], key=f"dos.download.{fmt}",
                             icon=":material/download:")

@@ -5,28 +5,39 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from app import maps, session, state
-from atlas import views
+from app import map_style, maps, session, state
 from atlas.access import Permission
-from atlas.errors import AtlasError
+from atlas.asset_filter import AssetFilter
+from atlas.distance_rings import distance_rings
+from atlas.errors import AtlasError, InvalidInput
 from atlas.models import NearbyAsset, NearbyResult
+from atlas.site_refs import LonLat, SiteQuery, parse_site
+from atlas.viewport import Viewport
 
 DISTANCES_M = (400, 800, 1600)  # five, ten and twenty minutes' walk
 
 OTHER = "Other"
 
 
-def _site_options() -> dict[str, str]:
+def _site_options() -> dict[SiteQuery, str]:
     """reference -> label, sites and land first, then assets."""
     return {c.ref: c.label for c in state.site_choices()}
 
 
-def _choose_site(options: dict[str, str]) -> str:
-    """The reference of the chosen site: from the list, a map click, or the link."""
+def _linked_site() -> SiteQuery | None:
+    """The site a link names (``?site=feature:12``, ``asset:3`` or ``lon,lat``), parsed
+    once here; None for none, or for one that cannot be read."""
+    try:
+        return parse_site(st.query_params["site"]) if st.query_params.get("site") else None
+    except InvalidInput:
+        return None
+
+
+def _choose_site(options: dict[SiteQuery, str]) -> SiteQuery:
+    """The chosen site: from the list, a map click, or the link."""
     if "explorer_site" not in st.session_state:
-        linked = st.query_params.get("site")
         first = next((r for r, label in options.items() if "Edgbaston Reservoir" in label), next(iter(options)))
-        st.session_state["explorer_site"] = linked or first
+        st.session_state["explorer_site"] = _linked_site() or first
     if "explorer_pending" in st.session_state:
         st.session_state["explorer_site"] = st.session_state.pop("explorer_pending")
     current = st.session_state["explorer_site"]
@@ -71,14 +82,25 @@ def _table(assets: list[NearbyAsset]) -> pd.DataFrame:
     )
 
 
+def _counts(result: NearbyResult) -> pd.DataFrame:
+    """Every feature within the distance, by kind (rows) and status (columns)."""
+    counts = pd.DataFrame([(c.kind, c.status, c.count) for c in result.feature_counts],
+                          columns=["kind", "status", "count"])
+    table = counts.pivot_table(index="kind", columns="status", values="count", aggfunc="sum", fill_value=0)
+    table = table.rename(index=map_style.FEATURE_KIND_LABEL, columns=map_style.STATUS_LABEL)
+    table["All"] = table.sum(axis=1)
+    return table.rename_axis(index="Kind", columns=None).reset_index()
+
+
 def _map(result: NearbyResult, metric_epsg: int) -> maps.MapView:
     radii = [d for d in DISTANCES_M if d < result.radius_m] + [result.radius_m]
-    rings = views.distance_rings(result.site.geom_m, radii, metric_epsg)
-    view = views.Viewport.fitting(rings[-1].geom.bounds, height_px=maps.MAP_HEIGHT_PX)
+    rings = distance_rings(result.site.geom_m, radii, metric_epsg)
+    view = Viewport.fitting(rings[-1].geom.bounds, height_px=maps.MAP_HEIGHT_PX)
     m = maps.base_map(view, tiles=st.session_state.get("explorer_tiles", False), fit=True)
-    maps.add_boundaries(m, state.map_contents(view, views.AssetFilter()).boundaries,
+    maps.add_boundaries(m, state.map_contents(view, AssetFilter()).boundaries,
                         decimals=maps.FULL_PRECISION_DECIMALS)
-    maps.add_features(m, result.features, decimals=maps.FULL_PRECISION_DECIMALS, name="Sites and land nearby")
+    layer = f"Nearest {len(result.features):,} sites and land" if result.features_truncated else "Sites and land nearby"
+    maps.add_features(m, result.features, decimals=maps.FULL_PRECISION_DECIMALS, name=layer)
     maps.add_site(m, result.site)
     maps.add_rings(m, rings)
     maps.add_assets(m, result.assets, decimals=maps.FULL_PRECISION_DECIMALS, name="Assets nearby", cluster=False)
@@ -94,7 +116,11 @@ def _follow_click(view: maps.MapView) -> None:
         return
     lon, lat = new
     place = state.what_is_here(lon, lat)
-    st.session_state["explorer_pending"] = place.ref if place else f"{lon:.6f},{lat:.6f}"
+    try:
+        st.session_state["explorer_pending"] = place.ref if place else LonLat(round(lon, 6), round(lat, 6))
+    except InvalidInput as exc:  # a click on a copy of the world beyond the 180th meridian
+        st.warning(str(exc))
+        return
     st.rerun()
 
 
@@ -113,7 +139,7 @@ with right:
     ref = _choose_site(options)
     radius_m = _choose_distance()
     st.toggle("Street map background (needs internet)", value=False, key="explorer_tiles")
-st.query_params.update(site=ref, radius=f"{radius_m:g}")
+st.query_params.update(site=str(ref), radius=f"{radius_m:g}")
 
 try:
     result = state.nearby(ref, radius_m)
@@ -125,18 +151,24 @@ except AtlasError as exc:
 with right:
     st.metric("Macro assets", len(result.macro))
     st.metric("Micro assets", len(result.micro))
-    st.metric("Sites and land", len(result.features))
+    st.metric("Sites and land", f"{result.features_found:,}")
+    if result.features_truncated:
+        st.caption(f"The map and the list show the nearest {len(result.features):,}; all "
+                   f"{result.features_found:,} are counted under Sites and land.")
 with left:
     _follow_click(_map(result, metric_epsg))
 
 st.subheader(f"Within {radius_m:,.0f} m of {result.site.name}")
 macro_tab, micro_tab, land_tab = st.tabs([f"Macro ({len(result.macro)})", f"Micro ({len(result.micro)})",
-                                          f"Sites and land ({len(result.features)})"])
+                                          f"Sites and land ({result.features_found:,})"])
 with macro_tab:
     st.dataframe(_table(result.macro), hide_index=True, width="stretch")
 with micro_tab:
     st.dataframe(_table(result.micro), hide_index=True, width="stretch")
 with land_tab:
+    if result.features_truncated:
+        st.caption(f"The nearest {len(result.features):,} of {result.features_found:,}, nearest first; "
+                   "every one is counted below.")
     st.dataframe(
         pd.DataFrame({
             "Distance (m)": [round(f.distance_m) for f in result.features],
@@ -147,6 +179,8 @@ with land_tab:
         }),
         hide_index=True, width="stretch",
     )
+    if result.feature_counts:
+        st.dataframe(_counts(result), hide_index=True, width="content")
 st.download_button(
     "Download the assets (CSV)", _table(result.assets).to_csv(index=False).encode("utf-8"),
     file_name=f"assets-within-{radius_m:g}m.csv", mime="text/csv", disabled=not result.assets,

@@ -12,10 +12,11 @@ import streamlit as st
 
 from app import author, maps, session, state
 from app.text import md
-from atlas import views
 from atlas.access import Permission
+from atlas.asset_filter import AssetFilter
 from atlas.classify import money
 from atlas.errors import AtlasError
+from atlas.viewport import Viewport
 from cedplans import tenants
 from cedplans.tenants import SpaceDescription, TenantSearch
 
@@ -77,9 +78,9 @@ def _table(search: TenantSearch) -> pd.DataFrame:
 def _map(search: TenantSearch) -> None:
     points = [(search.lon, search.lat)] + [(t.lon, t.lat) for t in search.tenants]
     lons, lats = [p[0] for p in points], [p[1] for p in points]
-    view = views.Viewport.fitting((min(lons), min(lats), max(lons), max(lats)), height_px=420)
+    view = Viewport.fitting((min(lons), min(lats), max(lons), max(lats)), height_px=420)
     m = maps.base_map(view, fit=True)
-    context = state.map_contents(view.snapped(), views.AssetFilter())  # areas and sites, for bearings
+    context = state.map_contents(view.snapped(), AssetFilter())  # areas and sites, for bearings
     maps.add_boundaries(m, context.boundaries, decimals=maps.FULL_PRECISION_DECIMALS)
     maps.add_features(m, context.features, decimals=maps.FULL_PRECISION_DECIMALS)
     maps.add_pin(m, search.lon, search.lat, f"The space: {search.space.name or search.site_name}")
@@ -147,7 +148,8 @@ def _results(space: SpaceDescription) -> None:
         st.text_input("Shortlist name", key="ten.shortlist_name", placeholder="e.g. Port Loop building, spring 2027")
         if _owner() is None:
             author.author_input("ten.author")
-        st.form_submit_button("Save the shortlist", on_click=_save, args=(search, chosen), icon=":material/bookmark_add:")
+        st.form_submit_button("Save the shortlist", on_click=_save, args=(search, chosen),
+                              icon=":material/bookmark_add:")
 
 
 def _owner() -> str | None:
@@ -167,7 +169,8 @@ def _saved() -> None:
     pick = st.selectbox("Shortlist", list(labels), format_func=labels.__getitem__, key="ten.saved_pick")
     with state.reading() as store:
         shortlist = tenants.get_shortlist(store, pick)
-    st.dataframe(pd.DataFrame({"Group": [t.asset for t in shortlist.tenants], "Needs": [t.need for t in shortlist.tenants],
+    st.dataframe(pd.DataFrame({"Group": [t.asset for t in shortlist.tenants],
+                               "Needs": [t.need for t in shortlist.tenants],
                                "Distance (m)": [round(t.distance_m) for t in shortlist.tenants],
                                "Why": [t.why for t in shortlist.tenants]}),
                  hide_index=True, key="ten.saved_table")

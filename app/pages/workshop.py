@@ -218,7 +218,7 @@ def plan_map(plan: Plan, ideas: list) -> None:
     places = [plan_maps.MapIdea(i, n, repository.idea_location(plan, i)) for n, i in enumerate(ideas, 1)]
     parts = [g for g in [site, *(z.geom for z in plan.zones), *(p.place for p in places)] if g is not None]
     view = plan_maps.plan_viewport(shapely.unary_union(parts) if parts else None,
-                                   None if parts else state.extent())
+                                   None if parts else state.map_extent())
     m = plan_maps.plan_map(view, site=site, site_name=plan.site_name,
                            zones=[plan_maps.MapZone(z, n) for n, z in enumerate(plan.zones, 1)], ideas=places,
                            pin=ss.get("ws.pin"), pin_label="Your idea goes here")

@@ -171,7 +171,8 @@ def _column_mapping(mapping: str | Path | None) -> columns.ColumnMapping | None:
     with path.open(encoding="utf-8-sig") as fh:
         head = next((line for line in fh if line.strip() and not line.lstrip().startswith("#")), "")
     if {"key", "value", "imports_as"} <= {c.strip().lower() for c in head.split(",")}:
-        raise InvalidInput(f"{path} is an OpenStreetMap tag mapping; it applies to .osm.pbf, .osm and .osm.gz files only.")
+        raise InvalidInput(f"{path} is an OpenStreetMap tag mapping; "
+                           "it applies to .osm.pbf, .osm and .osm.gz files only.")
     return columns.read_column_mapping(path)
 
 
@@ -243,7 +244,8 @@ def _import_osm(store: Store, path: Path, *, as_: str | None, mapping: str | Pat
                 source: str, licence: str | None, replace: bool, level: str | None, admin_level: str | None,
                 report_path: str | Path | None, progress: ProgressCallback, started: float) -> ImportSummary:
     if crs is not None and crs.to_epsg() != 4326:
-        raise InvalidInput(f"{path} is OpenStreetMap data, which is always longitude/latitude (EPSG:4326); leave out --crs.")
+        raise InvalidInput(f"{path} is OpenStreetMap data, which is always longitude/latitude (EPSG:4326); "
+                           "leave out --crs.")
     want = {as_} if as_ else {"features", "assets"}
     tag_mapping = osm.read_mapping(Path(mapping) if mapping else None)
     data = osm.read_osm(path, mapping=tag_mapping, want=want, level=level.strip() if level else None,

@@ -19,12 +19,13 @@ import numpy as np
 import pandas as pd
 import shapely
 from pyproj import CRS
+from shapely.geometry.base import BaseGeometry
 
 from atlas import settings
 from atlas.errors import InvalidInput
 from atlas.importers.readers import crs_label
 from atlas.importers.summary import SkippedRow
-from atlas.projection import WGS84, choose_metric_crs, lonlat_bounds, transformer, wrap_lon
+from atlas.projection import WGS84, choose_metric_crs, lonlat_bounds, reproject, transformer, wrap_lon
 
 # How far (degrees) beyond a CRS's published area of use a coordinate may lie. Areas of
 # use are drawn tightly around land; a survey point on a beach or a pier is still fine.
@@ -104,7 +105,7 @@ def _anchor_points(geoms: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return (bounds[:, 0] + bounds[:, 2]) / 2, (bounds[:, 1] + bounds[:, 3]) / 2
 
 
-def _polygonal_parts(geom: shapely.Geometry, dimension: int) -> shapely.Geometry | None:
+def _polygonal_parts(geom: BaseGeometry, dimension: int) -> BaseGeometry | None:
     """Keep the parts of a repaired geometry of the original's dimension (make_valid may
     add stray lines or points where a polygon touched itself)."""
     if geom is None or geom.is_empty:
@@ -136,13 +137,17 @@ def check(frame: gpd.GeoDataFrame, rows: pd.Series, *, file: str, store_epsg: in
 
     missing = shapely.is_missing(geoms) | shapely.is_empty(geoms)
     reasons[missing] = "no geometry"
-    finite = ~_not_numbers(np.where(missing, None, geoms))
+    blanked = geoms.copy()
+    blanked[missing] = None
+    finite = ~_not_numbers(blanked)
     reasons[~missing & ~finite] = "coordinates are not numbers (NaN or infinity)"
     usable = ~missing & finite
     repairs: list[tuple[int, str]] = []
     if crs.is_geographic and usable.any():
         _split_at_antimeridian(geoms, usable, reasons, repairs)
-    x, y = _anchor_points(np.where(usable, geoms, shapely.Point(0, 0)))
+    placed = geoms.copy()
+    placed[~usable] = shapely.Point(0, 0)
+    x, y = _anchor_points(placed)
     for i, _ in repairs:  # a shape split at 180 degrees has its middle at 0: use a point on it
         x[i], y[i] = shapely.get_coordinates(shapely.point_on_surface(geoms[i]))[0]
 
@@ -201,7 +206,7 @@ def check(frame: gpd.GeoDataFrame, rows: pd.Series, *, file: str, store_epsg: in
             bad = idx[~valid]
             fixed = shapely.make_valid(geoms[bad])
             dims = shapely.get_dimensions(geoms[bad])
-            for j, (i, g, d) in enumerate(zip(bad, fixed, dims)):
+            for i, g, d in zip(bad, fixed, dims, strict=True):
                 part = _polygonal_parts(g, int(d))
                 if part is None:
                     reasons[i] = "the geometry is invalid and could not be repaired"
@@ -314,7 +319,7 @@ def _split_at_antimeridian(geoms: np.ndarray, usable: np.ndarray, reasons: np.nd
         repairs.append((int(i), note))
 
 
-def _bounds_text(geom: shapely.Geometry) -> str:
+def _bounds_text(geom: BaseGeometry) -> str:
     minx, _, maxx, _ = geom.bounds
     return f"{minx:g} to {maxx:g}"
 
@@ -330,8 +335,7 @@ def _limit_vertices(geoms: np.ndarray, usable: np.ndarray, reasons: np.ndarray, 
     counts = shapely.get_num_coordinates(geoms)
     for i in np.flatnonzero(usable & (counts > limit)):
         epsg = store_epsg or choose_metric_crs(lonlat_bounds([shapely.Point(lon[i], lat[i])]))
-        to_m, back = transformer(crs, epsg), transformer(epsg, crs)
-        metric = shapely.transform(geoms[i], lambda xy, t=to_m: np.column_stack(t.transform(xy[:, 0], xy[:, 1])))
+        metric = reproject(geoms[i], crs, epsg)
         simpler = shapely.simplify(metric, tolerance_m, preserve_topology=True)
         kept = int(shapely.get_num_coordinates(simpler))
         if kept > limit:
@@ -340,7 +344,7 @@ def _limit_vertices(geoms: np.ndarray, usable: np.ndarray, reasons: np.ndarray, 
                           "in a GIS (in QGIS: Vector, Geometry Tools, Simplify) and import it again")
             usable[i] = False
             continue
-        geoms[i] = shapely.transform(simpler, lambda xy, t=back: np.column_stack(t.transform(xy[:, 0], xy[:, 1])))
+        geoms[i] = reproject(simpler, epsg, crs)
         note = (f"kept, simplified: the shape had {int(counts[i]):,} corners, more than the {limit:,} the atlas "
                 f"keeps for one shape; now {kept:,}, none moved more than {tolerance_m:g} m")
         repairs.append((int(i), note))

@@ -7,6 +7,7 @@ from __future__ import annotations
 import sys
 from dataclasses import asdict
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 import click
 
@@ -14,6 +15,9 @@ from atlas import output
 from atlas.cli_support import JSON_OR_TABLE, cli_store, db_option, format_choice, handle_errors
 from atlas.importers import RECORD_TARGETS, TARGETS, import_file, import_postcodes
 from atlas.importers.summary import ImportSummary, PostcodeSummary
+
+if TYPE_CHECKING:
+    from tqdm import tqdm  # at run time, imported only once a bar is drawn (see __call__)
 
 _summary_format = format_choice(JSON_OR_TABLE, "How to print the summary.")
 _STAGE_NAMES = {"reading": "reading", "checking": "checking", "writing": "writing"}  # shown before the bar
@@ -25,7 +29,7 @@ class ProgressBar:
 
     def __init__(self, file=None, *, enabled: bool | None = None, delay_s: float = 0.5,
                  every_s: float = 0.2) -> None:
-        self._bar = None
+        self._bar: tqdm[Any] | None = None
         self._stage: str | None = None
         self._file = file
         self._disable = None if enabled is None else not enabled  # None: only on a terminal
@@ -35,13 +39,14 @@ class ProgressBar:
     def __call__(self, stage: str, done: int, total: int | None) -> None:
         from tqdm import tqdm
 
-        if stage != self._stage:
+        bar = self._bar
+        if bar is None or stage != self._stage:
             self.close()
             self._stage = stage
-            self._bar = tqdm(total=total, desc=_STAGE_NAMES.get(stage, stage), unit=" rows", unit_scale=True,
-                             file=self._file or sys.stderr, disable=self._disable, delay=self._delay_s,
-                             leave=False, dynamic_ncols=True, mininterval=self._every_s, miniters=1)
-        bar = self._bar
+            bar = self._bar = tqdm(total=total, desc=_STAGE_NAMES.get(stage, stage), unit=" rows",
+                                   unit_scale=True, file=self._file or sys.stderr, disable=self._disable,
+                                   delay=self._delay_s, leave=False, dynamic_ncols=True,
+                                   mininterval=self._every_s, miniters=1)
         if total is not None and bar.total != total:
             bar.total = total
         if done > bar.n:
@@ -81,7 +86,8 @@ def _summary_table(summary: ImportSummary) -> str:
 
 def _postcode_table(summary: PostcodeSummary) -> str:
     rows = [{"rows": k, "count": getattr(summary, k)} for k in ("read", "imported", "updated", "skipped")]
-    lines = [f"Loaded postcodes from {summary.path} in {summary.seconds:,.1f} s.", "", output.table(rows, ["rows", "count"])]
+    lines = [f"Loaded postcodes from {summary.path} in {summary.seconds:,.1f} s.", "",
+             output.table(rows, ["rows", "count"])]
     if summary.skipped_report:
         lines += ["", f"Skipped rows and why: {summary.skipped_report}"]
     return "\n".join(lines)
@@ -154,3 +160,6 @@ def import_postcodes_cmd(path: Path, source: str | None, report_path: Path | Non
         click.echo(output.to_json(asdict(summary)))
     else:
         click.echo(_postcode_table(summary))
+
+
+COMMANDS = (import_cmd, import_postcodes_cmd)

@@ -14,6 +14,7 @@ import csv
 import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
+from datetime import date
 from pathlib import Path
 
 import numpy as np
@@ -163,7 +164,8 @@ def require_column(columns: Sequence[str], column: str, *, file: str, option: st
     for c in columns:
         if name_key(c) == name_key(column):
             return c
-    raise InvalidInput(f"{file} has no field {column!r} (given with {option}); its fields are {', '.join(map(str, columns))}.")
+    raise InvalidInput(f"{file} has no field {column!r} (given with {option}); "
+                       f"its fields are {', '.join(map(str, columns))}.")
 
 
 def _where(file: str, rows: pd.Series, position: int, column: str) -> str:
@@ -294,7 +296,7 @@ def vocabulary(values: pd.Series, allowed: Sequence[str], *, file: str, rows: pd
 
 def dates(values: pd.Series, *, file: str, rows: pd.Series, column: str) -> pd.Series:
     """Dates in ISO form (2024-05-31) or as Britons write them (31/05/2024)."""
-    out = []
+    out: list[date | None] = []
     for i, v in enumerate(values.to_numpy(dtype=object)):
         s = _text_cell(v)
         if s is None:
@@ -304,7 +306,8 @@ def dates(values: pd.Series, *, file: str, rows: pd.Series, column: str) -> pd.S
         try:
             out.append(pd.to_datetime(s[:10] if fmt == "%Y-%m-%d" else s, format=fmt).date())
         except (ValueError, TypeError):
-            raise InvalidInput(f"{_where(file, rows, i, column)}: {shown(v)} is not a date (write 2024-05-31).") from None
+            raise InvalidInput(
+                f"{_where(file, rows, i, column)}: {shown(v)} is not a date (write 2024-05-31).") from None
     return pd.Series(out, index=values.index, dtype=object)
 
 

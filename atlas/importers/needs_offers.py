@@ -169,8 +169,8 @@ def import_needs_offers(store: Store, path: Path, as_: str, *, layer: str | None
                            "title) is listed twice; keep one, or give each row an id column.")
     progress("checking", len(frame), len(frame))
     progress("writing", 0, len(drafts))
-    result = needs_offers.write(store, drafts, source=source, source_ids=keys, by=f"import of {path.name}", vocabulary=voc,
-                                replace_source=replace)
+    result = needs_offers.write(store, drafts, source=source, source_ids=keys, by=f"import of {path.name}",
+                                vocabulary=voc, replace_source=replace)
     progress("writing", len(drafts), len(drafts))
     return ImportSummary(
         path=file, format=table.format, layer=table.layer, stored_as=as_, source=source, licence=None,

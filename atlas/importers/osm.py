@@ -9,8 +9,8 @@ multipolygon relations with holes; ``make_city_pbf`` in ``benchmarks/import.py``
 this project's 2-core machine, reading every mapped node and area with its geometry:
 pyosmium 2.2 s, 270 MB peak (PBF and XML, streaming, multipolygons assembled by
 libosmium); GDAL's OSM driver 2.2 s, 580 MB (and it failed to parse pyosmium-written
-PBFs of very regular synthetic data, which pyosmium reads back); DuckDB's ST_ReadOSM with ways joined to nodes in SQL 1.3 s,
-590 MB, but PBF only and without multipolygon relations, which would need ring
+PBFs of very regular synthetic data, which pyosmium reads back); DuckDB's ST_ReadOSM with ways
+joined to nodes in SQL 1.3 s, 590 MB, but PBF only and without multipolygon relations, which would need ring
 assembly written in SQL; QuackOSM 15.4 s (PBF only, many dependencies). pyosmium is
 the fastest reader that does the whole job, and the leanest.
 """
@@ -21,6 +21,7 @@ import csv
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Literal
 
 import geopandas as gpd
 import osmium
@@ -81,7 +82,7 @@ class OsmMapping:
             value = get(key, None)
             if value is None:
                 continue
-            rule = self._decided.get((key, value), False)
+            rule: Rule | Literal[False] | None = self._decided.get((key, value), False)
             if rule is False:
                 rule = self.decide(key, value)
             if rule is None or rule.imports_as == "none":
@@ -100,7 +101,8 @@ def read_mapping(path: Path | None = None) -> OsmMapping:
     path = Path(path) if path is not None else DEFAULT_MAPPING
     check_file(path)
     with path.open(newline="", encoding="utf-8-sig") as fh:
-        numbered = [(n, line) for n, line in enumerate(fh, start=1) if line.strip() and not line.lstrip().startswith("#")]
+        numbered = [(n, line) for n, line in enumerate(fh, start=1)
+                    if line.strip() and not line.lstrip().startswith("#")]
     if not numbered:
         raise InvalidInput(f"{path} holds no mapping rows.")
     reader = csv.reader([line for _, line in numbered])
@@ -114,15 +116,17 @@ def read_mapping(path: Path | None = None) -> OsmMapping:
     checks = {"imports_as": _IMPORTS_AS, "kind": FEATURE_KINDS, "status": FEATURE_STATUSES, "sector": SECTORS,
               "asset_type": ASSET_TYPES}
     rules = []
-    for order, ((line, _), cells) in enumerate(zip(numbered[1:], reader)):
+    for order, ((line, _), cells) in enumerate(zip(numbered[1:], reader, strict=True)):
         row = {h: (cells[i].strip() if i < len(cells) else "") for i, h in enumerate(header)}
         for column, allowed in checks.items():
             if row.get(column) and row[column] not in allowed:
-                raise InvalidInput(f"{path} row {line}, field {column}: {row[column]!r} is not one of {', '.join(allowed)}.")
+                raise InvalidInput(f"{path} row {line}, field {column}: {row[column]!r} "
+                                   f"is not one of {', '.join(allowed)}.")
         if not row["key"] or not row["value"]:
             raise InvalidInput(f"{path} row {line}, field {'key' if not row['key'] else 'value'}: it is empty.")
         if row["imports_as"] == "feature" and not row.get("kind"):
-            raise InvalidInput(f"{path} row {line}, field kind: a feature row needs a kind ({', '.join(FEATURE_KINDS)}).")
+            raise InvalidInput(f"{path} row {line}, field kind: "
+                               f"a feature row needs a kind ({', '.join(FEATURE_KINDS)}).")
         rules.append(Rule(order=order, key=row["key"], value=row["value"], imports_as=row["imports_as"],
                           **{c: row.get(c) or None for c in _COLUMNS[3:]}))
     return OsmMapping(rules)
@@ -152,7 +156,7 @@ def _frame(columns: dict[str, list], wkb: list) -> gpd.GeoDataFrame | None:
     return gpd.GeoDataFrame(columns, geometry=geoms, crs=WGS84)
 
 
-def _tag_lookup(obj: osmium.osm.OSMObject) -> Callable[[str, None], str | None]:
+def _tag_lookup(obj: osmium.osm.OSMObject | osmium.osm.Changeset) -> Callable[[str, None], str | None]:
     """The object's tag lookup. pyosmium's TagList.get wraps a C++ call in Python; calling
     the C++ method itself halves the time of matching a city's tags (9 million lookups)."""
     tags = obj.tags
@@ -183,11 +187,12 @@ def read_osm(path: Path, *, mapping: OsmMapping, want: set[str], level: str | No
     if "boundaries" in want:
         keys.add("boundary")
     wkb = osmium.geom.WKBFactory()
-    feat = {"source_id": [], "name": [], "kind": [], "land_use": [], "status": []}
+    feat: dict[str, list[str | None]] = {"source_id": [], "name": [], "kind": [], "land_use": [], "status": []}
     feat_wkb: list = []
-    asset = {"source_id": [], "name": [], "category": [], "sector": [], "asset_type": [], "description": []}
+    asset: dict[str, list[str | None]] = {"source_id": [], "name": [], "category": [], "sector": [], "asset_type": [],
+                                          "description": []}
     asset_wkb: list = []
-    bound = {"source_id": [], "name": [], "code": [], "level": []}
+    bound: dict[str, list[str | None]] = {"source_id": [], "name": [], "code": [], "level": []}
     bound_wkb: list = []
     skipped: list[SkippedRow] = []
     pending_ways: set[int] = set()
@@ -205,26 +210,30 @@ def read_osm(path: Path, *, mapping: OsmMapping, want: set[str], level: str | No
             seen += 1
             if seen % _PROGRESS_EVERY == 0:
                 progress("reading", seen, None)
+            if isinstance(obj, osmium.osm.Changeset):
+                continue  # the processor yields changesets too; they place nothing
             tags = obj.tags
-            is_area = obj.is_area()
-            if is_area:
-                kind, oid = ("way", obj.orig_id()) if obj.from_way() else ("relation", obj.orig_id())
+            # isinstance, as pyosmium's own is_area() does, so the type checker knows it too
+            area = obj if isinstance(obj, osmium.osm.Area) else None
+            if area is not None:
+                kind, oid = ("way", area.orig_id()) if area.from_way() else ("relation", area.orig_id())
                 (built_ways if kind == "way" else built_relations).add(oid)
-            elif obj.is_way() and obj.is_closed():
+            elif isinstance(obj, osmium.osm.Way) and obj.is_closed():
                 # Its area follows at once if it can be built; the few that cannot are
                 # looked at again after the pass (see _unbuilt).
                 pending_ways.add(obj.id)
                 continue
-            elif obj.is_relation():
+            elif isinstance(obj, osmium.osm.Relation):
                 if tags.get("type") in ("multipolygon", "boundary"):
                     pending_relations.add(obj.id)
                 continue
-            if (want_boundaries and is_area and tags.get("boundary") == "administrative" and tags.get("name")
+            if (want_boundaries and area is not None and tags.get("boundary") == "administrative" and tags.get("name")
                     and (admin_level is None or tags.get("admin_level") == admin_level)):
                 try:
-                    bound_wkb.append(wkb.create_multipolygon(obj))
+                    bound_wkb.append(wkb.create_multipolygon(area))
                 except RuntimeError as exc:
-                    skipped.append(SkippedRow(file, f"{kind}/{oid}", "geometry", f"the area could not be built ({exc})"))
+                    skipped.append(SkippedRow(file, f"{kind}/{oid}", "geometry",
+                                              f"the area could not be built ({exc})"))
                 else:
                     bound["source_id"].append(f"{kind}/{oid}")
                     bound["name"].append(tags.get("name"))
@@ -241,14 +250,15 @@ def read_osm(path: Path, *, mapping: OsmMapping, want: set[str], level: str | No
                 asset_rule = None
             if feature is None and asset_rule is None:
                 continue
-            if is_area:
+            if area is not None:
                 try:
-                    geom = wkb.create_multipolygon(obj)
+                    geom = wkb.create_multipolygon(area)
                 except RuntimeError as exc:
-                    skipped.append(SkippedRow(file, f"{kind}/{oid}", "geometry", f"the area could not be built ({exc})"))
+                    skipped.append(SkippedRow(file, f"{kind}/{oid}", "geometry",
+                                              f"the area could not be built ({exc})"))
                     continue
                 source_id = f"{kind}/{oid}"
-            elif obj.is_node():
+            elif isinstance(obj, osmium.osm.Node):
                 if asset_rule is None:
                     continue  # features are areas; a node's position alone is not a site
                 feature = None

@@ -183,7 +183,8 @@ def read_lookup(path: Path, *, progress: ProgressCallback = no_progress
             line_of_next = 2 if layout.header else 1  # in this file; ``done`` counts across files
             for chunk in reader:
                 cols = list(chunk.columns)
-                pos = dict(zip(sorted({layout.postcode, layout.x, layout.y}), cols))  # file position -> label
+                # file position -> label
+                pos = dict(zip(sorted({layout.postcode, layout.x, layout.y}), cols, strict=True))
                 raw_pc = chunk[pos[layout.postcode]]
                 x = pd.to_numeric(chunk[pos[layout.x]], errors="coerce").to_numpy(dtype=float)
                 y = pd.to_numeric(chunk[pos[layout.y]], errors="coerce").to_numpy(dtype=float)
@@ -228,7 +229,7 @@ def import_postcodes(store: Store, path: str | Path, *, source: str | None = Non
     skipped: list[SkippedRow] = []
     fmt = "postcodes"
     with store.transaction():
-        for name, frame, skipped_rows, n in read_lookup(path, progress=progress):
+        for _name, frame, skipped_rows, n in read_lookup(path, progress=progress):
             read += n
             skipped.extend(skipped_rows)
             frame = frame.drop_duplicates("postcode", keep="last")
@@ -242,7 +243,8 @@ def import_postcodes(store: Store, path: str | Path, *, source: str | None = Non
         raise InvalidInput(f"{path} holds no rows of postcodes.")
     report = None
     if skipped:
-        report = str(write_report(skipped, Path(report_path) if report_path else default_report_path(store.path, source)))
+        report = str(write_report(skipped, Path(report_path) if report_path
+                                  else default_report_path(store.path, source)))
     return PostcodeSummary(path=str(path), format=fmt, read=read, imported=inserted, updated=updated,
                            skipped=len(skipped), skipped_report=report, seconds=time.perf_counter() - started)
 

@@ -158,7 +158,8 @@ def _choose_layer(path: Path, source: str, layer: str | None) -> str | None:
     try:
         layers = pyogrio.list_layers(source)
     except (DataSourceError, DataLayerError, OSError) as exc:
-        raise InvalidInput(f"{path} could not be read as a GIS file ({_first_line(exc)}). Formats read: {SUPPORTED}.") from None
+        raise InvalidInput(f"{path} could not be read as a GIS file ({_first_line(exc)}). "
+                           f"Formats read: {SUPPORTED}.") from None
     names = [str(name) for name, _ in layers]
     spatial = [str(name) for name, geom in layers if geom is not None]
     if layer is not None:
@@ -192,14 +193,15 @@ def read_gis(path: Path, *, layer: str | None = None, crs: CRS | None = None,
         _refuse_shapefile_without_table(path)
     # Name the layer where a file can hold several; a GeoJSON's "layer" is its file name.
     layer_name = chosen or (info.get("layer_name") if driver in _MULTI_LAYER_DRIVERS else None)
+    where = f"{path}{f' layer {layer_name!r}' if layer_name else ''}"
     if info.get("geometry_type") is None:
         raise InvalidInput(
-            f"{path}{f' layer {layer_name!r}' if layer_name else ''} holds no geometry (it is not a spatial "
+            f"{where} holds no geometry (it is not a spatial "
             "file); a table of places can be imported as .csv or .xlsx with coordinate or postcode columns."
         )
     total = int(info["features"]) if info.get("features", -1) >= 0 else None
     if total == 0:
-        raise InvalidInput(f"{path}{f' layer {layer_name!r}' if layer_name else ''} holds no rows; there is nothing to import.")
+        raise InvalidInput(f"{where} holds no rows; there is nothing to import.")
     has_fids = bool(info.get("fid_column"))
     batches: list[pa.RecordBatch] = []
     done = 0
@@ -214,7 +216,7 @@ def read_gis(path: Path, *, layer: str | None = None, crs: CRS | None = None,
     except (DataSourceError, DataLayerError, FeatureError, GeometryError) as exc:
         raise InvalidInput(f"{path} could not be read past row {done + 1} ({_first_line(exc)}).") from None
     if not done:
-        raise InvalidInput(f"{path}{f' layer {layer_name!r}' if layer_name else ''} holds no rows; there is nothing to import.")
+        raise InvalidInput(f"{where} holds no rows; there is nothing to import.")
     table = pa.Table.from_batches(batches)
     geometry_name = meta.get("geometry_name") or "wkb_geometry"
     wkb = table.column(geometry_name).to_numpy(zero_copy_only=False)

@@ -14,12 +14,14 @@ from atlas.importers.summary import SkippedRow
 COLUMNS = ("file", "row", "field", "reason")
 
 
-def default_report_path(store_path: Path, source: str) -> Path:
+def default_report_path(store_path: Path | None, source: str) -> Path:
     """``<store folder>/import-reports/<source>-<time>-skipped.csv``: beside the store,
-    because the imported file may sit in a folder nobody can write to."""
+    because the imported file may sit in a folder nobody can write to. A store on a
+    PostGIS server (``store_path`` None) has no folder: the working folder stands in."""
     stem = re.sub(r"[^\w.-]+", "_", source).strip("_") or "import"
     stamp = datetime.now().strftime("%Y%m%d-%H%M%S-%f")
-    return store_path.resolve().parent / "import-reports" / f"{stem}-{stamp}-skipped.csv"
+    folder = store_path.resolve().parent if store_path is not None else Path.cwd()
+    return folder / "import-reports" / f"{stem}-{stamp}-skipped.csv"
 
 
 def write_report(rows: Sequence[SkippedRow], path: Path) -> Path:

@@ -194,7 +194,8 @@ def _coordinates(values: pd.Series) -> tuple[np.ndarray, np.ndarray]:
     if pd.api.types.is_numeric_dtype(values.dtype):
         nums = values.to_numpy(dtype=float, na_value=np.nan, copy=True)
         return nums, np.zeros(len(nums), dtype=bool)
-    text = values.astype(object).map(lambda v: "" if v is None or (isinstance(v, float) and np.isnan(v)) else str(v).strip())
+    text = values.astype(object).map(
+        lambda v: "" if v is None or (isinstance(v, float) and np.isnan(v)) else str(v).strip())
     nums = pd.to_numeric(text.str.replace(",", ".", regex=False), errors="coerce").to_numpy(dtype=float, copy=True)
     garbage = np.isnan(nums) & (text != "").to_numpy()
     return nums, garbage
@@ -258,16 +259,16 @@ def locate(table: Table, store: Store, *, file: str, mapping: ColumnMapping | No
         x, xbad = _coordinates(frame[xcol])
         y, ybad = _coordinates(frame[ycol])
         for bad, column, values in ((xbad, xcol, frame[xcol]), (ybad, ycol, frame[ycol])):
-            for i in np.flatnonzero(bad & (reasons == None)):
+            for i in np.flatnonzero(bad & pd.isna(reasons)):
                 reasons[i] = f"{shown(values.iloc[i])} is not a number"
                 fields[i] = column
         for nums, column, values in ((x, xcol, frame[xcol]), (y, ycol, frame[ycol])):
-            for i in np.flatnonzero(np.isinf(nums) & (reasons == None)):
+            for i in np.flatnonzero(np.isinf(nums) & pd.isna(reasons)):
                 reasons[i] = f"{shown(values.iloc[i])} is not a finite number"
                 fields[i] = column
         x[xbad | ybad] = np.nan
         y[xbad | ybad] = np.nan
-    need = ~(np.isfinite(x) & np.isfinite(y)) & (reasons == None)
+    need = ~(np.isfinite(x) & np.isfinite(y)) & pd.isna(reasons)
     if pc_col is not None and need.any():
         if postcode_store.count(store) == 0:
             raise InvalidInput(
@@ -295,12 +296,12 @@ def locate(table: Table, store: Store, *, file: str, mapping: ColumnMapping | No
                 reasons[i] = f"{text!r} is not a UK postcode"
             else:
                 reasons[i] = f"postcode {postcodes.display(keys.iloc[j])} is not in the postcode lookup"
-    missing = ~(np.isfinite(x) & np.isfinite(y)) & (reasons == None)
+    missing = ~(np.isfinite(x) & np.isfinite(y)) & pd.isna(reasons)
     reasons[missing] = "no coordinates" if pc_col is None else "no coordinates and no postcode"
     fields[missing] = xcol if pc_col is None else f"{xcol}/{pc_col}" if xcol else pc_col
     skipped = [SkippedRow(file=file, row=str(table.rows.iloc[i]), field=str(fields[i]), reason=str(reasons[i]))
-               for i in np.flatnonzero(reasons != None)]
-    keep = reasons == None
+               for i in np.flatnonzero(pd.notna(reasons))]
+    keep = pd.isna(reasons)
     located = gpd.GeoDataFrame(
         frame[keep].reset_index(drop=True),
         geometry=gpd.points_from_xy(x[keep], y[keep]),
