@@ -61,9 +61,9 @@ class StoreHandle:
     revision: int = 0
     demo_loaded: bool = False
     index: ViewIndex | None = None
-    index_revision: int = -1
-    memo: dict[str, tuple[int, object]] = field(default_factory=dict)
-    """Structures rebuilt after each write (the matcher's index): name -> (revision, value)."""
+    index_key: tuple[str, int, int] | None = None
+    memo: dict[str, tuple[tuple[str, int, int], object]] = field(default_factory=dict)
+    """Structures rebuilt after each write (the matcher's index): name -> (:attr:`key`, value)."""
 
     @property
     def key(self) -> tuple[str, int, int]:
@@ -229,11 +229,12 @@ def view_index() -> ViewIndex | None:
     store small enough to aggregate directly."""
     h = handle()
     with h.lock:
-        if h.index_revision != h.revision:
+        key = h.key  # this process's writes and other programs' (benchmarks/concurrency.py)
+        if h.index_key != key:
             if h.index is not None:
                 drop_view_index(h.store, h.index)
             h.index = build_view_index(h.store) if wants_index(h.store) else None
-            h.index_revision = h.revision
+            h.index_key = key
         return h.index
 
 
@@ -242,10 +243,11 @@ def per_revision(name: str, build: Callable[[Store], T]) -> T:
     structures too big to copy out of a cache on every rerun, such as the matcher's index."""
     h = handle()
     with h.lock:
-        revision, value = h.memo.get(name, (-1, None))
-        if revision != h.revision:
+        key = h.key  # this process's writes and other programs'
+        built_for, value = h.memo.get(name, (None, None))
+        if built_for != key:
             value = build(h.store)
-            h.memo[name] = (h.revision, value)
+            h.memo[name] = (key, value)
         return value  # type: ignore[return-value]
 
 

@@ -26,16 +26,18 @@ from atlas.projection import WGS84, reproject
 from atlas.site_refs import LonLat, SiteQuery, SiteRef, parse_site
 from atlas.store import Store
 
-# nearby() (issue 11). The site is bound once as WKB in the metric CRS. Which rows may lie
+# nearby() (issue 11). The site is bound as WKB in the metric CRS. Which rows may lie
 # within the distance is the one part that differs by engine (_nearby_candidates); the
 # exact distance then decides, so no corner is cut, and records are built only for what
 # is returned: every asset, and the nearest features with all of them counted by kind and
-# status, in one scan (the 'count' rows of the UNION).
+# status, in one scan (the 'count' rows of the UNION). The display geometry is turned
+# into WKB only for the rows returned.
 _NEARBY_ASSETS_SQL = """
-SELECT * FROM (
+SELECT id, name, scale, scale_reason, sector, category, offers, needs, distance_m, ST_AsWKB(geom) AS geom
+FROM (
     SELECT a.id, a.name, a.scale, a.scale_reason, a.sector, a.category, a.offers, a.needs,
-           ST_Distance(a.geom_m, s.g) AS distance_m, ST_AsWKB(a.geom) AS geom
-    FROM assets a, (SELECT ST_GeomFromWKB(?) AS g) s
+           ST_Distance(a.geom_m, ST_GeomFromWKB(?)) AS distance_m, a.geom
+    FROM assets a
     WHERE {candidates} AND a.id <> ?
 ) hits
 WHERE distance_m <= ?
@@ -46,14 +48,15 @@ _NEARBY_FEATURES_SQL = """
 WITH hits AS MATERIALIZED (
     SELECT * FROM (
         SELECT f.id, f.name, f.kind, f.land_use, f.status, f.area_m2,
-               ST_Distance(f.geom_m, s.g) AS distance_m, ST_AsWKB(f.geom) AS geom
-        FROM features f, (SELECT ST_GeomFromWKB(?) AS g) s
+               ST_Distance(f.geom_m, ST_GeomFromWKB(?)) AS distance_m, f.geom
+        FROM features f
         WHERE {candidates} AND f.id <> ?
     ) c
     WHERE distance_m <= ?
 )
 SELECT * FROM (
-    SELECT 'feature' AS part, id, name, kind, land_use, status, area_m2, distance_m, geom, CAST(NULL AS BIGINT) AS count
+    SELECT 'feature' AS part, id, name, kind, land_use, status, area_m2, distance_m, ST_AsWKB(geom) AS geom,
+           CAST(NULL AS BIGINT) AS count
     FROM hits ORDER BY distance_m, id LIMIT ?
 ) nearest
 UNION ALL
@@ -65,18 +68,18 @@ _NEARBY_FEATURE_FIELDS = ("id", "name", "kind", "land_use", "status", "area_m2",
 
 def _nearby_candidates(store: Store, alias: str, site_m: BaseGeometry, radius_m: float) -> tuple[str, list]:
     """SQL and parameters for the rows of ``alias`` that may lie within ``radius_m`` of
-    the site (``s.g``): the engine-specific part of nearby().
+    the site: the engine-specific part of nearby().
 
     DuckDB: rows whose bounding-box columns (atlas.bbox) meet the site's box grown by the
-    radius. These plain comparisons let DuckDB skip every stored segment of the
-    Hilbert-ordered table (atlas.spatial_order) that lies elsewhere; DuckDB spatial
-    1.5.5's R-tree, which fetches matching rows one at a time, lost to this at every size
-    (benchmarks/nearby.py), so ST_DWithin, which it would answer, is not used here.
+    radius. These plain comparisons let DuckDB skip every row group of the
+    Hilbert-ordered table (atlas.spatial_order) that lies elsewhere. DuckDB spatial
+    1.5.5's R-tree, which fetches matching rows one at a time, lost to this in the
+    measurements behind issue 11, so ST_DWithin, which it would answer, is not used here.
 
     PostGIS: ST_DWithin, answered by the GiST index on ``geom_m``.
     """
     if store.engine.name == "postgis":
-        return f"ST_DWithin({alias}.geom_m, s.g, ?)", [radius_m]
+        return f"ST_DWithin({alias}.geom_m, ST_GeomFromWKB(?), ?)", [shapely.to_wkb(site_m), radius_m]
     return bbox.overlap_sql(alias), bbox.overlap_params(site_m, radius_m)
 
 

@@ -1,14 +1,14 @@
 """Features and assets stored in Hilbert order of their bounding boxes' centres (DuckDB).
 
-DuckDB keeps the minimum and maximum of every column per stored segment (a few tens of
-thousands of rows) and skips a segment whose range a filter rules out. With rows in
-Hilbert order, neighbours on the ground are neighbours in the file, so each segment
-covers a small patch of the map and a filter on the bounding-box columns
-(:mod:`atlas.bbox`) reads a handful of segments instead of the whole table: at a million
-features, nearby() at 800 m went from about 190 ms to about 20 ms a query
-(benchmarks/nearby.py). The order is an optimisation only: a row written since the last
-sort sits at the end of the table and is found all the same, because the filter reads
-the columns, not the order.
+DuckDB keeps the minimum and maximum of every column per row group (16,384 rows here,
+:data:`atlas.engines.duckdb_file.ROW_GROUP_ROWS`) and per stored segment, and skips one
+whose range a filter rules out. With rows in Hilbert order, neighbours on the ground are
+neighbours in the file, so each row group covers a small patch of the map and a filter on
+the bounding-box columns (:mod:`atlas.bbox`) reads a handful of row groups instead of the
+whole table: at a million features the same nearby() query took about ten times as long
+on the table in the order it was loaded (benchmarks/nearby.py). The order is an
+optimisation only: a row written since the last sort sits at the end of the table and is
+found all the same, because the filter reads the columns, not the order.
 
 The sort rewrites a table, so it runs after bulk loads (:meth:`atlas.store.Store.bulk_load`)
 and only when enough has been written since the last one (:data:`RESORT_SHARE`). The table
@@ -39,9 +39,10 @@ log = logging.getLogger(__name__)
 RESORT_SHARE = 0.1
 """Sort a table again once the rows written since its last sort (inserted or updated,
 by ``imported_at``) are more than this share of it. Rows out of order cost a query only
-a scan of their four box columns (well under a millisecond per 100,000 rows), while a
-sort rewrites the whole table (about 14 s for a million features), so a small import
-into a big atlas leaves the order as it is."""
+a scan of their four box columns (a few milliseconds per 100,000 rows), while a sort
+rewrites the whole table (about 20 s for a million features and 50,000 assets on a busy
+two-core machine, benchmarks/nearby.py), so a small import into a big atlas leaves the
+order as it is."""
 
 META_PREFIX = "hilbert_sorted_through:"
 _META_KEY = META_PREFIX + "{table}"

@@ -256,6 +256,9 @@ def open_store(path: str | Path | None = None, *, create: bool = True, read_only
     target = path if path is not None else settings.default_db()
     if is_server_url(target):
         return _open_postgis(str(target), read_only=read_only)
+    if str(target).startswith(("postgresql:", "postgres:")):  # a URL once made a Path ("//" lost)
+        raise NotAnAtlasStore(f"{target} looks like a database URL written as a file path; give it as "
+                              "postgresql://user@host:port/database")
     return _open_duckdb(Path(target), create=create, read_only=read_only)
 
 

@@ -28,10 +28,10 @@ On PostGIS the command line, imports and any number of app processes share one s
   pauses (exponentially, ``--pause-s`` on average: a busy room at many times a real one's
   pace), reads what the workshop page reads on each run (the plan, its ideas, the ideas
   this device voted for) and does what a person there does: adds an idea (pinned to a
-  zone or to a point in one, 30 %), votes for an idea it has not voted for, taps "I
-  agree" again for one it has (the store must refuse it), or (5 %) taps a new vote twice
-  at once through two connections, as two tabs on two app processes would: exactly one
-  of the two may count. Writes go through ``Viewer.require`` and ``audit.acting``, as the
+  zone or to a point in one, 30 %), taps "I agree" again for an idea it voted for (10 %;
+  the store must refuse it), taps a new vote twice at once through two connections (5 %),
+  as two tabs on two app processes would (exactly one of the two may count), or votes
+  for an idea it has not voted for (the rest). Writes go through ``Viewer.require`` and ``audit.acting``, as the
   page's ``session.writing`` does.
 
 Only what a participant was told succeeded counts as posted. Afterwards the script reads
@@ -53,9 +53,11 @@ process's lock included), as a person waits after pressing the button, before th
 is drawn again; p50 and p95 over every successful call. Nothing here asserts a time; the
 table is printed whatever happens, failures and all. The PostgreSQL server is the one
 ``--server-url`` names (an account that may create databases) or a throwaway one started
-with ``.ci/postgis``; the database, the app processes, the browsers and a server it
-started are stopped and removed at the end, also after a failure. Progress goes to
-stderr, results to stdout.
+with ``.ci/postgis``, told to log every lock wait over a second; the database, the app
+processes, the browsers and a server it started are stopped and removed at the end, also
+after a failure. The app processes', the import's and that server's logs are kept in
+``benchmarks/out/concurrency-RUN/``, and the lock waits and deadlocks in the server's log
+are counted in the report. Progress goes to stderr, results to stdout.
 """
 
 from __future__ import annotations
@@ -78,6 +80,7 @@ import urllib.request
 import uuid
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
+from multiprocessing.process import BaseProcess
 from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
 
@@ -168,7 +171,7 @@ def open_the_workshop(url: str) -> Workshop:
 
     with open_store(url) as store:
         plan = next(p for p in repository.list_plans(store) if p.title == EDGBASTON_TITLE)
-        zones = {z.id: z.geom.wkb for z in repository.get_plan(store, plan.id).zones}
+        zones = {z.id: z.geom.wkb for z in repository.get_plan(store, plan.id).zones if z.id is not None}
         code = workshops.open_workshop(store, plan.id, by="Concurrency benchmark facilitator", hours=2).code
         feature = store.con.execute("SELECT min(id) FROM features").fetchone()[0]
     return Workshop(url, code, plan.id, plan.title, zones, f"feature:{feature}")
@@ -417,6 +420,16 @@ def _chromium():
     return p, browser
 
 
+def _close_chromium(pw, browser) -> None:
+    """Close what :func:`_chromium` opened, as far as it got."""
+    with contextlib.suppress(Exception):
+        if browser is not None:
+            browser.close()
+    with contextlib.suppress(Exception):
+        if pw is not None:
+            pw.stop()
+
+
 def _load(page, app, path: str, out: BrowserOutcome | None = None, errors: list[str] | None = None) -> float:
     """Open ``path`` (a new session) and wait until it has settled; the seconds it took.
     An error the app shows on the page goes to ``out.page_errors`` (or ``errors``)."""
@@ -441,11 +454,18 @@ def post_idea_in_browser(page, text: str, author: str) -> float:
 
     page.get_by_role("combobox", name="Zone").click()
     page.get_by_role("option").first.click()
+    settle(page, PAGE_TIMEOUT_MS)  # choosing a zone reruns the page: type into the page it draws
     page.get_by_role("textbox", name="Your idea in a sentence").fill(text)
     page.get_by_role("textbox", name=re.compile(r"^Your name")).fill(author)
     started = time.perf_counter()
     page.get_by_role("button", name="Add my idea").click()
-    page.get_by_text("Thank you! Your idea is on the wall.").wait_for(timeout=PAGE_TIMEOUT_MS)
+    thanks = page.get_by_text("Thank you! Your idea is on the wall.")
+    try:
+        thanks.wait_for(timeout=PAGE_TIMEOUT_MS)
+    except Exception as exc:
+        boxes = page.locator('[data-testid="stAlert"], [data-testid="stException"]').all()
+        said = [e.inner_text()[:500] for e in boxes]
+        raise RuntimeError(f"no thanks for the idea {text!r}; the page says: {said}") from exc
     took = time.perf_counter() - started
     settle(page, PAGE_TIMEOUT_MS)
     return took
@@ -511,10 +531,7 @@ def browser_worker(app_url: str, label: str, ws: Workshop, run_id: str, n_ideas:
         out.failures.append(traceback.format_exc())
         ready.put(("failed", traceback.format_exc()))
     finally:
-        with contextlib.suppress(Exception):
-            browser.close()
-        with contextlib.suppress(Exception):
-            pw.stop()
+        _close_chromium(pw, browser)
     results.put(("browser", out))
 
 
@@ -557,7 +574,7 @@ class Processes:
 
     def __init__(self) -> None:
         self.apps: list = []
-        self.children: list[mp.Process] = []
+        self.children: list[BaseProcess] = []
         self.popens: list[subprocess.Popen] = []
 
     def stop(self) -> None:
@@ -629,7 +646,7 @@ class Report:
     import_s: float | None = None
     import_rc: int | None = None
     import_output: str = ""
-    stored: dict[str, object] = field(default_factory=dict)
+    stored: dict[str, int] = field(default_factory=dict)
     checks: list[tuple[str, str]] = field(default_factory=list)
     problems: list[str] = field(default_factory=list)
 
@@ -690,7 +707,12 @@ def run(args: argparse.Namespace, server: Server, url: str, folder: Path, procs:
                                  "--db", url], stdout=import_log, stderr=subprocess.STDOUT, text=True)
     procs.popens.append(importer)
     import_ended: list[float] = []
-    watcher = threading.Thread(target=lambda: (importer.wait(), import_ended.append(time.time())), daemon=True)
+
+    def wait_for_import() -> None:
+        importer.wait()
+        import_ended.append(time.time())
+
+    watcher = threading.Thread(target=wait_for_import, daemon=True)
     watcher.start()
     cli = threading.Thread(target=cli_loop, args=(ws, deadline.value, report.cli), daemon=True)
     cli.start()
@@ -750,10 +772,7 @@ def open_page_worker(app_url: str, path: str, go, results: mp.Queue) -> None:
     except Exception:  # noqa: BLE001 - handed back with the traceback
         took, errors = -1.0, [*errors, traceback.format_exc()]
     finally:
-        with contextlib.suppress(Exception):
-            browser.close()
-        with contextlib.suppress(Exception):
-            pw.stop()
+        _close_chromium(pw, browser)
     results.put((app_url, took, errors))
 
 
@@ -843,7 +862,7 @@ def cross_process_checks(apps: list, ws: Workshop, run_id: str, folder: Path, re
         from tests.browser_fixtures import local_page
 
         for app, label, other in ((apps[0], "A", "B"), (apps[1], "B", "A")):
-            wanted = by_app.get(other).ideas if other in by_app else []
+            wanted = by_app[other].ideas if other in by_app else []
             if not wanted:
                 report.checks.append((f"app {label} shows the ideas posted through app {other}",
                                       f"not checked: app {other}'s browser posted none"))
@@ -898,10 +917,7 @@ def cross_process_checks(apps: list, ws: Workshop, run_id: str, folder: Path, re
     except Exception:  # noqa: BLE001 - reported, and the rest of the report still printed
         report.problems.append(f"the cross-process checks failed:\n{traceback.format_exc()}")
     finally:
-        with contextlib.suppress(Exception):
-            browser.close()
-        with contextlib.suppress(Exception):
-            pw.stop()
+        _close_chromium(pw, browser)
 
 
 def _import_split(report: Report) -> list[tuple[str, str]]:
@@ -1014,29 +1030,54 @@ def main() -> None:
 
     report = Report()
     procs = Processes()
+    run_id = uuid.uuid4().hex[:10]
+    logs = ROOT / "benchmarks" / "out" / f"concurrency-{run_id}"
     server = Server(args.server_url) if args.server_url else None
     try:
         if server is None:
             log("starting a throwaway PostGIS server (.ci/postgis start)")
             server = start_server()
+            # Our own server: have it log every lock wait longer than deadlock_timeout (1 s).
+            server.admin("ALTER SYSTEM SET log_lock_waits = on")
+            server.admin("SELECT pg_reload_conf()")
         with tempfile.TemporaryDirectory(prefix="atlas-concurrency-") as tmp, \
-                throwaway_database(server, uuid.uuid4().hex[:10]) as url:
+                throwaway_database(server, run_id) as url:
             try:
                 run(args, server, url, Path(tmp), procs, report)
             except Exception:  # noqa: BLE001 - the table is still printed, with the traceback
                 report.problems.append(traceback.format_exc())
             finally:
-                for app, label in zip(procs.apps, APPS, strict=False):  # fewer if one did not start
-                    errors = [line for line in app.log().splitlines() if "Traceback" in line or "Error" in line]
-                    if errors:
-                        report.problems.append(f"app {label}'s log holds {len(errors)} error lines; the last:\n"
-                                               + "\n".join(app.log().splitlines()[-40:]))
                 procs.stop()
+                keep_logs(Path(tmp), procs, server, logs, report)
     finally:
         procs.stop()
         if server is not None:
             stop_server(server)
     print_report(args, report)
+    print(f"\nLogs of the app processes, the import and PostgreSQL: {logs.relative_to(ROOT)}/")
+
+
+def keep_logs(folder: Path, procs: Processes, server: Server, logs: Path, report: Report) -> None:
+    """Copy the app processes', the import's and (our own) server's logs to ``logs``, and
+    report the errors and lock waits they hold."""
+    logs.mkdir(parents=True, exist_ok=True)
+    for app, label in zip(procs.apps, APPS, strict=False):  # fewer if one did not start
+        text = app.log()
+        (logs / f"streamlit-{label}.log").write_text(text)
+        errors = [line for line in text.splitlines() if "Traceback" in line or "Error" in line]
+        if errors:
+            report.problems.append(f"app {label}'s log holds {len(errors)} error lines; the last:\n"
+                                   + "\n".join(text.splitlines()[-40:]))
+    if (folder / "import.log").exists():
+        (logs / "import.log").write_text((folder / "import.log").read_text(errors="replace"))
+    if server.started_dir:
+        pg_log = Path(server.started_dir) / "log"
+        text = pg_log.read_text(errors="replace") if pg_log.exists() else ""
+        (logs / "postgresql.log").write_text(text)
+        waits = [line for line in text.splitlines() if "still waiting for" in line]
+        deadlocks = [line for line in text.splitlines() if "deadlock detected" in line]
+        report.checks.append(("lock waits over 1 s that PostgreSQL logged", f"{len(waits):,}"))
+        report.checks.append(("deadlocks PostgreSQL detected", f"{len(deadlocks):,}"))
 
 
 if __name__ == "__main__":

@@ -35,6 +35,10 @@ from pathlib import Path
 
 import numpy as np
 
+if __package__ in (None, ""):  # run as a script: make ``benchmarks`` and ``atlas`` importable
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+from benchmarks.engines import default_server_url, engines, fresh_store  # noqa: E402
+
 CENTRE_LON, CENTRE_LAT = -1.93, 52.48  # west Birmingham
 _M_PER_DEG_LAT = 111_320.0
 _M_PER_DEG_LON = _M_PER_DEG_LAT * math.cos(math.radians(CENTRE_LAT))
@@ -271,6 +275,8 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--workdir", type=Path, default=None,
                         help="where to keep generated files (default: a temp dir)")
     parser.add_argument("--json", action="store_true", help="also print the rows as JSON")
+    parser.add_argument("--server-url", default=default_server_url(),
+                        help="a PostGIS server to run on as well (default: $ATLAS_TEST_POSTGRES)")
     args = parser.parse_args(argv)
     sizes = [20_000] if args.quick else [int(s) for s in args.sizes.split(",") if s]
     cities = [15_000] if args.quick else [int(s) for s in args.osm_buildings.split(",") if s]
@@ -287,15 +293,15 @@ def main(argv: list[str] | None = None) -> None:
                 print(f"generated {gpkg.name} in {time.perf_counter() - t:.1f}s", file=sys.stderr)
             base = _in_child(_run_pyogrio_read, str(gpkg), None)
             rows.append(_row(gpkg.name, "pyogrio read (baseline)", base, None))
-            for as_ in ("assets", "features"):
-                db = work / f"bench_{n}_{as_}.duckdb"
-                db.unlink(missing_ok=True)
-                res = _in_child(_run_atlas_import, str(gpkg), as_, str(db))
-                rows.append(_row(gpkg.name, f"atlas import --as {as_}", res, base))
-                if as_ == "assets":  # the same file again: every row an update
-                    res = _in_child(_run_atlas_import, str(gpkg), as_, str(db))
-                    rows.append(_row(gpkg.name, "atlas import --as assets, again (updates)", res, base))
-                db.unlink(missing_ok=True)
+            for engine in engines(args.server_url):
+                for as_ in ("assets", "features"):
+                    with fresh_store(engine, work, f"bench_{n}_{as_}", args.server_url) as db:
+                        res = _in_child(_run_atlas_import, str(gpkg), as_, db)
+                        rows.append(_row(gpkg.name, f"{engine}: atlas import --as {as_}", res, base))
+                        if as_ == "assets":  # the same file again: every row an update
+                            res = _in_child(_run_atlas_import, str(gpkg), as_, db)
+                            rows.append(_row(gpkg.name, f"{engine}: atlas import --as assets, again (updates)",
+                                             res, base))
         for b in cities:
             pbf = work / f"city_{b}.osm.pbf"
             if not pbf.exists():
@@ -305,13 +311,12 @@ def main(argv: list[str] | None = None) -> None:
             base = _in_child(_run_pyosmium_read, str(pbf))
             rows.append(_row(pbf.name, "pyosmium read+areas (baseline)", base, None))
             rows.append(_row(pbf.name, "GDAL OSM driver read", _in_child(_run_gdal_osm_read, str(pbf)), base))
-            db = work / f"bench_city_{b}.duckdb"
-            db.unlink(missing_ok=True)
-            res = _in_child(_run_atlas_import, str(pbf), None, str(db))
-            rows.append(_row(pbf.name, "atlas import (features+assets)", res, base))
-            res = _in_child(_run_atlas_import, str(pbf), None, str(db))
-            rows.append(_row(pbf.name, "atlas import, again (updates)", res, base))
-            db.unlink(missing_ok=True)
+            for engine in engines(args.server_url):
+                with fresh_store(engine, work, f"bench_city_{b}", args.server_url) as db:
+                    res = _in_child(_run_atlas_import, str(pbf), None, db)
+                    rows.append(_row(pbf.name, f"{engine}: atlas import (features+assets)", res, base))
+                    res = _in_child(_run_atlas_import, str(pbf), None, db)
+                    rows.append(_row(pbf.name, f"{engine}: atlas import, again (updates)", res, base))
         _print(rows)
         if args.json:
             print(json.dumps(rows, indent=2))

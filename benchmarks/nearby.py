@@ -512,8 +512,9 @@ def report(results: list[SizeResult], n_queries: int) -> str:
          "fullscan p50/p95 ms", "ours/strtree p50", "ours/strtree p95", "ours/fullscan p95"],
         [
             [f"{r.size:,}", f"{x.radius_m:.0f}", _pct(x.hits), _pct(x.listed), x.ours.p50_p95(),
-             x.strtree.p50_p95(), x.fullscan.p50_p95(), fmt_ratio(x.ours.p50_ms, x.strtree.p50_ms),
-             fmt_ratio(x.ours.p95_ms, x.strtree.p95_ms), fmt_ratio(x.ours.p95_ms, x.fullscan.p95_ms)]
+             x.strtree.p50_p95(), x.fullscan.p50_p95(),
+             fmt_ratio(x.ours.p50_ms, x.strtree.p50_ms), fmt_ratio(x.ours.p95_ms, x.strtree.p95_ms),
+             fmt_ratio(x.ours.p95_ms, x.fullscan.p95_ms)]
             for r in results for x in r.radii
         ],
     )

@@ -273,7 +273,7 @@ def test_restore_refuses_another_applications_database(tmp_path):
     con = duckdb.connect(str(sales))
     con.execute("CREATE TABLE sales (id INT); INSERT INTO sales VALUES (1)")
     con.close()
-    with pytest.raises(NotAnAtlasStore, match=f"{sales} is a DuckDB database but not an atlas store"):
+    with pytest.raises(NotAnAtlasStore, match=f"{sales} is a database but not an atlas store"):
         restore_backup(sales, tmp_path / "target.duckdb")
     assert _leftovers(tmp_path) == []
 

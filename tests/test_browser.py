@@ -120,7 +120,7 @@ def test_cli_is_told_the_app_holds_the_store(app_page, app_server):
                           env={**os.environ, "ATLAS_DB": str(app_server.db_path)}, capture_output=True,
                           text=True, timeout=120)
     assert done.returncode == 1
-    assert "open in another program (probably the Asset Atlas app)" in done.stderr
+    assert "open in another program (the Asset Atlas app, process " in done.stderr  # names the holder
     assert len(done.stderr.strip().splitlines()) == 1
 
 

@@ -21,7 +21,16 @@ from atlas.errors import InvalidInput, NotAnAtlasStore, NotFound, StoreBusy, Sto
 from atlas.store import Store, _migrate
 
 
-def _digest(path: Path) -> str:
+def _digest(path: Path | str) -> str:
+    """The file's bytes; for a PostGIS store, which has no file, every table's rows."""
+    if isinstance(path, str):  # read around the atlas, which might refuse or upgrade the store
+        import psycopg
+
+        with psycopg.connect(path) as con:
+            tables = [r[0] for r in con.execute(
+                "SELECT table_name FROM information_schema.tables WHERE table_schema = 'public' ORDER BY 1")]
+            rows = {t: sorted(map(repr, con.execute(f'SELECT * FROM "{t}"').fetchall())) for t in tables}
+        return hashlib.sha256(repr(rows).encode()).hexdigest()
     return hashlib.sha256(path.read_bytes()).hexdigest()
 
 
@@ -46,6 +55,7 @@ def test_new_store_has_current_schema_and_indexes(store_path):
     assert _digest(store_path) == before
 
 
+@pytest.mark.duckdb_only("builds a schema-1 store by hand in a DuckDB file; PostGIS stores begin at schema 8")
 def test_older_store_is_upgraded_and_keeps_its_data(store_path):
     con = duckdb.connect()
     load_spatial(con)
@@ -149,6 +159,7 @@ _CHILD = textwrap.dedent(
 )
 
 
+@pytest.mark.duckdb_only("about DuckDB's write-ahead log beside the file")
 def test_store_killed_mid_write_reopens_with_committed_rows(store_path):
     child = subprocess.Popen([sys.executable, "-c", _CHILD, str(store_path)], stdout=subprocess.PIPE, text=True)
     try:
@@ -177,6 +188,7 @@ _HOLDER = textwrap.dedent(
 )
 
 
+@pytest.mark.duckdb_only("one writer at a time is the DuckDB file's rule")
 def test_second_writer_is_told_who_holds_the_store(store_path):
     open_store(store_path).close()
     holder = subprocess.Popen([sys.executable, "-c", _HOLDER, str(store_path)], stdout=subprocess.PIPE, text=True)
@@ -238,12 +250,9 @@ def test_bulk_load_rebuilds_indexes_and_a_store_without_them_gets_them_back(stor
     with open_store(store_path) as store:
         with store.bulk_load():
             writes.upsert_assets(store, _points(50), source="bulk")
-            present = store.con.execute(
-                "SELECT count(*) FROM duckdb_indexes() WHERE index_name LIKE '%rtree'").fetchone()[0]
-            assert present == 0, "indexes are dropped while loading"
-        assert store.con.execute(
-            "SELECT count(*) FROM duckdb_indexes() WHERE index_name LIKE '%rtree'"
-        ).fetchone()[0] == len(migrations.SPATIAL_INDEXES)
+            spatial = {name for name, _, _ in migrations.SPATIAL_INDEXES}
+            assert not spatial & store.engine.index_names(store.con), "indexes are dropped while loading"
+        assert spatial <= store.engine.index_names(store.con)
         # As if the process died between the load's commit and the index build:
         store.con.execute("DROP INDEX assets_geom_m_rtree")
         store.checkpoint()

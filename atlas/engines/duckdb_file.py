@@ -55,8 +55,17 @@ def looks_like_duckdb(path: Path) -> bool:
     return len(header) == 12 and header[8:12] == _DUCKDB_MAGIC
 
 
+ROW_GROUP_ROWS = 16_384
+"""Rows per row group written (DuckDB's default is 122,880); issue 11. A scan skips a row
+group whose minimum and maximum rule it out, and nearby() filters features and assets,
+kept in Hilbert order (atlas.spatial_order), on their bounding-box columns: a smaller row
+group covers a smaller patch of the map, so a query at a busy site of a million-feature
+atlas reads a fifth as many rows and takes about half the time (benchmarks/nearby.py).
+It applies to row groups written from now on; 8,192 did no better, 32,768 worse."""
+
+
 def attach(con: duckdb.DuckDBPyConnection, path: Path, read_only: bool) -> None:
-    options = " (READ_ONLY)" if read_only else ""
+    options = " (READ_ONLY)" if read_only else f" (ROW_GROUP_SIZE {ROW_GROUP_ROWS})"
     try:
         # The path cannot be a bound parameter in ATTACH; it is quoted as a string literal.
         literal = "'" + str(path).replace("'", "''") + "'"

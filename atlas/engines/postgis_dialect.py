@@ -59,6 +59,9 @@ class _Dialect(Postgres):
 
 
 def _adjust(node: exp.Expression) -> exp.Expr:
+    if isinstance(node, exp.Table) and node.catalog.lower() == "temp" and node.db.lower() == "main":
+        # DuckDB's temporary schema, temp.main, is PostgreSQL's pg_temp.
+        return exp.table_(node.name, db="pg_temp", alias=node.alias or None)
     if isinstance(node, exp.Anonymous) and node.name.upper() in _SPATIAL_NAMES:
         return exp.Anonymous(this=_SPATIAL_NAMES[node.name.upper()], expressions=node.expressions)
     if isinstance(node, exp.Anonymous) and node.name.upper() == "LIST_POSITION":
@@ -72,6 +75,10 @@ def _adjust(node: exp.Expression) -> exp.Expr:
     if isinstance(node, exp.AnyValue):  # any_value arrives in PostgreSQL 16; any value will do
         value = node.this.this if isinstance(node.this, exp.IgnoreNulls) else node.this
         return exp.Min(this=value)  # which ignores NULLs, as DuckDB's any_value does
+    if isinstance(node, exp.Round) and node.args.get("decimals") is not None:
+        # PostgreSQL rounds to decimals only in numeric; back to a double, as DuckDB gives
+        inner = exp.Round(this=exp.cast(node.this.transform(_adjust), "NUMERIC"), decimals=node.args["decimals"])
+        return exp.cast(inner, "DOUBLE PRECISION")
     if isinstance(node, exp.Is) and isinstance(node.this, exp.Placeholder):
         # "? IS NULL" (an optional filter): PostgreSQL must know the parameter's type, and
         # whether a value is NULL does not depend on it.
@@ -82,9 +89,6 @@ def _adjust(node: exp.Expression) -> exp.Expr:
     if isinstance(node, exp.Length) and isinstance(node.this, exp.Placeholder):
         # len(?) of a list parameter (a Python list of words)
         return exp.Anonymous(this="cardinality", expressions=[exp.cast(node.this, "TEXT[]")])
-    if isinstance(node, exp.Is) and isinstance(node.this, exp.Placeholder) and isinstance(node.expression, exp.Null):
-        # ``? IS NULL`` (an optional filter): PostgreSQL cannot type a bare NULL parameter.
-        return exp.Is(this=exp.cast(node.this, "TEXT"), expression=node.expression)
     if isinstance(node, exp.Column) and node.name == "rowid":
         # DuckDB's row number, used only to keep rows in the order they were written;
         # PostgreSQL's ctid is that order for rows written together and never updated.

@@ -191,11 +191,19 @@ def check_text(values: pd.Series, *, file: str, rows: pd.Series, column: str, na
     worth_a_look = pc.or_kleene(worth_a_look, pc.match_substring_regex(cells, words.CONTROL_CHARACTERS))
     if name:
         worth_a_look = pc.or_kleene(worth_a_look, pc.match_substring_regex(cells, r"^\s*[\[{]"))
-    for i in np.flatnonzero(worth_a_look.fill_null(False).to_numpy(zero_copy_only=False)):
-        value = values.iloc[i]
-        reason = words.unfit(value, max_chars=max_chars, name=name)
-        if reason:
-            raise InvalidInput(f"{_where(file, rows, int(i), column)}: {shown(value)}: {reason}.")
+    looked_at = np.flatnonzero(worth_a_look.fill_null(False).to_numpy(zero_copy_only=False))
+    if not len(looked_at):
+        return
+    # Read once as a plain array (pandas' per-cell indexing cost more than the judging),
+    # and judge each distinct value once: accented names repeat in a register.
+    cell_values = values.to_numpy(dtype=object)
+    judged: dict[str, str | None] = {}
+    for i in looked_at:
+        value = cell_values[i]
+        if value not in judged:
+            judged[value] = words.unfit(value, max_chars=max_chars, name=name)
+        if judged[value]:
+            raise InvalidInput(f"{_where(file, rows, int(i), column)}: {shown(value)}: {judged[value]}.")
 
 
 def text(values: pd.Series) -> pd.Series:
