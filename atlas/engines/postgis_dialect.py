@@ -72,6 +72,8 @@ def _adjust(node: exp.Expression) -> exp.Expr:
     if isinstance(node, exp.Contains):  # DuckDB's contains(text, part)
         parts = [node.this.transform(_adjust), node.expression.transform(_adjust)]
         return exp.GT(this=exp.Anonymous(this="strpos", expressions=parts), expression=exp.Literal.number(0))
+    if isinstance(node, exp.IgnoreNulls) and isinstance(node.this, exp.AnyValue):
+        node = node.this  # DuckDB's any_value ignores NULLs; so does MIN, below
     if isinstance(node, exp.AnyValue):  # any_value arrives in PostgreSQL 16; any value will do
         value = node.this.this if isinstance(node.this, exp.IgnoreNulls) else node.this
         return exp.Min(this=value)  # which ignores NULLs, as DuckDB's any_value does
@@ -126,7 +128,7 @@ def _numbered(sql: str) -> str:
     return "".join(out)
 
 
-def _refuse_duckdb_only(tree: exp.Expression, sql: str) -> None:
+def _refuse_duckdb_only(tree: exp.Expr, sql: str) -> None:
     """DuckDB shorthands with no PostgreSQL meaning fail here, by name, not on the server."""
     for group in tree.find_all(exp.Group):
         if group.args.get("all"):
