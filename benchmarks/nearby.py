@@ -444,7 +444,8 @@ def _profile(title: str, call, lines: int = 18):
     return value
 
 
-def run_size(size: int, n_queries: int, seed: int, db_url: str | None, profile: bool) -> SizeResult:
+def run_size(size: int, n_queries: int, seed: int, db_url: str | None, profile: bool,
+             duckdb_threads: int | None = None) -> SizeResult:
     rng = np.random.default_rng([seed, size])
     model = city_model(size, rng)
     _progress(f"{size:,} features: generating a city of {len(model.weights)} centres ...")
@@ -461,6 +462,8 @@ def run_size(size: int, n_queries: int, seed: int, db_url: str | None, profile: 
             engine = store.engine.name
             _progress(f"{size:,} features: store built in {build_s:.1f} s; timing a forced re-sort ...")
             resort_s, resort_with_indexes_s = time_resort(store)
+            if duckdb_threads and engine == "duckdb":
+                store.con.execute(f"SET threads = {int(duckdb_threads)}")
             _progress(f"{size:,} features: building the STRtrees ...")
             asset_layer, asset_tree_s = make_layer(assets, store_ids(store, "assets", assets["source_id"]))
             feature_layer, feature_tree_s = make_layer(features, store_ids(store, "features", features["source_id"]))
@@ -565,13 +568,17 @@ def main(argv: list[str] | None = None) -> int:
                              "temporary folder)")
     parser.add_argument("--profile", action="store_true",
                         help="also print cProfile summaries of the store build and of nearby()")
+    parser.add_argument("--duckdb-threads", type=int, default=None,
+                        help="threads DuckDB may use for the queries (default: its own, one per core); on a "
+                             "busy machine one thread waits less for the others")
     args = parser.parse_args(argv)
     if args.queries < 1:
         parser.error("--queries must be at least 1")
     sizes = parse_sizes(args.sizes)
     if args.db_url and len(sizes) > 1 and "{size}" not in args.db_url:
         parser.error("--db-url needs {size} in it to build more than one size, one store each")
-    results = [run_size(size, args.queries, args.seed, args.db_url, args.profile) for size in sizes]
+    results = [run_size(size, args.queries, args.seed, args.db_url, args.profile, args.duckdb_threads)
+               for size in sizes]
     print(report(results, args.queries))
     return 0
 
