@@ -135,6 +135,7 @@ class PostgisConnection:
             with cursor.copy(f"COPY {name} ({names}) FROM STDIN") as copy:
                 for row in zip(*(table.column(i).to_pylist() for i in range(table.num_columns)), strict=True):
                     copy.write_row(row)
+            cursor.execute(f"ANALYZE {name}")  # autovacuum never sees temporary tables
 
     def unregister(self, name: str) -> None:
         if _IDENTIFIER.match(name):

@@ -151,6 +151,11 @@ def translate(sql: str) -> tuple[str, ...]:
             out.append(f"DROP TABLE IF EXISTS {_Dialect().generate(tree.this.find(exp.Table))}")
             tree.set("replace", False)
         out.append(_Dialect().generate(tree.transform(_adjust), copy=False))
+        if isinstance(tree, exp.Create) and tree.kind == "TABLE" and tree.expression is not None:
+            # A table made from a query gets statistics at once: autovacuum never looks at
+            # temporary tables, and a planner that thinks one is empty joins a million rows
+            # to it by nested loop (minutes instead of a second).
+            out.append(f"ANALYZE {_Dialect().generate(tree.this.find(exp.Table))}")
     return tuple(out)
 
 
