@@ -37,6 +37,7 @@ from pathlib import Path
 
 import duckdb
 
+from atlas.engines import is_server_url
 from atlas.errors import AtlasError, InvalidInput, NotFound, StoreBusy
 from atlas.store import Store, open_store, utc_now
 
@@ -193,7 +194,7 @@ def restore_backup(backup_path: str | Path, target_path: str | Path, *, force: b
     an atlas store is never replaced. The restored store is the backup without its
     ``backup_*`` notes in ``atlas_meta``: every table exactly as it was backed up.
     """
-    if isinstance(target_path, str) and target_path.startswith(("postgresql://", "postgres://")):
+    if is_server_url(target_path):
         raise InvalidInput(
             "A backup goes back onto a PostGIS server by copying it into a new, empty database: "
             "atlas copy --from BACKUP --to postgresql://..."

@@ -8,6 +8,8 @@ goods and services, and/or holding significant land and property.
 import os
 from pathlib import Path
 
+from atlas.engines import is_server_url
+
 DEFAULT_DB_PATH = Path("data/atlas.duckdb")
 """Where the CLI and the app look for the store unless ``--db`` or ``ATLAS_DB`` say otherwise."""
 
@@ -40,7 +42,7 @@ def default_db() -> str | Path:
     """The store from ``ATLAS_DB`` if set (a DuckDB path or a ``postgresql://`` URL), else
     ``data/atlas.duckdb``."""
     value = os.environ.get(DB_ENV_VAR)
-    if value and value.startswith(("postgresql://", "postgres://")):
+    if is_server_url(value):
         return value
     return Path(value or DEFAULT_DB_PATH)
 

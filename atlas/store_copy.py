@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 
 import pyarrow as pa
 
+from atlas.engines import plain_bytes
 from atlas.errors import InvalidInput
 from atlas.spatial_order import META_PREFIX
 from atlas.store import Store
@@ -124,7 +125,7 @@ def _copy_table(source: Store, target: Store, table: str, cols: list[Column]) ->
     copied = 0
     while batch := cursor.fetchmany(BATCH_ROWS):
         data = pa.table(
-            [pa.array([_plain(row[i]) for row in batch], type=schema.field(i).type) for i in range(len(cols))],
+            [pa.array([plain_bytes(row[i]) for row in batch], type=schema.field(i).type) for i in range(len(cols))],
             schema=schema,
         )
         target.con.register("_copy_rows", data)
@@ -134,10 +135,6 @@ def _copy_table(source: Store, target: Store, table: str, cols: list[Column]) ->
             target.con.unregister("_copy_rows")
         copied += len(batch)
     return copied
-
-
-def _plain(value: object) -> object:
-    return bytes(value) if isinstance(value, bytearray | memoryview) else value
 
 
 def _advance_sequences(target: Store, table: str, cols: list[Column]) -> None:

@@ -30,6 +30,11 @@ def shown_url(url: str) -> str:
     return urlunsplit(parts._replace(netloc=parts.netloc.replace(f":{parts.password}@", ":***@", 1)))
 
 
+def plain_bytes(value: object) -> object:
+    """A binary value as ``bytes``, whichever buffer type the engine's driver gave."""
+    return bytes(value) if isinstance(value, bytearray | memoryview) else value
+
+
 def constraint_errors() -> tuple[type[Exception], ...]:
     """The errors of a key or check that refused a row, on either engine. psycopg is only
     loaded once a PostGIS store is opened (it and sqlglot cost every command half a

@@ -18,6 +18,7 @@ import psycopg
 import pyarrow as pa
 from psycopg.types.json import set_json_loads
 
+from atlas.engines import plain_bytes
 from atlas.engines import shown_url as shown
 from atlas.engines.postgis_dialect import bind, translate
 from atlas.errors import NotAnAtlasStore, SpatialExtensionMissing
@@ -65,7 +66,7 @@ class Result:
     def to_arrow_table(self) -> pa.Table:
         names = [c.name for c in self._cursor.description or ()]
         rows = self.fetchall()
-        return pa.table({n: pa.array([_plain(r[i]) for r in rows]) for i, n in enumerate(names)})
+        return pa.table({n: pa.array([plain_bytes(r[i]) for r in rows]) for i, n in enumerate(names)})
 
     fetch_arrow_table = arrow = to_arrow_table
 
@@ -76,10 +77,6 @@ class Result:
         names = [c.name for c in self._cursor.description or ()]
         rows = self.fetchall()
         return {n: np.array([r[i] for r in rows], dtype=object) for i, n in enumerate(names)}
-
-
-def _plain(value: object) -> object:
-    return bytes(value) if isinstance(value, memoryview | bytearray) else value
 
 
 def _pg_type(t: pa.DataType) -> str:
