@@ -438,9 +438,90 @@ def _partner_order(con: duckdb.DuckDBPyConnection) -> None:
         con.execute("UPDATE plan_partners SET ordinal = rowid")
 
 
+# Version 9 (issue 12): what organisation registers and anchors' spend files say.
+# asset_registrations holds one row per asset that a register (Companies House, the
+# Charity Commission) describes: its numbers, legal form, dates, income and whether it is
+# a social enterprise, with the reason. A table of its own rather than new columns of
+# assets: most assets are on no register, and DuckDB cannot ALTER a table that migration
+# 7 rewrote in the same upgrade. grants are 360Giving grants received in the area;
+# spend_lines are an anchor's payments to suppliers (negative amounts are credit notes).
+# A supplier or recipient is linked to an asset only when the match is certain (a number,
+# or postcode and name); an uncertain one keeps its candidate beside it for a person to
+# decide, never merged.
+_REGISTERS = """
+CREATE SEQUENCE grant_id_seq START 1;
+CREATE SEQUENCE spend_line_id_seq START 1;
+
+CREATE TABLE asset_registrations (
+    asset_id BIGINT PRIMARY KEY,
+    company_number VARCHAR,
+    charity_number VARCHAR,
+    legal_form VARCHAR,
+    status VARCHAR,
+    incorporated_on DATE,
+    dissolved_on DATE,
+    income DOUBLE CHECK (income >= 0),
+    postcode VARCHAR,
+    sic_codes VARCHAR[] NOT NULL DEFAULT [],
+    register_sector VARCHAR,
+    social_enterprise BOOLEAN NOT NULL DEFAULT false,
+    social_enterprise_reason VARCHAR,
+    source VARCHAR NOT NULL,
+    updated_at TIMESTAMP NOT NULL
+);
+CREATE INDEX asset_registrations_company ON asset_registrations (company_number);
+CREATE INDEX asset_registrations_charity ON asset_registrations (charity_number);
+
+CREATE TABLE grants (
+    id BIGINT PRIMARY KEY DEFAULT nextval('grant_id_seq'),
+    title VARCHAR,
+    funder VARCHAR,
+    recipient_name VARCHAR NOT NULL,
+    recipient_company_number VARCHAR,
+    recipient_charity_number VARCHAR,
+    recipient_postcode VARCHAR,
+    amount DOUBLE NOT NULL,
+    currency VARCHAR NOT NULL,
+    awarded_on DATE,
+    asset_id BIGINT,
+    match_method VARCHAR,
+    match_score DOUBLE,
+    candidate_asset_id BIGINT,
+    source VARCHAR NOT NULL,
+    source_id VARCHAR NOT NULL,
+    imported_at TIMESTAMP NOT NULL DEFAULT current_timestamp,
+    UNIQUE (source, source_id)
+);
+
+CREATE TABLE spend_lines (
+    id BIGINT PRIMARY KEY DEFAULT nextval('spend_line_id_seq'),
+    anchor_id BIGINT NOT NULL,
+    supplier_name VARCHAR NOT NULL,
+    supplier_company_number VARCHAR,
+    supplier_postcode VARCHAR,
+    amount DOUBLE NOT NULL,
+    currency VARCHAR NOT NULL,
+    paid_on DATE NOT NULL,
+    category VARCHAR,
+    supplier_asset_id BIGINT,
+    match_method VARCHAR,
+    match_score DOUBLE,
+    candidate_asset_id BIGINT,
+    supplier_lon DOUBLE,
+    supplier_lat DOUBLE,
+    placed_by VARCHAR CHECK (placed_by IN ('postcode', 'asset')),
+    source VARCHAR NOT NULL,
+    source_id VARCHAR NOT NULL,
+    imported_at TIMESTAMP NOT NULL DEFAULT current_timestamp,
+    UNIQUE (source, source_id)
+);
+CREATE INDEX spend_lines_anchor ON spend_lines (anchor_id, paid_on);
+"""
+
+
 Migration = str | Callable[[duckdb.DuckDBPyConnection], None]
 MIGRATIONS: list[Migration] = [_V1_CORE, _V2_MEMBERSHIP, _PLANS, _POSTCODES, _LINKING, _trust, _bbox,
-                               _partner_order]
+                               _partner_order, _REGISTERS]
 
 SCHEMA_VERSION = len(MIGRATIONS)
 

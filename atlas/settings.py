@@ -87,3 +87,15 @@ inside it with latitude and longitude swapped."""
 SIGN_IN_HOURS = 12.0
 """How long a sign-in lasts in a browser, reloads included: a long working day, in hours,
 so a council laptop left signed in overnight asks again in the morning."""
+
+# Insights (issue 12): anchors' spend and the social-enterprise market.
+CITY_LEVELS = ("city", "local authority", "district", "borough", "municipality", "county borough")
+"""Boundary levels that stand for the city when a spend report measures the share of spend
+with suppliers in the city. Without boundaries of these levels the city is every boundary
+the store holds."""
+REGION_LEVELS = ("region", "combined authority", "county", "nuts2", "nuts 2")
+"""Boundary levels that stand for the region. Without any, the region is the city widened
+by REGION_RADIUS_M."""
+REGION_RADIUS_M = 40_000.0
+"""Without region boundaries, a supplier within this many metres of the city counts as in
+the region (40 km: roughly a travel-to-work area around a large English city)."""

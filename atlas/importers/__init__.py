@@ -46,6 +46,13 @@ from atlas.store import Store
 TARGETS = ("features", "assets", "boundaries")
 RECORD_TARGETS = ("needs", "offers")
 """Tables of records that belong to assets (no geometry of their own)."""
+REGISTER_TARGETS = ("companies", "charities", "grants")
+"""Organisation registers (atlas.registers): Companies House basic company data, a charity
+register extract, 360Giving grants. Rows are matched to assets by number, then postcode
+and name (atlas.org_matching)."""
+SPEND_TARGETS = ("spend",)
+"""An anchor's payments to suppliers (atlas.spend): a council's spend-over-£500 CSV or an
+OCDS release package; needs ``anchor``."""
 BULK_ROWS = 20_000
 """From this many rows an import drops and rebuilds the spatial indexes (store.bulk_load)
 instead of updating them row by row; below it, rebuilding a big store's indexes would
@@ -54,6 +61,8 @@ cost more than it saves."""
 __all__ = [
     "BULK_ROWS",
     "RECORD_TARGETS",
+    "REGISTER_TARGETS",
+    "SPEND_TARGETS",
     "TARGETS",
     "ImportSummary",
     "PostcodeSummary",
@@ -81,13 +90,18 @@ def import_file(
     admin_level: str | None = None,
     report_path: str | Path | None = None,
     progress: ProgressCallback = no_progress,
+    anchor: str | None = None,
+    columns_given: dict[str, str] | None = None,
 ) -> ImportSummary:
     """Import one file into the store, all or nothing, and say what happened.
 
     ``as_`` is ``"features"`` (land, buildings, green space, water), ``"assets"``
     (organisations, groups, people with skills), ``"boundaries"`` (named areas, with
     ``level`` and ``name_field``), or ``"needs"`` or ``"offers"`` (a table of records,
-    each naming its asset; see :mod:`atlas.importers.needs_offers`); an OpenStreetMap extract may leave it out to get
+    each naming its asset; see :mod:`atlas.importers.needs_offers`), ``"companies"``,
+    ``"charities"`` or ``"grants"`` (an organisation register, :mod:`atlas.registers`), or
+    ``"spend"`` (the payments of the asset named by ``anchor``, :mod:`atlas.spend`, with
+    ``columns_given`` correcting the guessed column of any field); an OpenStreetMap extract may leave it out to get
     features and assets both. ``layer`` picks a layer (or a spreadsheet's sheet);
     ``mapping`` is a column mapping (``field,column,value``) or, for OpenStreetMap, a tag
     mapping table; ``crs`` is for files that do not state theirs. ``source`` (default: the
@@ -103,12 +117,25 @@ def import_file(
     readers.check_file(path)
     sniff.check_content(path)
     family = readers.family(path)
-    if as_ is not None and as_ not in TARGETS + RECORD_TARGETS:
-        raise InvalidInput(f"--as {as_!r}: say features, assets, boundaries, needs or offers.")
+    if as_ is not None and as_ not in TARGETS + RECORD_TARGETS + REGISTER_TARGETS + SPEND_TARGETS:
+        raise InvalidInput(f"--as {as_!r}: say features, assets, boundaries, needs, offers, companies, charities, "
+                           "grants or spend.")
     given_crs = readers.parse_crs(crs)
     source = (source or path.name).strip()
     if not source:
         raise InvalidInput("--source is empty; name the source of the data (or leave it out to use the file name).")
+    if as_ in REGISTER_TARGETS:
+        from atlas.registers import import_register  # rapidfuzz, loaded only for registers
+
+        return import_register(store, path, kind=as_, source=source, licence=licence, replace=replace,
+                               report_path=report_path, progress=progress)
+    if as_ in SPEND_TARGETS:
+        from atlas.spend import import_spend
+
+        if not (anchor and anchor.strip()):
+            raise InvalidInput(f"Say whose spending {path.name} lists: --anchor NAME (an asset in the atlas).")
+        return import_spend(store, path, anchor=anchor.strip(), columns_given=columns_given or {}, source=source,
+                            replace=replace, report_path=report_path, progress=progress)
     if as_ in RECORD_TARGETS:
         if family != "table":
             raise InvalidInput(f"Needs and offers are read from a CSV or XLSX table, not from {path.name}.")

@@ -13,7 +13,15 @@ import click
 
 from atlas import output
 from atlas.cli_support import JSON_OR_TABLE, cli_store, db_option, format_choice, handle_errors
-from atlas.importers import RECORD_TARGETS, TARGETS, import_file, import_postcodes
+from atlas.errors import InvalidInput
+from atlas.importers import (
+    RECORD_TARGETS,
+    REGISTER_TARGETS,
+    SPEND_TARGETS,
+    TARGETS,
+    import_file,
+    import_postcodes,
+)
 from atlas.importers.summary import ImportSummary, PostcodeSummary
 
 if TYPE_CHECKING:
@@ -77,8 +85,14 @@ def _summary_table(summary: ImportSummary) -> str:
         per_table = [{"table": name, "imported": c.imported, "updated": c.updated, "removed": c.removed}
                      for name, c in summary.tables.items()]
         lines += ["", output.table(per_table, ["table", "imported", "updated", "removed"])]
+    if summary.columns_used:
+        used = [{"field": f, "column": c} for f, c in summary.columns_used.items()]
+        lines += ["", "Columns read (correct one with --column FIELD=COLUMN):", output.table(used, ["field", "column"])]
     if summary.skipped_report:
         lines += ["", f"Skipped rows and why: {summary.skipped_report}"]
+    if summary.uncertain:
+        lines += ["", f"{summary.uncertain:,} organisations may already be in the atlas under another name or "
+                      f"place; they were not merged. Check them: {summary.uncertain_report}"]
     if summary.metric_epsg:
         lines.append(f"Distances and areas in this atlas are measured in EPSG:{summary.metric_epsg}.")
     return "\n".join(lines)
@@ -95,9 +109,15 @@ def _postcode_table(summary: PostcodeSummary) -> str:
 
 @click.command("import")
 @click.argument("path", type=click.Path(path_type=Path, dir_okay=True))
-@click.option("--as", "as_", type=click.Choice(TARGETS + RECORD_TARGETS),
+@click.option("--as", "as_", type=click.Choice(TARGETS + RECORD_TARGETS + REGISTER_TARGETS + SPEND_TARGETS),
               help="What the file holds. OpenStreetMap files default to features and assets both; needs and "
-                   "offers come from a CSV or XLSX table whose asset column names each row's asset.")
+                   "offers come from a CSV or XLSX table whose asset column names each row's asset; companies "
+                   "(Companies House basic company data), charities (a charity register extract) and grants "
+                   "(360Giving) are registers; spend is an anchor's payments (with --anchor).")
+@click.option("--anchor", help="Spend: the asset whose payments the file lists (its name or id).")
+@click.option("--column", "column_pairs", multiple=True, metavar="FIELD=COLUMN",
+              help="Spend: use COLUMN for FIELD (supplier, amount, date, category, company_number, postcode, id) "
+                   "where the guess shown by the import is wrong. Repeatable.")
 @click.option("--layer", help="The layer of a GeoPackage/KML/zip, or the sheet of a workbook.")
 @click.option("--mapping", type=click.Path(path_type=Path, dir_okay=False),
               help="A column mapping (field,column,value) or, for OpenStreetMap, a tag mapping table.")
@@ -116,7 +136,8 @@ def _postcode_table(summary: PostcodeSummary) -> str:
 @handle_errors
 def import_cmd(path: Path, as_: str | None, layer: str | None, mapping: Path | None, crs: str | None,
                source: str | None, licence: str | None, replace: bool, name_field: str | None, level: str | None,
-               id_field: str | None, admin_level: str | None, report_path: Path | None, db: Path, fmt: str) -> None:
+               id_field: str | None, admin_level: str | None, report_path: Path | None, anchor: str | None,
+               column_pairs: tuple[str, ...], db: Path, fmt: str) -> None:
     """Import PATH: a GIS file, a table with coordinates or postcodes, or an OpenStreetMap extract.
 
     \b
@@ -127,17 +148,29 @@ def import_cmd(path: Path, as_: str | None, layer: str | None, mapping: Path | N
       atlas import wards.geojson --as boundaries --name-field WD13NM --level ward
       atlas import birmingham.osm.pbf
       atlas import needs.csv --as needs                 (asset, kind, title, tags, quantity, unit ...)
+      atlas import BasicCompanyData.csv --as companies  (placed by postcode; import-postcodes first)
+      atlas import spend-2026.csv --as spend --anchor "City Hospital" --column category="Expense Area"
     """
     with cli_store(db, create=True) as store, ProgressBar() as bar:
         summary = import_file(
             store, path, as_=as_, layer=layer, mapping=mapping, crs=crs, source=source, licence=licence,
             replace=replace, name_field=name_field, level=level, id_field=id_field, admin_level=admin_level,
-            report_path=report_path, progress=bar,
+            report_path=report_path, progress=bar, anchor=anchor, columns_given=_column_pairs(column_pairs),
         )
     if fmt == "json":
         click.echo(output.to_json(asdict(summary)))
     else:
         click.echo(_summary_table(summary))
+
+
+def _column_pairs(pairs: tuple[str, ...]) -> dict[str, str]:
+    given: dict[str, str] = {}
+    for pair in pairs:
+        field, sep, column = pair.partition("=")
+        if not sep or not field.strip() or not column.strip():
+            raise InvalidInput(f"--column {pair!r}: write FIELD=COLUMN, for example --column amount=\"Net Amount\".")
+        given[field.strip().lower()] = column.strip()
+    return given
 
 
 @click.command("import-postcodes")

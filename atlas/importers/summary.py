@@ -63,6 +63,13 @@ class ImportSummary:
     skipped_report: str | None
     seconds: float
     tables: dict[str, TableCounts] = field(default_factory=dict)
+    uncertain: int = 0
+    """Rows whose organisation might be an asset already but was not merged (registers, spend)."""
+    uncertain_report: str | None = None
+    """A CSV listing each uncertain row with its candidate asset, score and reason."""
+    columns_used: dict[str, str] = field(default_factory=dict)
+    """Spend: which column of the file each field was read from (field -> column), shown so
+    a wrong guess can be corrected with ``--column FIELD=COLUMN``."""
 
 
 @dataclass(frozen=True)
