@@ -24,6 +24,9 @@ KINDS = {
     "offers": "Offers of assets (a table, with the same columns as needs)",
     "osm": "An OpenStreetMap extract (sites and assets both)",
     "postcodes": "A postcode lookup (ONS Postcode Directory or OS Code-Point Open)",
+    "companies": "Companies House basic company data (placed by postcode)",
+    "charities": "A charity register extract (Charity Commission; placed by postcode)",
+    "grants": "360Giving grants (JSON or CSV)",
 }
 
 STAGES = {"reading": "Reading the file", "checking": "Checking every row", "writing": "Writing to the atlas"}
@@ -45,7 +48,7 @@ def postcode_location(code: str) -> tuple[float, float]:
     return found
 
 
-class _ProgressBar:
+class ProgressBar:
     """The importer's progress callback, drawn as a Streamlit progress bar."""
 
     def __init__(self) -> None:
@@ -85,6 +88,13 @@ def _show_summary(summary: ImportSummary | PostcodeSummary) -> None:
     facts = {k: v for k, v in asdict(summary).items() if k not in ("tables", "path") and v is not None}
     st.dataframe(pd.DataFrame({"": list(facts), "value": [str(v) for v in facts.values()]}),
                  hide_index=True, key="import_summary_table")
+    if isinstance(summary, ImportSummary) and summary.uncertain and summary.uncertain_report:
+        uncertain = Path(summary.uncertain_report)
+        st.warning(f"{summary.uncertain:,} organisations may already be in the atlas under another name or place. "
+                   "They were not merged: check each against its candidate before linking.")
+        if uncertain.exists():
+            st.download_button("Download the organisations to check (CSV)", uncertain.read_bytes(),
+                               file_name=uncertain.name, mime="text/csv", key="import_uncertain_download")
     if summary.skipped_report:
         report = Path(summary.skipped_report)
         st.warning(f"{summary.skipped:,} rows could not be used and {summary.repaired:,} were repaired; the report "
@@ -122,7 +132,7 @@ def import_section() -> None:
     if problem:
         st.error(problem)
         return
-    bar = _ProgressBar()
+    bar = ProgressBar()
     with tempfile.TemporaryDirectory(prefix="atlas-upload-") as folder:
         path = _saved_upload(upload, Path(folder))
         try:

@@ -27,6 +27,8 @@ PAGES = (
     PageSpec("Plans", "app/pages/plan_sketcher.py", "Plan sketcher", ":material/draw:", Permission.PLAN),
     PageSpec("Plans", "app/pages/workshop.py", "Workshop", ":material/groups:"),
     PageSpec("Plans", "app/pages/site_dossier.py", "Site dossier", ":material/folder_open:", Permission.PLAN),
+    PageSpec("Insights", "app/pages/market_report.py", "Market report", ":material/insights:"),
+    PageSpec("Insights", "app/pages/anchor_spend.py", "Anchor spend", ":material/payments:", Permission.PLAN),
     PageSpec("Data", "app/pages/asset_register.py", "Asset register", ":material/edit_location_alt:",
              Permission.EDIT_REGISTER),
     PageSpec("Data", "app/pages/admin.py", "Admin", ":material/admin_panel_settings:", Permission.ADMINISTER),

@@ -6,6 +6,7 @@ Written by the Asset Atlas project with approximate coordinates (see
 
 from __future__ import annotations
 
+import tempfile
 from pathlib import Path
 
 import geopandas as gpd
@@ -21,11 +22,18 @@ DEMO_DIR = Path(__file__).resolve().parent.parent / "data" / "boundaries"
 DEMO_SOURCE = "asset-atlas-demo"
 DEMO_LICENCE = "Asset Atlas demo data (approximate, written by the project)"
 DEMO_PLACE = "USE-IT! area, west Birmingham and Smethwick (approximate demo data)"
+DEMO_SPEND = {
+    "spend-birmingham-city-council.csv": "Birmingham City Council",
+    "spend-city-hospital.csv": "City Hospital (Sandwell and West Birmingham NHS Trust)",
+    "spend-midland-met.csv": "Midland Metropolitan University Hospital",
+}
+"""Invented spend files of three anchors (file -> the anchor's asset name)."""
 
 
 def demo_files(directory: Path = DEMO_DIR) -> dict[str, Path]:
     files = {name: directory / name for name in ("wards.geojson", "sites.geojson", "assets.csv", "needs.csv",
-                                                 "offers.csv")}
+                                                 "offers.csv", "postcodes.csv", "companies.csv", "charities.csv",
+                                                 *DEMO_SPEND)}
     missing = [str(p) for p in files.values() if not p.exists()]
     if missing:
         raise NotFound(f"The demo data is missing ({', '.join(missing)}); run from a full checkout of Asset Atlas.")
@@ -54,12 +62,34 @@ def load_demo(store: Store, directory: Path = DEMO_DIR) -> dict[str, int]:
         writes.upsert_features(store, sites, source=DEMO_SOURCE, licence=DEMO_LICENCE)
         for as_ in ("needs", "offers"):
             import_needs_offers(store, files[f"{as_}.csv"], as_, source=DEMO_SOURCE)
+        _load_registers_and_spend(store, files)
         add_demo_accounts(store)
     counts = {t: store.con.execute(f"SELECT count(*) FROM {t}").fetchone()[0]
               for t in ("boundaries", "features", "assets")}
     for side in ("need", "offer"):
         counts[f"{side}s"] = store.con.execute("SELECT count(*) FROM needs_offers WHERE side = ?", [side]).fetchone()[0]
     return counts
+
+
+def _load_registers_and_spend(store: Store, files: dict[str, Path]) -> None:
+    """The invented register extracts and spend files, placed through invented postcodes
+    (real districts, made-up units, at the demo's own approximate points)."""
+    from atlas.importers import postcode_store
+    from atlas.importers.postcodes import normalise
+    from atlas.registers import import_register
+    from atlas.spend import import_spend
+
+    table = pd.read_csv(files["postcodes.csv"], dtype={"postcode": str})
+    postcode_store.upsert(store, [str(normalise(p)) for p in table["postcode"]], table["lon"].to_numpy(float),
+                          table["lat"].to_numpy(float), source=DEMO_SOURCE)
+    for kind in ("companies", "charities"):
+        import_register(store, files[f"{kind}.csv"], kind=kind, source=f"{DEMO_SOURCE}-{kind}", licence=DEMO_LICENCE)
+    # One supplier is an uncertain match on purpose (the Anchor spend page lists it); its
+    # CSV report is not wanted beside the store, since the store itself keeps the candidate.
+    with tempfile.TemporaryDirectory(prefix="atlas-demo-") as folder:
+        for name, anchor in DEMO_SPEND.items():
+            import_spend(store, files[name], anchor=anchor, columns_given={}, source=f"{DEMO_SOURCE}-{Path(name).stem}",
+                         report_path=Path(folder) / f"{name}-report.csv")
 
 
 DEMO_ACCOUNTS: dict[str, tuple[str, str]] = {

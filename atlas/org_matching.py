@@ -119,8 +119,18 @@ def normalise_name(value: object) -> str:
 
 
 def name_score(a: str, b: str) -> float:
-    """Similarity 0-100 of two names already through :func:`normalise_name`."""
-    return float(fuzz.token_sort_ratio(a, b))
+    """Similarity 0-100 of two names (raw or through :func:`normalise_name`): the better of
+    the whole names and the names without their bracketed qualifiers, so "Canalside
+    co-working hub (Brindleyplace)" is "Canalside Co-Working Hub CIC"."""
+    whole = fuzz.token_sort_ratio(normalise_name(a), normalise_name(b))
+    short_a, short_b = normalise_name(_unbracketed(a)), normalise_name(_unbracketed(b))
+    if not short_a or not short_b:
+        return float(whole)
+    return float(max(whole, fuzz.token_sort_ratio(short_a, short_b)))
+
+
+def _unbracketed(name: str) -> str:
+    return re.sub(r"\([^)]*\)|\[[^\]]*\]", " ", name)
 
 
 def match_organisations(store: Store, queries: Sequence[OrgQuery]) -> list[OrgMatch]:
@@ -129,7 +139,7 @@ def match_organisations(store: Store, queries: Sequence[OrgQuery]) -> list[OrgMa
     if not queries:
         return []
     known = _KnownAssets.load(store)
-    keys = [(normalise_name(q.name), normalise_company_number(q.company_number),
+    keys = [(q.name.strip(), normalise_company_number(q.company_number),
              normalise_charity_number(q.charity_number), normalise_postcode(q.postcode)) for q in queries]
     distinct = list(dict.fromkeys(keys))
     postcodes = sorted({k[3] for k in distinct if k[3]})
@@ -150,7 +160,7 @@ def _match_one(key: tuple[str, str | None, str | None, str | None], known: _Know
     best: tuple[float, int] | None = None
     if postcode and name:
         for asset_id in near.get(postcode, ()):
-            score = name_score(name, known.names[asset_id])
+            score = name_score(name, known.display[asset_id])
             if best is None or score > best[0]:
                 best = (score, asset_id)
         if best and best[0] >= SURE_SCORE:
@@ -159,7 +169,8 @@ def _match_one(key: tuple[str, str | None, str | None, str | None], known: _Know
         if best and best[0] >= UNSURE_SCORE:
             return OrgMatch(score=best[0], candidate_id=best[1], candidate_name=known.display[best[1]],
                             reason=f"name only {best[0]:.0f}% alike at {postcode}; check before linking")
-    same_name = known.by_name.get(name, []) if name else []
+    same_name = (known.by_name.get(normalise_name(name), []) or known.by_name.get(
+        normalise_name(_unbracketed(name)), [])) if name else []
     if same_name:
         where = "at another place" if postcode else "but the file gives no postcode"
         return OrgMatch(score=100.0, candidate_id=same_name[0], candidate_name=known.display[same_name[0]],
@@ -194,6 +205,9 @@ class _KnownAssets:
             names[asset_id] = key
             display[asset_id] = name
             by_name[key].append(asset_id)
+            short = normalise_name(_unbracketed(name))
+            if short and short != key:
+                by_name[short].append(asset_id)
             if company:
                 by_company.setdefault(company, asset_id)
             if charity:

@@ -112,6 +112,10 @@ def _upsert(store: Store, table: str, fields: list[str], data: pa.Table, source:
             gone = f"{table} WHERE source = ? AND source_id NOT IN (SELECT source_id FROM _incoming)"
             removed = con.execute(f"SELECT count(*) FROM {gone}", [source]).fetchone()[0]
             if removed:
+                if table == "assets":
+                    # A register's description of an asset (atlas.registers) goes with it.
+                    con.execute(f"DELETE FROM asset_registrations WHERE asset_id IN (SELECT id FROM {gone})",
+                                [source])
                 con.execute(f"DELETE FROM {gone}", [source])
         updated = con.execute(
             f"SELECT count(*) FROM {table} t JOIN _incoming i ON t.source = ? AND t.source_id = i.source_id",

@@ -38,6 +38,7 @@ COMMAND_MODULES: dict[str, str] = {
     "person": "cedplans.trust_cli",
     "history": "cedplans.trust_cli",
     "workshop": "cedplans.trust_cli",
+    "report": "cedplans.insights_cli",
     "demo": "atlas_cli.demo",
 }
 """Command name -> the module whose ``COMMANDS`` holds it (tests/test_cli.py checks that

@@ -62,7 +62,7 @@ def erase_person(store: Store, asset_id: int, *, by: str, idea_authors: Sequence
         ideas = _erase_ideas(store, [asset.name, *idea_authors])
         gone_audit += ideas[1]
         for table, column in (("asset_boundaries", "asset_id"), ("person_locations", "asset_id"),
-                              ("consents", "asset_id")):
+                              ("consents", "asset_id"), ("asset_registrations", "asset_id")):
             con.execute(f"DELETE FROM {table} WHERE {column} = ?", [asset_id])
         con.execute("UPDATE features SET owner_asset_id = NULL WHERE owner_asset_id = ?", [asset_id])
         con.execute("DELETE FROM assets WHERE id = ?", [asset_id])

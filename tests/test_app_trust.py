@@ -19,7 +19,7 @@ from atlas.store import open_store
 from cedplans import repository, workshops
 from tests.app_fixtures import ROOT, SESSION_VIEWER, no_exception
 
-VISITOR_PAGES = {"Atlas map", "Site explorer", "Workshop", "Sign in"}
+VISITOR_PAGES = {"Atlas map", "Site explorer", "Workshop", "Market report", "Sign in"}
 
 
 def nav_titles(at) -> set[str]:
@@ -83,7 +83,7 @@ def test_roles_see_their_pages(run_page, demo_store_path):
         "resident": VISITOR_PAGES - {"Sign in"} | {"Sign out"},
         "developer": VISITOR_PAGES - {"Sign in"} | {"Sign out", "Tenant finder"},
         "officer": VISITOR_PAGES - {"Sign in"} | {"Sign out", "Matches", "Tenant finder", "Plan sketcher",
-                                                  "Site dossier", "Asset register"},
+                                                  "Site dossier", "Asset register", "Anchor spend"},
     }
     for role, pages in expected.items():
         assert nav_titles(run_page("atlas_map", demo_store_path, role=role)) == pages, role

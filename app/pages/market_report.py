@@ -1,0 +1,179 @@
+"""Market report: the state of the social-enterprise market in an area, so anchors can
+see what they could buy locally. Choose boundaries (or draw an area), a date, and
+optionally a second area or date to compare; the same tables as the PDF, HTML and CSV
+downloads, charted with Streamlit's own charts."""
+
+from __future__ import annotations
+
+import functools
+from datetime import date
+
+import folium
+import pandas as pd
+import streamlit as st
+from shapely.geometry import mapping
+from shapely.geometry.base import BaseGeometry
+
+from app import maps, state
+from app.maps import MapPoint
+from app.text import md
+from atlas.errors import AtlasError
+from atlas.projection import lonlat_bounds
+from atlas.store import Store
+from atlas.viewport import Viewport
+from cedplans.insights import market_csv, market_html, market_pdf
+from cedplans.insights.areas import resolve_area
+from cedplans.insights.market import MarketComparison, MarketReport, MarketTable, compare_reports, market_report
+
+ss = st.session_state
+
+CHARTED = ("type", "sector", "income", "employees", "legal_form", "trading", "support")
+"""Tables shown as bar charts as well as tables (the rest are lists)."""
+MIME = {"pdf": "application/pdf", "html": "text/html", "csv": "text/csv"}
+COMPARE = {"none": "Nothing", "area": "Another area", "date": "The same area on another date"}
+
+
+def _report(names: tuple[str, ...], drawn: BaseGeometry | None, as_of: date) -> MarketReport:
+    key = f"market:{names}:{drawn.wkt if drawn is not None else ''}:{as_of}"
+
+    def build(store: Store) -> MarketReport:
+        area = resolve_area(store, names, drawn)
+        return market_report(store, area, as_of=as_of)
+
+    return state.per_revision(key, build)
+
+
+def _boundary_names() -> list[str]:
+    return sorted({b.name for b in state.list_boundaries()})
+
+
+def _drawn_area() -> BaseGeometry | None:
+    """An area drawn on the map, when the person chose to draw one."""
+    with st.expander("Draw an area on the map instead", expanded=bool(ss.get("mkt.drawn"))):
+        extent = state.map_extent()
+        if extent is None:
+            st.info("The atlas is empty.")
+            return None
+        m = maps.base_map(Viewport.fitting(extent), fit=True)
+        maps.add_draw_tool(m, shapes=("polygon", "rectangle"))
+        view = maps.show_map(maps.finish(m, legend=False), key="mkt.draw_map", returned=("all_drawings",))
+        shapes = [g for g in view.drawn_geometries() if g.geom_type in ("Polygon", "MultiPolygon")]
+        if shapes:
+            ss["mkt.drawn"] = shapes[-1].wkt
+        if ss.get("mkt.drawn") and st.button("Forget the drawn area", key="mkt.forget"):
+            ss.pop("mkt.drawn", None)
+            st.rerun()
+    if ss.get("mkt.drawn"):
+        from shapely import from_wkt
+
+        return from_wkt(ss["mkt.drawn"])
+    return None
+
+
+def _frame(table: MarketTable, currency: str) -> pd.DataFrame:
+    from cedplans.insights.market import value_text
+
+    data: dict[str, list] = {table.group_heading: [r.group for r in table.rows],
+                             table.count_heading: [r.count for r in table.rows]}
+    if table.value_heading:
+        data[table.value_heading] = [value_text(r, currency) for r in table.rows]
+    if table.detail_heading:
+        data[table.detail_heading] = [r.detail for r in table.rows]
+    return pd.DataFrame(data)
+
+
+def _show_table(table: MarketTable, currency: str) -> None:
+    st.subheader(table.title)
+    if not table.rows:
+        st.caption("Nothing to show for this area.")
+        return
+    if table.key in CHARTED:
+        chart = pd.DataFrame({table.count_heading: [r.count for r in table.rows]},
+                             index=pd.Index([r.group for r in table.rows], name=table.group_heading))
+        st.bar_chart(chart, horizontal=True, height=max(120, 32 * len(table.rows)))
+    st.dataframe(_frame(table, currency), hide_index=True, width="stretch")
+    if table.note:
+        st.caption(md(table.note))
+
+
+def _show_comparison(comparison: MarketComparison) -> None:
+    st.subheader(f"{comparison.a.label} compared with {comparison.b.label}")
+    for table in comparison.tables:
+        if table.key not in CHARTED or not table.rows:
+            continue
+        frame = pd.DataFrame({comparison.a.label: [r.count_a for r in table.rows],
+                              comparison.b.label: [r.count_b for r in table.rows]},
+                             index=pd.Index([r.group for r in table.rows], name=table.group_heading))
+        st.markdown(f"**{md(table.title)}**")
+        st.bar_chart(frame, horizontal=True, stack=False, height=max(140, 40 * len(table.rows)))
+
+
+def _map(report: MarketReport) -> None:
+    bounds = lonlat_bounds([report.area.geom])
+    m = maps.base_map(Viewport.fitting(bounds), fit=True)
+    folium.GeoJson(mapping(report.area.geom), name="The area",
+                   style_function=lambda _: {"color": "#333333", "weight": 2, "fill": False, "dashArray": "6 4"},
+                   ).add_to(m)
+    points = [MapPoint(lon=o.lon, lat=o.lat, scale="micro", name=o.name, sector=o.type, category=o.sector,
+                       extra=tuple(x for x in (o.legal_form, o.trading_band) if x))
+              for o in report.organisations if o.lon is not None and o.lat is not None]
+    maps.add_points(m, points, name="Organisations")
+    maps.show_map(maps.finish(m), key="mkt.map", returned=())
+
+
+def _downloads(report: MarketReport, comparison: MarketComparison | None) -> None:
+    renderers = {"pdf": market_pdf.render_pdf, "html": market_html.render_html, "csv": market_csv.render_csv}
+    labels = {"pdf": "PDF report", "html": "Web page report", "csv": "Tables (CSV)"}
+    for col, (fmt, render) in zip(st.columns(len(renderers)), renderers.items(), strict=True):
+        col.download_button(f"Download {labels[fmt]}", functools.partial(render, report, comparison=comparison),
+                            file_name=f"market-report.{fmt}", mime=MIME[fmt], key=f"mkt.dl.{fmt}",
+                            icon=":material/download:", on_click="ignore")
+
+
+def main() -> None:
+    state.handle_or_stop()
+    st.title("The social-enterprise market")
+    st.caption("Social enterprises, co-operatives, community businesses and charities in an area: what they "
+               "offer, what anchors buy and need, and where nobody local offers it yet.")
+    names_all = _boundary_names()
+    left, right = st.columns([3, 1])
+    names = left.multiselect("Area (leave empty for the whole atlas)", names_all, key="mkt.area")
+    as_of = right.date_input("On", value=date.today(), max_value=date.today(), key="mkt.as_of",
+                             format="DD/MM/YYYY")
+    drawn = _drawn_area()
+    compare = st.radio("Compare with", list(COMPARE), format_func=COMPARE.__getitem__, horizontal=True,
+                       key="mkt.compare")
+    other_names: tuple[str, ...] = tuple(names)
+    other_date = as_of
+    if compare == "area":
+        other_names = tuple(st.multiselect("The other area", names_all, key="mkt.other_area"))
+    elif compare == "date":
+        other_date = st.date_input("The other date", value=date(as_of.year - 1, as_of.month, min(as_of.day, 28)),
+                                   max_value=date.today(), key="mkt.other_date", format="DD/MM/YYYY")
+    try:
+        with st.spinner("Counting the area's organisations..."):
+            report = _report(tuple(names), drawn, as_of)
+            comparison = None
+            if compare == "area" and other_names:
+                comparison = compare_reports(report, _report(other_names, None, as_of))
+            elif compare == "date":
+                comparison = compare_reports(_report(tuple(names), drawn, other_date), report)
+    except AtlasError as exc:
+        st.error(str(exc))
+        return
+    st.header(report.label)
+    counts = st.columns(4)
+    counts[0].metric("Organisations", f"{len(report.organisations):,}")
+    mat = report.maturity
+    counts[1].metric("Median years trading", "unknown" if mat.median_years is None else f"{mat.median_years:,.1f}")
+    counts[2].metric("Trading under 2 years", "unknown" if mat.share_young is None else f"{mat.share_young:.0%}")
+    counts[3].metric("Gaps (anchors buy or need, nobody local offers)", f"{len(report.gaps):,}")
+    _downloads(report, comparison)
+    if comparison is not None:
+        _show_comparison(comparison)
+    _map(report)
+    for table in report.tables:
+        _show_table(table, report.currency)
+
+
+main()
