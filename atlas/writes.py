@@ -113,9 +113,7 @@ def _upsert(store: Store, table: str, fields: list[str], data: pa.Table, source:
             removed = con.execute(f"SELECT count(*) FROM {gone}", [source]).fetchone()[0]
             if removed:
                 if table == "assets":
-                    # A register's description of an asset (atlas.registers) goes with it.
-                    con.execute(f"DELETE FROM asset_registrations WHERE asset_id IN (SELECT id FROM {gone})",
-                                [source])
+                    forget_assets(store, f"SELECT id FROM {gone}", [source])
                 con.execute(f"DELETE FROM {gone}", [source])
         updated = con.execute(
             f"SELECT count(*) FROM {table} t JOIN _incoming i ON t.source = ? AND t.source_id = i.source_id",
@@ -163,6 +161,26 @@ def _upsert(store: Store, table: str, fields: list[str], data: pa.Table, source:
                      summary=f"{table} from {source}: {result.inserted:,} added, {result.updated:,} updated, "
                              f"{result.removed:,} removed")
     return result
+
+
+def forget_assets(store: Store, ids_sql: str, params: Sequence[object]) -> None:
+    """Before assets go (``ids_sql`` selects their ids): a register's description of them
+    (atlas.registers) goes with them, and grants and spend lines that named them as
+    recipient, supplier or uncertain candidate are unlinked, so no id points at nothing.
+    A supplier placed only through its asset loses its place: its spend becomes of
+    unknown location, as it would have been without the match."""
+    con = store.con
+    con.execute(f"DELETE FROM asset_registrations WHERE asset_id IN ({ids_sql})", list(params))
+    con.execute("UPDATE spend_lines SET supplier_lon = NULL, supplier_lat = NULL, placed_by = NULL "
+                f"WHERE placed_by = 'asset' AND supplier_asset_id IN ({ids_sql})", list(params))
+    con.execute("UPDATE spend_lines SET supplier_asset_id = NULL, match_method = NULL, match_score = NULL "
+                f"WHERE supplier_asset_id IN ({ids_sql})", list(params))
+    con.execute(f"UPDATE spend_lines SET candidate_asset_id = NULL WHERE candidate_asset_id IN ({ids_sql})",
+                list(params))
+    con.execute("UPDATE grants SET asset_id = NULL, match_method = NULL, match_score = NULL "
+                f"WHERE asset_id IN ({ids_sql})", list(params))
+    con.execute(f"UPDATE grants SET candidate_asset_id = NULL WHERE candidate_asset_id IN ({ids_sql})",
+                list(params))
 
 
 def _strings(series: pd.Series) -> pa.Array:

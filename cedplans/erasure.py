@@ -13,7 +13,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from atlas import audit, queries
+from atlas import audit, queries, writes
 from atlas.errors import InvalidInput
 from atlas.store import Store, utc_now
 from cedplans import document
@@ -62,8 +62,9 @@ def erase_person(store: Store, asset_id: int, *, by: str, idea_authors: Sequence
         ideas = _erase_ideas(store, [asset.name, *idea_authors])
         gone_audit += ideas[1]
         for table, column in (("asset_boundaries", "asset_id"), ("person_locations", "asset_id"),
-                              ("consents", "asset_id"), ("asset_registrations", "asset_id")):
+                              ("consents", "asset_id")):
             con.execute(f"DELETE FROM {table} WHERE {column} = ?", [asset_id])
+        writes.forget_assets(store, "SELECT CAST(? AS BIGINT)", [asset_id])
         con.execute("UPDATE features SET owner_asset_id = NULL WHERE owner_asset_id = ?", [asset_id])
         con.execute("DELETE FROM assets WHERE id = ?", [asset_id])
         con.execute("INSERT INTO erasures (erased_at, erased_by, what) VALUES (?, ?, ?)",

@@ -15,8 +15,11 @@ so the README cannot drift from what the command line does.
 
 from __future__ import annotations
 
+import csv
+import json
 import os
 import shlex
+import shutil
 import string
 import subprocess
 import sys
@@ -49,6 +52,16 @@ RUNS: dict[str, str] = {
     "atlas import-postcodes codepoint/b.csv": "b.csv",
     "atlas import register.xlsx --as assets": "Imported register.xlsx",
     "atlas import sites.gpkg --as features --layer land --licence OGL-3.0 --format json": '"layer": "land"',
+    "atlas import BasicCompanyData.csv --as companies": "as companies",
+    "atlas import publicextract.charity.txt --as charities": "as charities",
+    "atlas import grants.json --as grants": "as grants",
+    'atlas import spend-2026.csv --as spend --anchor "Birmingham City Council"': "as spend",
+    'atlas import spend.csv --as spend --anchor asset:1 --column category="Expense Area"': "Expense Area",
+    "atlas report market --area Ladywood --out market.pdf": "Wrote the market report for Ladywood",
+    'atlas report spend --anchor "Birmingham City Council" --from 2026-04-01 --to 2026-07-31 --format json':
+        '"local_share"',
+    'atlas report spend --anchor "Midland Metropolitan University Hospital" --survey suppliers.csv --record-needs':
+        "supply need",
     "atlas plan list": "A community vision for Edgbaston Reservoir",
     'atlas plan new "Community growing at Summerfield" --site "Summerfield Park" --author "Amina K."':
         "Community growing at Summerfield",
@@ -93,6 +106,7 @@ BEFORE: dict[str, list[list[str]]] = {
 """README command -> commands to run first, for what the example takes as already there."""
 
 WRITES: dict[str, str] = {
+    "atlas report market --area Ladywood --out market.pdf": "market.pdf",
     "atlas plan export 1 --to pdf --out plan.pdf": "plan.pdf",
     'atlas dossier "Port Loop historic building" --out dossier.pdf': "dossier.pdf",
     "atlas backup backups/atlas-2025-06-01.duckdb": "backups/atlas-2025-06-01.duckdb",
@@ -178,8 +192,29 @@ def test_every_readme_command_is_run_or_skipped_with_a_reason():
     assert not set(RUNS) & set(SKIPPED)
 
 
+def _write_registers_and_spend(folder: Path) -> None:
+    """The demo's invented register extracts and spend files under the names the README
+    gives them (the charity extract tab-separated, as the Charity Commission publishes it),
+    a 360Giving package and an LM3 supplier survey."""
+    shutil.copy(DEMO_DIR / "companies.csv", folder / "BasicCompanyData.csv")
+    with (DEMO_DIR / "charities.csv").open(newline="", encoding="utf-8") as src, \
+            (folder / "publicextract.charity.txt").open("w", newline="", encoding="utf-8") as out:
+        csv.writer(out, delimiter="\t").writerows(csv.reader(src))
+    shutil.copy(DEMO_DIR / "spend-birmingham-city-council.csv", folder / "spend-2026.csv")
+    shutil.copy(DEMO_DIR / "spend-city-hospital.csv", folder / "spend.csv")
+    (folder / "grants.json").write_text(json.dumps({"grants": [{
+        "id": "360G-demo-0001", "title": "Growing space for Ladywood", "currency": "GBP", "amountAwarded": 12000,
+        "awardDate": "2026-03-01", "fundingOrganization": [{"id": "GB-CHC-1990099", "name": "A demo funder"}],
+        "recipientOrganization": [{"id": "GB-CHC-1990005", "name": "Ladywood Land Trust", "charityNumber": "1990005",
+                                   "postalCode": "B16 8ZC"}],
+    }]}), encoding="utf-8")
+    (folder / "suppliers.csv").write_text("supplier,local_supplier_share,local_staff_share,staff_cost_share\n"
+                                          "Brushstrokes Community Project,40%,80%,60%\n", encoding="utf-8")
+
+
 def _write_inputs(folder: Path) -> None:
     """The files the README's commands read, each a real file of the format its name says."""
+    _write_registers_and_spend(folder)
     town().write(folder / "city.osm.pbf")
     wards = gpd.read_file(DEMO_DIR / "wards.geojson").rename(columns={"name": "WD13NM"})
     wards.to_file(folder / "wards.geojson", driver="GeoJSON")
