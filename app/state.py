@@ -39,6 +39,7 @@ from atlas.asset_filter import ANY_ASSET, AssetFilter
 from atlas.demo import is_empty
 from atlas.errors import AtlasError
 from atlas.map_contents import MapContents
+from atlas.registers import queries as register_queries
 from atlas.store import Store, open_store
 from atlas.view_index import ViewIndex, build_view_index, drop_view_index, wants_index
 from atlas.viewport import Viewport
@@ -218,6 +219,7 @@ site_choices = _cached_query(site_picking.site_choices)
 list_boundaries = _cached_query(queries.list_boundaries)
 list_features = _cached_query(queries.list_features)
 list_assets = _cached_query(queries.list_assets)
+registration_of = _cached_query(register_queries.registration_of)
 nearby = _cached_query(queries.nearby)
 resolve_site = _cached_query(queries.resolve_site)
 search = _cached_query(queries.search)

@@ -24,7 +24,6 @@ import geopandas as gpd
 import pandas as pd
 import pyogrio
 import shapely
-from jinja2 import Environment, PackageLoader, StrictUndefined
 from reportlab.lib.pagesizes import A4
 from reportlab.lib.units import mm
 from reportlab.platypus import Image, SimpleDocTemplate, Spacer
@@ -41,6 +40,7 @@ from cedplans.dossier import DEFAULT_RADIUS_M, Dossier, build_dossier
 from cedplans.exports import atomic_file
 from cedplans.matching import distance_words
 from cedplans.pdf_layout import Layout
+from cedplans.templates_env import TEMPLATES
 
 FORMATS = ("pdf", "html", "gpkg")
 GPKG_LAYERS = ("site", "boundaries", "assets_nearby", "features_nearby", "needs_offers_nearby", "matches")
@@ -168,13 +168,11 @@ def render_pdf(d: Dossier) -> bytes:
 
 # -- HTML --------------------------------------------------------------------------------------
 
-_ENV = Environment(loader=PackageLoader("cedplans", "templates"), autoescape=True, undefined=StrictUndefined,
-                   trim_blocks=True, lstrip_blocks=True)
 
 
 def render_html(d: Dossier) -> str:
     """One self-contained HTML page (map embedded); every stored text is escaped."""
-    return _ENV.get_template("dossier.html.j2").render(
+    return TEMPLATES.get_template("dossier.html.j2").render(
         d=d, sections=sections(d), footer=_footer(d), confidential_title=CONFIDENTIAL_TITLE,
         map_b64=base64.b64encode(d.map_png).decode("ascii"),
     )

@@ -8,23 +8,14 @@ from __future__ import annotations
 
 import base64
 
-from jinja2 import Environment, PackageLoader, StrictUndefined
-
 from cedplans.colours import zone_colour
 from cedplans.report import PlanReport
-
-_ENV = Environment(
-    loader=PackageLoader("cedplans", "templates"),
-    autoescape=True,
-    undefined=StrictUndefined,
-    trim_blocks=True,
-    lstrip_blocks=True,
-)
+from cedplans.templates_env import TEMPLATES
 
 
 def render_html(report: PlanReport, *, epsg: int) -> str:
     """The report as an HTML document."""
-    template = _ENV.get_template("report.html.j2")
+    template = TEMPLATES.get_template("report.html.j2")
     return template.render(
         plan=report.plan, version=report.version, partners=report.partners, ideas=report.ideas,
         hidden_ideas=report.hidden_ideas, others_nearby=report.others_nearby, currency=report.currency,

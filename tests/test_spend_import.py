@@ -272,7 +272,8 @@ def test_a_wrong_guess_is_corrected_with_columns_given(store, tmp_path):
                                     "category": "Description"}
     assert sorted(r["category"] for r in lines(store).values()) == ["Leaflets", "Posters for the consultation"]
 
-    with pytest.raises(InvalidInput, match=r"no column 'Cost Centre'.*'Vendor', 'Paid'"):
+    with pytest.raises(InvalidInput,
+                       match=r"no field 'Cost Centre' \(given with --column category=...\); its fields are Vendor"):
         import_spend(store, path, anchor=ANCHOR, columns_given={"category": "Cost Centre"})
     with pytest.raises(InvalidInput, match="'colour' is not a field of a spend line"):
         import_spend(store, path, anchor=ANCHOR, columns_given={"colour": "Value"})

@@ -16,6 +16,7 @@ from atlas import audit, people, register
 from atlas.access import Permission
 from atlas.asset_filter import AssetFilter
 from atlas.asset_lists import DEFAULT_STALE_MONTHS
+from atlas.classify import money
 from atlas.errors import AtlasError
 from atlas.models import ASSET_TYPES, SECTORS
 from atlas.register import AssetDraft
@@ -120,11 +121,36 @@ def _draft() -> AssetDraft:
     )
 
 
+def _registration(asset_id: int) -> None:
+    """What the registers (Companies House, the charity register) say of the asset; read
+    only here, since a register import keeps it."""
+    found = state.registration_of(asset_id)
+    if found is None:
+        return
+    facts = {
+        "Legal form": found.legal_form,
+        "Company number": found.company_number,
+        "Charity number": found.charity_number,
+        "Status": found.status,
+        "Incorporated or registered": None if found.incorporated_on is None else f"{found.incorporated_on:%d %B %Y}",
+        "Income a year": None if found.income is None else money(found.income, state.info().currency),
+        "Sector (SIC or classification)": found.register_sector,
+        "Social enterprise": (f"yes: {found.social_enterprise_reason}" if found.social_enterprise else "no"),
+        "From": found.source,
+    }
+    with st.expander("On the registers", icon=":material/badge:"):
+        st.dataframe(pd.DataFrame({"": [k for k, v in facts.items() if v], "value": [str(v) for v in facts.values()
+                                                                                      if v]}),
+                     hide_index=True, width="stretch", key="reg_registration")
+
+
 def _edit_section(names: dict[int, str]) -> None:
     asset_id = st.selectbox("Asset", [NEW, *names], key="reg_asset",
                             format_func=lambda i: "A new asset" if i == NEW else names[i])
     if st.session_state.get("reg_loaded") != _form_key(asset_id):
         _load_form(asset_id)
+    if asset_id != NEW:
+        _registration(asset_id)
     _place_picker()
     categories = state.asset_categories()
     with st.form("reg_form"):

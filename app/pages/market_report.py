@@ -19,7 +19,7 @@ from app.maps import MapPoint
 from app.text import md
 from atlas.errors import AtlasError
 from atlas.projection import lonlat_bounds
-from atlas.store import Store
+from atlas.store import Store, utc_now
 from atlas.viewport import Viewport
 from cedplans.insights import market_csv, market_html, market_pdf
 from cedplans.insights.areas import resolve_area
@@ -138,8 +138,10 @@ def main() -> None:
     names_all = _boundary_names()
     left, right = st.columns([3, 1])
     names = left.multiselect("Area (leave empty for the whole atlas)", names_all, key="mkt.area")
-    as_of = right.date_input("On", value=date.today(), max_value=date.today(), key="mkt.as_of",
-                             format="DD/MM/YYYY")
+    # Today as the report counts it (UTC, the store's clock): the server's own date may be a
+    # day ahead of it (Birmingham in summer, just after midnight), a date the report refuses.
+    today = utc_now().date()
+    as_of = right.date_input("On", value=today, max_value=today, key="mkt.as_of", format="DD/MM/YYYY")
     drawn = _drawn_area()
     compare = st.radio("Compare with", list(COMPARE), format_func=COMPARE.__getitem__, horizontal=True,
                        key="mkt.compare")
@@ -149,7 +151,7 @@ def main() -> None:
         other_names = tuple(st.multiselect("The other area", names_all, key="mkt.other_area"))
     elif compare == "date":
         other_date = st.date_input("The other date", value=date(as_of.year - 1, as_of.month, min(as_of.day, 28)),
-                                   max_value=date.today(), key="mkt.other_date", format="DD/MM/YYYY")
+                                   max_value=today, key="mkt.other_date", format="DD/MM/YYYY")
     try:
         with st.spinner("Counting the area's organisations..."):
             report = _report(tuple(names), drawn, as_of)

@@ -126,7 +126,7 @@ def read_xlsx(path: Path, sheet: str | None = None) -> Table:
         for number, values in enumerate(ws.iter_rows(values_only=True), start=1):
             if header is None:  # the first row with anything in it names the columns
                 if any(v is not None and str(v).strip() for v in values):
-                    header = _unique_names(values)
+                    header = unique_names(values)
                 continue
             data.append(values)
             numbers.append(number)
@@ -141,7 +141,7 @@ def read_xlsx(path: Path, sheet: str | None = None) -> Table:
     return _without_blank_rows(Table(frame=frame, rows=rows, format="XLSX", layer=title), path)
 
 
-def _unique_names(values: tuple) -> list[str]:
+def unique_names(values: tuple) -> list[str]:
     """Column names from a header row: blanks named by position, repeats numbered."""
     names: list[str] = []
     for i, v in enumerate(values):

@@ -14,7 +14,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 
 from atlas.errors import InvalidInput
-from atlas.importers.columns import name_key
+from atlas.importers.columns import name_key, require_column
 
 FIELDS: tuple[str, ...] = ("supplier", "amount", "date", "category", "company_number", "postcode", "id", "currency")
 """The fields a spend line is read from, in the order they are shown."""
@@ -108,7 +108,7 @@ def resolve(columns: Sequence[str], given: Mapping[str, str], *, file: str) -> d
         if key not in FIELDS:
             raise InvalidInput(f"--column {field}=...: {field!r} is not a field of a spend line; "
                                f"say one of {', '.join(FIELDS)}.")
-        chosen[key] = _column(columns, column, field=key, file=file, listed=listed)
+        chosen[key] = require_column(columns, column, file=file, option=f"--column {key}=...")
     mapping = {f: c for f, c in guess(columns).items() if c not in chosen.values() and f not in chosen}
     mapping.update(chosen)
     missing = [f for f in REQUIRED if f not in mapping]
@@ -118,16 +118,6 @@ def resolve(columns: Sequence[str], given: Mapping[str, str], *, file: str) -> d
             f"its columns are {listed}. Say which with --column, for example --column {missing[0]}=\"COLUMN\"."
         )
     return {f: mapping[f] for f in FIELDS if f in mapping}
-
-
-def _column(columns: Sequence[str], column: str, *, field: str, file: str, listed: str) -> str:
-    if column in columns:
-        return column
-    for c in columns:
-        if name_key(c) == name_key(column):
-            return c
-    raise InvalidInput(f"{file} has no column {column!r} (given for {field} with --column); "
-                       f"its columns are {listed}.")
 
 
 def score(cells: Sequence[object], given: Mapping[str, str]) -> int:

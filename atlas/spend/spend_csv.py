@@ -31,6 +31,7 @@ from atlas.errors import InvalidInput
 from atlas.importers.columns import shown, text
 from atlas.importers.postcodes import normalise as normalise_postcode
 from atlas.importers.summary import SkippedRow
+from atlas.importers.tables import unique_names
 from atlas.org_matching import normalise_company_number
 from atlas.spend import coded, spend_columns, values
 from atlas.spend.lines import SpendLines
@@ -153,23 +154,11 @@ def _read_xlsx(path: Path, given: Mapping[str, str]) -> tuple[pd.DataFrame, np.n
         raise InvalidInput(f"{path} sheet {title!r} has no header row naming a supplier and an amount "
                            "in its first rows; there is nothing to import.")
     at = scores.index(max(scores))
-    header = _unique_names(cells[at])
+    header = unique_names(cells[at])
     width = len(header)
     data = [list(r[:width]) + [None] * (width - len(r)) for r in cells[at + 1:]]
     frame = pd.DataFrame(data, columns=header, dtype=object)
     return frame, np.arange(at + 2, at + 2 + len(frame)), "XLSX", title
-
-
-def _unique_names(values: tuple[object, ...]) -> list[str]:
-    """Column names from a header row: blanks named by position, repeats numbered."""
-    names: list[str] = []
-    for i, v in enumerate(values):
-        name = str(v).strip() if v is not None and str(v).strip() else f"column {i + 1}"
-        base, n = name, 2
-        while name in names:
-            name, n = f"{base} {n}", n + 1
-        names.append(name)
-    return names
 
 
 def _lines(frame: pd.DataFrame, numbers: np.ndarray, mapping: dict[str, str], *, file: str, fmt: str,

@@ -6,8 +6,6 @@ from __future__ import annotations
 
 import base64
 
-from jinja2 import Environment, PackageLoader, StrictUndefined
-
 from cedplans.insights import market_charts
 from cedplans.insights.market import MarketComparison, MarketReport
 from cedplans.insights.market_text import (
@@ -18,14 +16,7 @@ from cedplans.insights.market_text import (
     shown_rows,
     table_cells,
 )
-
-_ENV = Environment(
-    loader=PackageLoader("cedplans", "templates"),
-    autoescape=True,
-    undefined=StrictUndefined,
-    trim_blocks=True,
-    lstrip_blocks=True,
-)
+from cedplans.templates_env import TEMPLATES
 
 
 def _b64(png: bytes | None) -> str | None:
@@ -37,7 +28,7 @@ def render_html(report: MarketReport, *, comparison: MarketComparison | None = N
     tables = [(t, *table_cells(t, report.currency)[:2], shown_rows(t)[1]) for t in report.tables]
     compared = [(t, comparison_columns(t)[0], comparison_cells(comparison, t))
                 for t in comparison.tables] if comparison is not None else []
-    return _ENV.get_template("market.html.j2").render(
+    return TEMPLATES.get_template("market.html.j2").render(
         report=report, headline=headline(report), tables=tables, notes=method_notes(report),
         map_b64=_b64(market_charts.map_png(report)), profile_b64=_b64(market_charts.profile_png(report)),
         spend_b64=_b64(market_charts.spend_png(report)), comparison=comparison, compared=compared,
