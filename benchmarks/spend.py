@@ -496,6 +496,14 @@ def differences(ours: Figures, theirs: Figures) -> list[str]:
 # -- the timed runs, each in a child process ----------------------------------------------------
 
 def _peak_mb() -> float:
+    """This process's peak resident memory. On Linux its VmHWM: ``ru_maxrss`` survives the
+    exec of a spawned child, so it would report the parent's peak (the generated atlas)."""
+    try:
+        for line in Path("/proc/self/status").read_text().splitlines():
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1]) / 1024
+    except OSError:
+        pass
     rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
     return rss / 1024 if sys.platform != "darwin" else rss / 1024 / 1024
 

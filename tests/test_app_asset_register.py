@@ -90,6 +90,8 @@ def test_add_an_asset_at_a_postcode(run_page, demo_store_path):
 
 
 def test_postcodes_need_a_lookup_first(run_page, demo_store_path):
+    with open_store(demo_store_path) as store:  # the demo's invented postcodes (issue 12) gone
+        store.con.execute("DELETE FROM postcodes")
     at = run_page(PAGE, demo_store_path)
     at.text_input(key="reg_postcode").input("B16 9ZZ")
     button(at, "Find postcode").click().run()
@@ -97,6 +99,17 @@ def test_postcodes_need_a_lookup_first(run_page, demo_store_path):
     at.text_input(key="reg_postcode").input("not a postcode")
     button(at, "Find postcode").click().run()
     assert any("is not a postcode" in e.value for e in at.error)
+
+
+def test_a_postcode_outside_the_lookup_is_named(run_page, demo_store_path):
+    at = run_page(PAGE, demo_store_path)
+    at.text_input(key="reg_postcode").input("B16 9ZZ")
+    button(at, "Find postcode").click().run()
+    assert any("B16 9ZZ is not in this atlas's postcode lookup" in e.value for e in at.error)
+    at.text_input(key="reg_postcode").input("b16 8za")  # one of the demo's invented postcodes
+    button(at, "Find postcode").click().run()
+    no_exception(at)
+    assert not at.error
 
 
 def test_edit_an_asset_keeps_its_verification(run_page, demo_store_path):

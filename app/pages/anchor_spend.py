@@ -16,6 +16,7 @@ from pathlib import Path
 import folium
 import pandas as pd
 import streamlit as st
+from streamlit.delta_generator import DeltaGenerator
 
 from app import author, importing, maps, session, state
 from app.text import md
@@ -249,6 +250,18 @@ def _import_section() -> None:
         st.rerun()
 
 
+def _period_end(col: DeltaGenerator, label: str, key: str, default: date) -> date | None:
+    """A date box of the period, starting at ``default`` (the anchor's first or last
+    payment). While the officer has not changed it, it follows ``default``: payments
+    imported later, after the last one shown, would otherwise be left out of the figures
+    without a word (a keyed box keeps its first value)."""
+    seeded = f"{key}.default"
+    if ss.get(seeded) != default and ss.get(key) in (None, ss.get(seeded)):
+        ss[key] = default
+    ss[seeded] = default
+    return col.date_input(label, key=key, format="DD/MM/YYYY")
+
+
 def main() -> None:
     state.handle_or_stop()
     session.gate(Permission.PLAN, "Anchor spend")
@@ -264,8 +277,8 @@ def main() -> None:
     top = st.columns([2, 1, 1, 2])
     anchor_id = top[0].selectbox("Anchor", list(anchors), format_func=lambda i: anchors[i].name, key="spd.anchor")
     chosen = anchors[anchor_id]
-    date_from = top[1].date_input("From", value=chosen.first_paid, key=f"spd.from.{anchor_id}", format="DD/MM/YYYY")
-    date_to = top[2].date_input("To", value=chosen.last_paid, key=f"spd.to.{anchor_id}", format="DD/MM/YYYY")
+    date_from = _period_end(top[1], "From", f"spd.from.{anchor_id}", chosen.first_paid)
+    date_to = _period_end(top[2], "To", f"spd.to.{anchor_id}", chosen.last_paid)
     boundaries = sorted({b.name for b in state.list_boundaries()})
     area = top[3].multiselect("Area (empty: every boundary of the atlas)", boundaries, key="spd.area")
     survey, survey_key = _survey()
