@@ -116,6 +116,16 @@ def _chart(at, group_field: str) -> pd.DataFrame:
     return next(data for spec, data in _charts(at) if spec["encoding"]["y"]["field"] == group_field)
 
 
+def _compared(at, group_field: str) -> dict[str, dict[str, int]]:
+    """A comparison chart's bars: series (the report's label) -> group -> count."""
+    spec, data = next((spec, data) for spec, data in _charts(at) if spec["encoding"]["y"]["field"] == group_field)
+    series, value = spec["encoding"]["color"]["field"], spec["encoding"]["x"]["field"]
+    out: dict[str, dict[str, int]] = {}
+    for label, group, count in zip(data[series], data[group_field], data[value], strict=True):
+        out.setdefault(label, {})[group] = int(count)
+    return out
+
+
 def _texts(at) -> str:
     out = []
     for kind in ("markdown", "caption", "success", "info", "warning", "error", "title", "header", "subheader"):
@@ -141,7 +151,7 @@ def test_market_report_for_a_visitor_counts_the_atlas_and_a_ward(run_page, demo_
     assert expected.label.endswith(f"on {_utc_today():%d %B %Y}")
     whole = _metrics(at)
     assert whole["Organisations"] == f"{len(expected.organisations):,}"
-    assert whole["Gaps (anchors buy or need, nobody local offers)"] == f"{len(expected.gaps):,}"
+    assert whole["Gaps"] == f"{len(expected.gaps):,}"
 
     # By hand, from the demo's Companies House file: every community interest company there
     # is an asset of the atlas, in one of its wards.
@@ -156,6 +166,12 @@ def test_market_report_for_a_visitor_counts_the_atlas_and_a_ward(run_page, demo_
     charted = [t for t in expected.tables if t.key in ("type", "sector", "income", "employees", "legal_form",
                                                        "trading", "support") and t.rows]
     assert len(_charts(at)) == len(charted)
+    # Each chart lists its groups as its table does (bands from the smallest, else the largest
+    # count first), not from A to Z: a Vega-Lite axis without "sort": null sorts its labels.
+    for spec, _data in _charts(at):
+        assert spec["encoding"]["y"].get("sort", "A to Z") is None, spec["encoding"]["y"]["field"]
+    income = _chart(at, "Income")
+    assert income["Income"].tolist() == ["under 100k", "100k to 1m", "1m to 10m", "10m and over", "unknown"]
     assert {d.proto.label for d in at.get("download_button")} == {
         "Download PDF report", "Download Web page report", "Download Tables (CSV)"}
     assert all(d.proto.deferred_file_id for d in at.get("download_button"))  # made when pressed
@@ -185,10 +201,10 @@ def test_market_report_compares_two_dates_and_two_areas(run_page, demo_store_pat
     older = [c for c in cics if date(*reversed([int(p) for p in c["IncorporationDate"].split("/")]))
              <= date(2020, 1, 1)]
     assert len(older) == 2  # Rolfe Street Arts Collective (2018), Ladywood Makers Collective (2019)
-    chart = _chart(at, "Legal form")
-    series = chart[chart["Legal form"] == "Community interest company"]
-    assert series.iloc[:, -1].tolist() == [len(older), len(cics)]  # 2020 first, then today
-    no_exception(at)
+    area = at.header[0].value.rsplit(" on ", 1)[0]
+    by_date = _compared(at, "Legal form")
+    assert list(by_date) == [f"{area} on 01 January 2020", at.header[0].value]
+    assert [counts["Community interest company"] for counts in by_date.values()] == [len(older), len(cics)]
 
     at.radio(key="mkt.compare").set_value("area").run()
     at.multiselect(key="mkt.area").set_value(["Ladywood"]).run()
@@ -196,10 +212,10 @@ def test_market_report_compares_two_dates_and_two_areas(run_page, demo_store_pat
     no_exception(at)
     assert at.subheader[0].value.startswith("Ladywood on ")
     assert " compared with Smethwick on " in at.subheader[0].value
-    counts = state.query(lambda store: [len(market_report(store, resolve_area(store, (n,))).organisations)
-                                        for n in ("Ladywood", "Smethwick")])
-    types = _chart(at, "Type")
-    assert [int(types.iloc[:, -1][: len(types) // 2].sum()), int(types.iloc[:, -1][len(types) // 2:].sum())] == counts
+    reports = state.query(lambda store: [market_report(store, resolve_area(store, (n,)))
+                                         for n in ("Ladywood", "Smethwick")])
+    assert _compared(at, "Type") == {r.label: {row.group: row.count for row in r.table("type").rows} for r in reports}
+    assert all(r.organisations for r in reports)
 
 
 def test_market_report_opens_on_todays_date_in_any_time_zone(run_page, demo_store_path):
@@ -270,14 +286,23 @@ def test_officer_sees_each_anchors_spend_worked_out_by_hand(run_page, demo_store
     shown = _metrics(at)
     assert shown["Total spend"] == f"£{total:,.0f}"
     assert _metric_help(at, "Total spend") == f"{len(rows)} payments, credit notes included."
-    assert shown["With suppliers in the area"] == f"{local / total:.0%}"
-    assert _metric_help(at, "With suppliers in the area").endswith(f": £{local:,.0f}")
-    assert shown["Suppliers of unknown location"] == f"{unknown / total:.0%}"
+    assert shown["In the area"] == f"{local / total:.0%}"
+    assert _metric_help(at, "In the area").endswith(f": £{local:,.0f}")
+    assert shown["Unknown location"] == f"{unknown / total:.0%}"
+    assert _metric_help(at, "Unknown location").startswith(
+        f"Share of the total spent with suppliers of unknown location: £{unknown:,.0f}.")
     assert at.header[0].value == f"{BCC}, 2026-04-03 to 2026-07-31"
     by_category = _table(at, "Category")
     grounds = by_category[by_category["Category"] == "Grounds maintenance"].iloc[0]
     grounds_total = sum(_amount(r["Amount"]) for r in rows if r["Expense Type"] == "Grounds maintenance")
     assert grounds["Total"] == f"£{grounds_total:,.0f}"
+    # The map opens on the city; it says what lies beyond.
+    away = [r for r in rows if r["Supplier Postcode"].strip() and r["Supplier Postcode"].strip() not in local_postcodes]
+    assert (f" {len({r['Supplier Name'] for r in away})} of the suppliers, paid "
+            f"£{sum(_amount(r['Amount']) for r in away):,.0f}, are outside the city") in _texts(at)
+    [(spec, chart)] = _charts(at)
+    assert spec["encoding"]["y"].get("sort", "A to Z") is None  # the chart in the table's order
+    assert list(dict.fromkeys(chart["Category"])) == by_category["Category"].tolist()
     assert "Uncertain matches to check" in [s.value for s in at.subheader]
     assert "No uncertain matches." in _texts(at)
 
@@ -296,7 +321,7 @@ def test_officer_sees_each_anchors_spend_worked_out_by_hand(run_page, demo_store
     mm_total = sum(_amount(r["Amount"]) for r in mm_rows)
     mm_unknown = sum(_amount(r["Amount"]) for r in mm_rows if not r["Supplier Postcode"].strip())
     assert _metrics(at)["Total spend"] == f"£{mm_total:,.0f}"
-    assert _metrics(at)["Suppliers of unknown location"] == f"{mm_unknown / mm_total:.0%}"
+    assert _metrics(at)["Unknown location"] == f"{mm_unknown / mm_total:.0%}"
 
 
 def _leaks_by_hand() -> dict[str, float]:
@@ -346,6 +371,29 @@ def test_recording_the_leaks_writes_supply_needs_the_other_pages_see(run_page, d
     assert _amount(supply["Annual value"]) == pytest.approx(value_before + sum(expected.values()))
 
 
+def test_a_changed_survey_file_of_the_same_name_and_size_changes_the_multiplier(run_page, demo_store_path):
+    """The LM3 survey is read from the upload; an officer who corrects a share and uploads the
+    file again (same name, same size) gets the figure of the corrected file."""
+    header = "supplier,local_supplier_share,local_staff_share,staff_cost_share\n"
+    first = header + "Ladywood Childcare Co-operative Ltd,0.20,0.50,0.40\n"
+    corrected = header + "Ladywood Childcare Co-operative Ltd,0.90,0.50,0.10\n"
+    assert len(first) == len(corrected)
+    at = run_page("anchor_spend", demo_store_path, role="officer")
+    at.selectbox(key="spd.anchor").set_value(_asset_id(BCC)).run()
+    round_2 = "Round 2: suppliers' local re-spend"
+    at.file_uploader(key="spd.survey").set_value(("survey.csv", first.encode(), "text/csv"))
+    at.run()
+    no_exception(at)
+    before = _amount(_metrics(at)[round_2])
+    at.file_uploader(key="spd.survey").set_value(("survey.csv", corrected.encode(), "text/csv"))
+    at.run()
+    no_exception(at)
+    # By hand: the childcare co-operative, paid £6,750 in the area, re-spends 90 % locally, not 20 %.
+    childcare = sum(_amount(r["Amount"]) for r in _spend_rows("spend-birmingham-city-council.csv")
+                    if r["Supplier Name"] == "Ladywood Childcare Co-operative Ltd")
+    assert _amount(_metrics(at)[round_2]) - before == pytest.approx(childcare * (0.90 - 0.20), abs=1)
+
+
 # -- anchor spend: an import through the page, seen across sessions and programs -----------------
 
 HMP_FILE = (
@@ -392,6 +440,33 @@ def test_a_spend_file_imported_in_the_page_shows_in_every_session(run_page, demo
     assert other.selectbox(key="spd.anchor").options == [BCC, CITY_HOSPITAL, HMP, MIDLAND_MET]
     other.selectbox(key="spd.anchor").set_value(_asset_id(HMP)).run()
     assert _metrics(other)["Total spend"] == f"£{HMP_TOTAL:,.0f}"
+
+
+def test_another_anchors_file_of_the_same_name_is_imported_under_its_own_source(run_page, demo_store_path):
+    """Payments are kept by source, the file's name unless the officer gives another: a second
+    anchor's "spend.csv" is refused, nothing written, until it is given a source of its own."""
+    spend = "Supplier Name,Supplier Postcode,Payment Date,Amount\nMidshire Print Ltd,WV1 9ZA,01/09/2026,\"£1,000.00\"\n"
+    at = run_page("anchor_spend", demo_store_path, role="officer")
+    university = "University of Birmingham"
+    for anchor in (HMP, university):
+        at.file_uploader(key="spd.upload").set_value(("spend.csv", spend.encode("utf-8"), "text/csv"))
+        at.selectbox(key="spd.anchor_in").set_value(_asset_id(anchor))
+        at.run()
+        at.button(key="spd.import").click().run()
+    [refused] = [e.value for e in at.error]
+    assert refused.startswith("Nothing was written. Source 'spend.csv' already holds the spend of HMP Birmingham")
+    assert university not in at.selectbox(key="spd.anchor").options
+    [source] = [t for t in at.text_input if t.label == "Source name"]
+    assert source.value == "spend.csv"
+    source.input("University spend.csv")
+    at.button(key="spd.import").click().run()
+    no_exception(at)
+    assert [s.value for s in at.success] == [f"Imported 1 new and 0 updated payments of {university}."]
+    assert at.selectbox(key="spd.anchor").options == [BCC, CITY_HOSPITAL, HMP, MIDLAND_MET, university]
+    sources = state.query(lambda store: store.rows(
+        "SELECT a.name, s.source FROM spend_lines s JOIN assets a ON a.id = s.anchor_id "
+        "WHERE a.name IN (?, ?) ORDER BY a.name", [HMP, university]))
+    assert [(r["name"], r["source"]) for r in sources] == [(HMP, "spend.csv"), (university, "University spend.csv")]
 
 
 def test_another_programs_spend_import_shows_on_the_open_page(engine, run_page, demo_store_path, tmp_path):

@@ -8,6 +8,7 @@ which column is which before anything is written."""
 from __future__ import annotations
 
 import functools
+import hashlib
 import math
 import tempfile
 from datetime import date
@@ -55,8 +56,10 @@ def _survey() -> tuple[Lm3Survey | None, str]:
                                    "staff_cost_share. Without it, documented default shares are used.")
     if upload is None:
         return None, ""
+    data = upload.getvalue()
     try:
-        return parse_survey(upload.getvalue().decode("utf-8-sig"), upload.name), f"{upload.name}:{upload.size}"
+        # Keyed by its content: a corrected file uploaded again has the same name, often the same size.
+        return parse_survey(data.decode("utf-8-sig"), upload.name), hashlib.sha256(data).hexdigest()
     except (AtlasError, UnicodeDecodeError) as exc:
         st.error(str(exc))
         return None, ""
@@ -67,11 +70,13 @@ def _headline(report: SpendReport) -> None:
     cols = st.columns(5)
     cols[0].metric("Total spend", report.money(report.total), help=f"{report.payments:,} payments, credit notes "
                    "included.")
+    # Short labels, the rest in the help: a fifth of the page cuts longer ones short.
     for col, ring in zip(cols[1:4], report.rings, strict=True):
-        col.metric(f"With suppliers in the {ring.ring}", "-" if ring.share is None else f"{ring.share:.0%}",
-                   help=f"{ring.name}: {report.money(ring.amount)}")
-    cols[4].metric("Suppliers of unknown location", "-" if report.unknown_share is None else
-                   f"{report.unknown_share:.0%}", help="Counted in the total and never as local.")
+        col.metric(f"In the {ring.ring}", "-" if ring.share is None else f"{ring.share:.0%}",
+                   help=f"Share of the total spent with suppliers in {ring.name}: {report.money(ring.amount)}")
+    cols[4].metric("Unknown location", "-" if report.unknown_share is None else f"{report.unknown_share:.0%}",
+                   help=f"Share of the total spent with suppliers of unknown location: {report.money(report.unknown)}. "
+                        "Counted in the total and never as local.")
     if report.message:
         st.warning(report.message)
 
@@ -85,7 +90,8 @@ def _categories(report: SpendReport) -> None:
         "In the area": [max(c.local, 0.0) for c in report.by_category],
         "Elsewhere or unknown": [max(c.leak, 0.0) for c in report.by_category],
     }).set_index("Category")
-    st.bar_chart(frame, horizontal=True, height=max(160, 36 * len(frame)), color=["#1b7837", "#762a83"])
+    st.bar_chart(frame, horizontal=True, sort=False, height=max(160, 36 * len(frame)),
+                 color=["#1b7837", "#762a83"])
     st.dataframe(pd.DataFrame({
         "Category": [c.category for c in report.by_category],
         "Total": [report.money(c.total) for c in report.by_category],
@@ -189,8 +195,12 @@ def _map(report: SpendReport) -> None:
             tooltip=folium.Tooltip(f"{p.name}: {report.money(p.amount)} ({ring})", parse_html=False),
         ).add_to(layer)
     maps.show_map(maps.finish(m, legend=False), key="spd.map", returned=())
+    # The map opens on the city, so say what lies beyond it: often most of the money.
+    away = [p for p in placed if not p.in_city]
+    beyond = (f" {len(away):,} of the suppliers, paid {report.money(sum(p.amount for p in away))}, are outside the "
+              "city, beyond this first view: zoom out to see them." if away else "")
     st.caption("Circles sized by spend: dark green in the area, green in the city, pale green in the region, "
-               "purple further away. Suppliers of unknown location are not on the map.")
+               "purple further away. Suppliers of unknown location are not on the map." + beyond)
 
 
 def _downloads(report: SpendReport) -> None:
@@ -234,13 +244,18 @@ def _import_section() -> None:
                         index=options.index(guessed) if guessed in options else 0, key=f"spd.col.{field}")
                     if choice != NONE and choice != guessed:
                         given[field] = choice
+            # The payments are kept under a source name (the file's, unless changed): without this box
+            # a second anchor's file of the same name could not be imported here at all.
+            source = st.text_input("Source name", value=upload.name, key=f"spd.source.{upload.file_id}",
+                                   help="The payments are kept under this name: importing a file under the same "
+                                        "name again updates them. Give another anchor's file its own name.")
             go = st.button("Import the spend", type="primary", disabled=anchor is None, key="spd.import")
             if not go or anchor is None:
                 return
             try:
                 with session.writing(Permission.IMPORT) as store:
                     summary = import_file(store, path, as_="spend", anchor=str(anchor), columns_given=given,
-                                          progress=importing.ProgressBar())
+                                          source=source, progress=importing.ProgressBar())
             except AtlasError as exc:
                 st.error(f"Nothing was written. {exc}")
                 return

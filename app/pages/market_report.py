@@ -90,7 +90,7 @@ def _show_table(table: MarketTable, currency: str) -> None:
     if table.key in CHARTED:
         chart = pd.DataFrame({table.count_heading: [r.count for r in table.rows]},
                              index=pd.Index([r.group for r in table.rows], name=table.group_heading))
-        st.bar_chart(chart, horizontal=True, height=max(120, 32 * len(table.rows)))
+        st.bar_chart(chart, horizontal=True, sort=False, height=max(120, 32 * len(table.rows)))
     st.dataframe(_frame(table, currency), hide_index=True, width="stretch")
     if table.note:
         st.caption(md(table.note))
@@ -105,7 +105,7 @@ def _show_comparison(comparison: MarketComparison) -> None:
                               comparison.b.label: [r.count_b for r in table.rows]},
                              index=pd.Index([r.group for r in table.rows], name=table.group_heading))
         st.markdown(f"**{md(table.title)}**")
-        st.bar_chart(frame, horizontal=True, stack=False, height=max(140, 40 * len(table.rows)))
+        st.bar_chart(frame, horizontal=True, stack=False, sort=False, height=max(140, 40 * len(table.rows)))
 
 
 def _map(report: MarketReport) -> None:
@@ -169,7 +169,8 @@ def main() -> None:
     mat = report.maturity
     counts[1].metric("Median years trading", "unknown" if mat.median_years is None else f"{mat.median_years:,.1f}")
     counts[2].metric("Trading under 2 years", "unknown" if mat.share_young is None else f"{mat.share_young:.0%}")
-    counts[3].metric("Gaps (anchors buy or need, nobody local offers)", f"{len(report.gaps):,}")
+    counts[3].metric("Gaps", f"{len(report.gaps):,}", help="Things anchors buy or need that no organisation in the "
+                     "area offers: the gaps table below.")
     _downloads(report, comparison)
     if comparison is not None:
         _show_comparison(comparison)
