@@ -112,6 +112,8 @@ def normalise_charity_number(value: object) -> str | None:
 
 def normalise_name(value: object) -> str:
     """Lower case, accents and punctuation gone, words of legal form dropped."""
+    if isinstance(value, str):  # the usual case, without _text's checks for missing values
+        return _normalised(value.strip())
     return _normalised(_text(value) or "")
 
 
@@ -134,11 +136,19 @@ def name_score(a: str, b: str) -> float:
     """Similarity 0-100 of two names (raw or through :func:`normalise_name`): the better of
     the whole names and the names without their bracketed qualifiers, so "Canalside
     co-working hub (Brindleyplace)" is "Canalside Co-Working Hub CIC"."""
-    whole = fuzz.token_sort_ratio(normalise_name(a), normalise_name(b))
-    short_a, short_b = normalise_name(_unbracketed(a)), normalise_name(_unbracketed(b))
+    whole_a, short_a = _name_forms(a)
+    whole_b, short_b = _name_forms(b)
+    whole = fuzz.token_sort_ratio(whole_a, whole_b)
     if not short_a or not short_b:
         return float(whole)
     return float(max(whole, fuzz.token_sort_ratio(short_a, short_b)))
+
+
+@functools.lru_cache(maxsize=_NAME_CACHE)
+def _name_forms(name: str) -> tuple[str, str]:
+    """A name normalised whole and without its bracketed qualifiers. Cached: an asset's
+    name is compared with every supplier at its postcode."""
+    return normalise_name(name), normalise_name(_unbracketed(name))
 
 
 def _unbracketed(name: str) -> str:
@@ -213,11 +223,10 @@ class _KnownAssets:
         by_charity: dict[str, int] = {}
         by_postcode: dict[str, list[int]] = defaultdict(list)
         for asset_id, name, company, charity, postcode in rows:
-            key = normalise_name(name)
+            key, short = _name_forms(name)
             names[asset_id] = key
             display[asset_id] = name
             by_name[key].append(asset_id)
-            short = normalise_name(_unbracketed(name))
             if short and short != key:
                 by_name[short].append(asset_id)
             if company:
