@@ -51,7 +51,8 @@ REASON = "REASON-CONFIDENTIAL-9090"
 NOTE_SITE = "Port Loop historic building"  # the site dossier opens on it
 CONTACT_ASSET = "University of Birmingham"
 CONTACT = "civic@uob.example.org"
-OFFICER_PAGES = ("asset_register", "site_dossier", "matches", "admin", "plan_sketcher", "tenant_finder")
+OFFICER_PAGES = ("asset_register", "site_dossier", "matches", "admin", "plan_sketcher", "tenant_finder",
+                 "anchor_spend")
 FORBIDDEN_BUTTONS = re.compile(
     r"^(Save|Hide|Show again|Accept|Turn down|Reopen|Add the|Mark as verified|Make a backup|Make a draft plan|"
     r"Open the workshop|Open a new code|Import|Remove the account|Change the role)")
@@ -223,7 +224,7 @@ def test_the_demo_resident_sees_no_contact_note_or_reason_on_any_page(browser, a
     try:
         _sign_in(page, app_server, "resident", "resident-demo", "resident")
         assert page.get_by_text("You are Rosa (demo resident), signed in as a resident").is_visible()
-        assert _menu(page) == ["Atlas map", "Site explorer", "Workshop", "Sign out"]
+        assert _menu(page) == ["Atlas map", "Site explorer", "Workshop", "Market report", "Sign out"]
         check("sign in page")
 
         _go(page, "Atlas map")
@@ -261,7 +262,7 @@ def test_the_demo_resident_sees_no_contact_note_or_reason_on_any_page(browser, a
             _go_in_session(page, path)
             assert _forbidden_buttons(page) == [], path
             assert "Sign out" in _menu(page) and _menu(page) == ["Atlas map", "Site explorer", "Workshop",
-                                                                 "Sign out"]
+                                                                 "Market report", "Sign out"]
             check(f"typed in session {path}")
 
         # ... and typed as a new page load: a new session, still the resident's (the sign-in
@@ -341,7 +342,7 @@ def test_the_demo_researcher_edits_the_register_without_seeing_a_contact(browser
     received = _watch_websocket(page)
     try:
         _sign_in(page, app_server, "researcher", "researcher-demo", "researcher")
-        assert _menu(page) == ["Atlas map", "Site explorer", "Workshop", "Asset register", "Sign out"]
+        assert _menu(page) == ["Atlas map", "Site explorer", "Workshop", "Market report", "Asset register", "Sign out"]
         _go(page, "Asset register")
         page.get_by_role("combobox", name="Asset", exact=True).click()
         page.keyboard.type("University of Birm")
@@ -368,14 +369,15 @@ def test_a_visitor_gets_no_officer_page_and_no_editing_or_moderation_controls(ap
     page = app_page
     received = _watch_websocket(page)
     open_settled(page, app_server)
-    assert _menu(page) == ["Atlas map", "Site explorer", "Workshop", "Sign in"]
+    assert _menu(page) == ["Atlas map", "Site explorer", "Workshop", "Market report", "Sign in"]
     for path in OFFICER_PAGES:
         open_settled(page, app_server, path)
         # The page is not in this visitor's app at all: Streamlit says so and runs the atlas.
         page.get_by_text("Page not found").wait_for()
         assert page.get_by_role("heading", name="Atlas", exact=True).is_visible()
         assert _forbidden_buttons(page) == [], path
-        officer_heading = re.compile(r"^(Asset register|Site dossier|Matches|Admin|Plan sketcher|Tenant finder)")
+        officer_heading = re.compile(
+            r"^(Asset register|Site dossier|Matches|Admin|Plan sketcher|Tenant finder|Where anchors)")
         assert page.get_by_role("heading", name=officer_heading).count() == 0
         assert _leaks(_shown(page)) == [], path
         _shot(page, artifacts / f"visitor-{path}.png")
