@@ -18,3 +18,11 @@ def html_text(text: str | None) -> str:
     would end the HTML block, and markdown after it (an image from the internet, say) would
     be drawn."""
     return "<br>".join(html.escape(line) for line in (text or "").splitlines())
+
+
+def leaflet_html(text: str | None) -> str:
+    """User text for a folium tooltip or layer name: folium writes these into a JavaScript
+    template literal that Leaflet shows as HTML, so besides HTML's characters the backtick,
+    ``$`` and backslash are written as character references too."""
+    escaped = html.escape(text or "")
+    return escaped.replace("`", "&#96;").replace("$", "&#36;").replace("\\", "&#92;")

@@ -8,8 +8,10 @@ session, in another session, and, on PostGIS, after another program's write."""
 from __future__ import annotations
 
 import csv
+import html
 import json
 import os
+import re
 import time
 from datetime import date
 
@@ -28,7 +30,7 @@ from atlas.store import open_store, utc_now
 from cedplans.insights.areas import resolve_area
 from cedplans.insights.market import market_report
 from cedplans.insights.spend import SPEND_NEED_SOURCE
-from tests.app_fixtures import DEMO_DIR, ROOT, SESSION_VIEWER, no_exception
+from tests.app_fixtures import DEMO_DIR, ROOT, SESSION_VIEWER, map_args, no_exception
 
 BCC = "Birmingham City Council"
 CITY_HOSPITAL = "City Hospital (Sandwell and West Birmingham NHS Trust)"
@@ -126,6 +128,12 @@ def _compared(at, group_field: str) -> dict[str, dict[str, int]]:
     return out
 
 
+def _plain(value: str) -> str:
+    """A page's text as a person reads it: app.text.md's backslash escapes and HTML
+    character references undone."""
+    return html.unescape(re.sub(r"\\(.)", r"\1", value))
+
+
 def _texts(at) -> str:
     out = []
     for kind in ("markdown", "caption", "success", "info", "warning", "error", "title", "header", "subheader"):
@@ -147,7 +155,7 @@ def test_market_report_for_a_visitor_counts_the_atlas_and_a_ward(run_page, demo_
     at = run_page("market_report", demo_store_path, role=None)
     no_exception(at)
     expected = state.query(lambda store: market_report(store, resolve_area(store)))
-    assert [h.value for h in at.header] == [expected.label]
+    assert [_plain(h.value) for h in at.header] == [expected.label]
     assert expected.label.endswith(f"on {_utc_today():%d %B %Y}")
     whole = _metrics(at)
     assert whole["Organisations"] == f"{len(expected.organisations):,}"
@@ -180,7 +188,7 @@ def test_market_report_for_a_visitor_counts_the_atlas_and_a_ward(run_page, demo_
     at.multiselect(key="mkt.area").set_value(["Ladywood"]).run()
     no_exception(at)
     ward = state.query(lambda store: market_report(store, resolve_area(store, ("Ladywood",))))
-    assert [h.value for h in at.header] == [ward.label]
+    assert [_plain(h.value) for h in at.header] == [ward.label]
     assert ward.label.startswith("Ladywood on ")
     assert _metrics(at)["Organisations"] == f"{len(ward.organisations):,}"
     assert 0 < len(ward.organisations) < len(expected.organisations)
@@ -194,24 +202,24 @@ def test_market_report_compares_two_dates_and_two_areas(run_page, demo_store_pat
     at.radio(key="mkt.compare").set_value("date").run()
     at.date_input(key="mkt.other_date").set_value(date(2020, 1, 1)).run()
     no_exception(at)
-    title = at.subheader[0].value
-    assert title.endswith(f"on 01 January 2020 compared with {at.header[0].value}")
+    title = _plain(at.subheader[0].value)
+    assert title.endswith(f"on 01 January 2020 compared with {_plain(at.header[0].value)}")
     # By hand: community interest companies incorporated on or before 1 January 2020.
     cics = [c for c in _companies() if c["CompanyCategory"] == "Community Interest Company"]
     older = [c for c in cics if date(*reversed([int(p) for p in c["IncorporationDate"].split("/")]))
              <= date(2020, 1, 1)]
     assert len(older) == 2  # Rolfe Street Arts Collective (2018), Ladywood Makers Collective (2019)
-    area = at.header[0].value.rsplit(" on ", 1)[0]
+    area = _plain(at.header[0].value).rsplit(" on ", 1)[0]
     by_date = _compared(at, "Legal form")
-    assert list(by_date) == [f"{area} on 01 January 2020", at.header[0].value]
+    assert list(by_date) == [f"{area} on 01 January 2020", _plain(at.header[0].value)]
     assert [counts["Community interest company"] for counts in by_date.values()] == [len(older), len(cics)]
 
     at.radio(key="mkt.compare").set_value("area").run()
     at.multiselect(key="mkt.area").set_value(["Ladywood"]).run()
     at.multiselect(key="mkt.other_area").set_value(["Smethwick"]).run()
     no_exception(at)
-    assert at.subheader[0].value.startswith("Ladywood on ")
-    assert " compared with Smethwick on " in at.subheader[0].value
+    assert _plain(at.subheader[0].value).startswith("Ladywood on ")
+    assert " compared with Smethwick on " in _plain(at.subheader[0].value)
     reports = state.query(lambda store: [market_report(store, resolve_area(store, (n,)))
                                          for n in ("Ladywood", "Smethwick")])
     assert _compared(at, "Type") == {r.label: {row.group: row.count for row in r.table("type").rows} for r in reports}
@@ -234,7 +242,7 @@ def test_market_report_opens_on_todays_date_in_any_time_zone(run_page, demo_stor
         at = run_page("market_report", demo_store_path, role=None)
         no_exception(at)
         assert at.date_input(key="mkt.as_of").value == _utc_today()
-        assert at.header[0].value.endswith(f"on {_utc_today():%d %B %Y}")
+        assert _plain(at.header[0].value).endswith(f"on {_utc_today():%d %B %Y}")
     finally:
         if kept is None:
             os.environ.pop("TZ", None)
@@ -291,7 +299,7 @@ def test_officer_sees_each_anchors_spend_worked_out_by_hand(run_page, demo_store
     assert shown["Unknown location"] == f"{unknown / total:.0%}"
     assert _metric_help(at, "Unknown location").startswith(
         f"Share of the total spent with suppliers of unknown location: £{unknown:,.0f}.")
-    assert at.header[0].value == f"{BCC}, 2026-04-03 to 2026-07-31"
+    assert _plain(at.header[0].value) == f"{BCC}, 2026-04-03 to 2026-07-31"
     by_category = _table(at, "Category")
     grounds = by_category[by_category["Category"] == "Grounds maintenance"].iloc[0]
     grounds_total = sum(_amount(r["Amount"]) for r in rows if r["Expense Type"] == "Grounds maintenance")
@@ -344,11 +352,11 @@ def test_recording_the_leaks_writes_supply_needs_the_other_pages_see(run_page, d
     at.selectbox(key="spd.anchor").set_value(_asset_id(BCC)).run()
     expected = _leaks_by_hand()
     assert list(expected) == ["Grounds maintenance", "Childcare", "Interpreting services", "Training", "Catering"]
-    shown = [e.label for e in at.expander if "leaking out" in e.label]
+    shown = [_plain(e.label) for e in at.expander if "leaking out" in e.label]
     assert shown == [f"{c}: £{v:,.0f} leaking out" for c, v in expected.items()]
     at.button(key="spd.record").click().run()
     no_exception(at)
-    assert [s.value for s in at.success] == [
+    assert [_plain(s.value) for s in at.success] == [
         f"Recorded 5 new and 0 updated supply needs of {BCC}; see them on the Matches page."]
     needs = state.query(lambda store: store.rows(
         "SELECT n.title, n.kind, n.annual_value, n.status FROM needs_offers n JOIN assets a ON a.id = n.asset_id "
@@ -358,7 +366,7 @@ def test_recording_the_leaks_writes_supply_needs_the_other_pages_see(run_page, d
 
     # Recording again updates the same needs.
     at.button(key="spd.record").click().run()
-    assert [s.value for s in at.success] == [
+    assert [_plain(s.value) for s in at.success] == [
         f"Recorded 0 new and 5 updated supply needs of {BCC}; see them on the Matches page."]
 
     # The market report of the same session counts them among what anchors need.
@@ -426,13 +434,13 @@ def test_a_spend_file_imported_in_the_page_shows_in_every_session(run_page, demo
     at.run()
     at.button(key="spd.import").click().run()
     no_exception(at)
-    assert [s.value for s in at.success] == [f"Imported 3 new and 0 updated payments of {HMP}."]
+    assert [_plain(s.value) for s in at.success] == [f"Imported 3 new and 0 updated payments of {HMP}."]
 
     at.selectbox(key="spd.anchor").set_value(_asset_id(HMP)).run()
     no_exception(at)
     assert _metrics(at)["Total spend"] == f"£{HMP_TOTAL:,.0f}"
     assert _metric_help(at, "Total spend") == "3 payments, credit notes included."
-    assert at.header[0].value == f"{HMP}, 2026-09-02 to 2026-09-30"
+    assert _plain(at.header[0].value) == f"{HMP}, 2026-09-02 to 2026-09-30"
 
     # The other session, run again, lists the new anchor with the same figures.
     other.run()
@@ -461,7 +469,7 @@ def test_another_anchors_file_of_the_same_name_is_imported_under_its_own_source(
     source.input("University spend.csv")
     at.button(key="spd.import").click().run()
     no_exception(at)
-    assert [s.value for s in at.success] == [f"Imported 1 new and 0 updated payments of {university}."]
+    assert [_plain(s.value) for s in at.success] == [f"Imported 1 new and 0 updated payments of {university}."]
     assert at.selectbox(key="spd.anchor").options == [BCC, CITY_HOSPITAL, HMP, MIDLAND_MET, university]
     sources = state.query(lambda store: store.rows(
         "SELECT a.name, s.source FROM spend_lines s JOIN assets a ON a.id = s.anchor_id "
@@ -501,7 +509,7 @@ def test_the_period_follows_payments_imported_later(run_page, demo_store_path, t
     after the page was first drawn with a later date than the last one then."""
     at = run_page("anchor_spend", demo_store_path, role="officer")
     at.selectbox(key="spd.anchor").set_value(_asset_id(BCC)).run()
-    assert at.header[0].value == f"{BCC}, 2026-04-03 to 2026-07-31"
+    assert _plain(at.header[0].value) == f"{BCC}, 2026-04-03 to 2026-07-31"
     later = tmp_path / "bcc-august.csv"
     later.write_text("Supplier Name,Supplier Postcode,Expense Type,Payment Date,Transaction Number,Amount\n"
                      "Midshire Print Ltd,WV1 9ZA,Printing and design,14/08/2026,BCC-26-0019,\"£1,000.00\"\n",
@@ -511,12 +519,12 @@ def test_the_period_follows_payments_imported_later(run_page, demo_store_path, t
     at.run()
     no_exception(at)
     total = sum(_amount(r["Amount"]) for r in _spend_rows("spend-birmingham-city-council.csv")) + 1_000
-    assert at.header[0].value == f"{BCC}, 2026-04-03 to 2026-08-14"
+    assert _plain(at.header[0].value) == f"{BCC}, 2026-04-03 to 2026-08-14"
     assert _metrics(at)["Total spend"] == f"£{total:,.0f}"
 
     # A period the officer chose is kept when more payments arrive.
     at.date_input(key=f"spd.to.{_asset_id(BCC)}").set_value(date(2026, 6, 30)).run()
-    assert at.header[0].value == f"{BCC}, 2026-04-03 to 2026-06-30"
+    assert _plain(at.header[0].value) == f"{BCC}, 2026-04-03 to 2026-06-30"
     later.write_text("Supplier Name,Supplier Postcode,Expense Type,Payment Date,Transaction Number,Amount\n"
                      "Midshire Print Ltd,WV1 9ZA,Printing and design,21/08/2026,BCC-26-0020,\"£500.00\"\n",
                      encoding="utf-8")
@@ -526,4 +534,27 @@ def test_the_period_follows_payments_imported_later(run_page, demo_store_path, t
     at.run()
     no_exception(at)
     assert at.date_input(key=f"spd.to.{_asset_id(BCC)}").value == date(2026, 6, 30)
-    assert at.header[0].value == f"{BCC}, 2026-04-03 to 2026-06-30"
+    assert _plain(at.header[0].value) == f"{BCC}, 2026-04-03 to 2026-06-30"
+
+
+def test_what_a_spend_file_says_reaches_the_page_as_text(run_page, demo_store_path, tmp_path):
+    """Rule 8: a supplier and a category from a file are escaped on the page and on the
+    map, whose tooltips folium writes into a JavaScript template literal shown as HTML."""
+    hostile_supplier = "Evil `${alert(1)}` <img src=x onerror=alert(2)> Ltd"
+    hostile_category = "<b>Bold</b> **cleaning** [x](javascript:alert(3))"
+    path = tmp_path / "hostile.csv"
+    path.write_text("Supplier Name,Supplier Postcode,Expense Type,Payment Date,Transaction Number,Amount\n"
+                    f"\"{hostile_supplier}\",LS1 9ZA,\"{hostile_category}\",01/09/2026,H-1,\"£90,000.00\"\n",
+                    encoding="utf-8")
+    with open_store(demo_store_path) as store:
+        import_file(store, path, as_="spend", anchor=BCC, report_path=tmp_path / "skipped.csv")
+    at = run_page("anchor_spend", demo_store_path, role="officer")
+    at.selectbox(key="spd.anchor").set_value(_asset_id(BCC)).run()
+    no_exception(at)
+    labels = [e.label for e in at.expander if "leaking out" in e.label]
+    hostile = next(label for label in labels if "Bold" in label)
+    assert "<b>" not in hostile and "**cleaning**" not in hostile and "](javascript" not in hostile
+    assert _plain(hostile).startswith(hostile_category)
+    script = json.dumps(map_args(at))
+    assert "<img src=x" not in script and "${alert(1)}" not in script and "`${" not in script
+    assert "&lt;img src=x onerror=alert(2)&gt;" in script and "&#96;&#36;{alert(1)}&#96;" in script

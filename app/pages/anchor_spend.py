@@ -20,7 +20,7 @@ import streamlit as st
 from streamlit.delta_generator import DeltaGenerator
 
 from app import author, importing, maps, session, state
-from app.text import md
+from app.text import leaflet_html, md
 from atlas.access import Permission
 from atlas.errors import AtlasError
 from atlas.importers import import_file
@@ -66,7 +66,7 @@ def _survey() -> tuple[Lm3Survey | None, str]:
 
 
 def _headline(report: SpendReport) -> None:
-    st.header(f"{report.anchor}, {report.period_words}")
+    st.header(md(f"{report.anchor}, {report.period_words}"))
     cols = st.columns(5)
     cols[0].metric("Total spend", report.money(report.total), help=f"{report.payments:,} payments, credit notes "
                    "included.")
@@ -107,7 +107,8 @@ def _leaks(report: SpendReport) -> None:
         st.caption("No category leaks out of the area.")
         return
     for leak in report.leaks:
-        with st.expander(f"{leak.category}: {report.money(leak.leak)} leaking out", expanded=leak is report.leaks[0]):
+        with st.expander(f"{md(leak.category)}: {md(report.money(leak.leak))} leaking out",
+                         expanded=leak is report.leaks[0]):
             if leak.message:
                 st.caption(md(leak.message))
             if leak.suggestions:
@@ -129,7 +130,7 @@ def _leaks(report: SpendReport) -> None:
                 st.error(str(exc))
             else:
                 flash("success", f"Recorded {result.inserted} new and {result.updated} updated supply needs of "
-                      f"{report.anchor}; see them on the Matches page.", icon=":material/check_circle:")
+                      f"{md(report.anchor)}; see them on the Matches page.", icon=":material/check_circle:")
                 st.rerun()
 
 
@@ -183,7 +184,7 @@ def _map(report: SpendReport) -> None:
         return
     bounds = lonlat_bounds([report.areas.city.geom])
     m = maps.base_map(Viewport.fitting(bounds), fit=True)
-    folium.GeoJson(report.areas.area.geom.__geo_interface__, name=f"The area: {report.areas.area.name}",
+    folium.GeoJson(report.areas.area.geom.__geo_interface__, name=leaflet_html(f"The area: {report.areas.area.name}"),
                    style_function=lambda _: {"color": "#1b7837", "weight": 2, "fill": False}).add_to(m)
     largest = max(abs(p.amount) for p in placed) or 1.0
     layer = folium.FeatureGroup(name="Suppliers, sized by spend").add_to(m)
@@ -192,7 +193,7 @@ def _map(report: SpendReport) -> None:
         folium.CircleMarker(
             location=(p.lat, p.lon), radius=4 + 26 * math.sqrt(abs(p.amount) / largest),
             color=SUPPLIER_COLOURS[ring], fill=True, fill_opacity=0.6, weight=1,
-            tooltip=folium.Tooltip(f"{p.name}: {report.money(p.amount)} ({ring})", parse_html=False),
+            tooltip=folium.Tooltip(leaflet_html(f"{p.name}: {report.money(p.amount)} ({ring})")),
         ).add_to(layer)
     maps.show_map(maps.finish(m, legend=False), key="spd.map", returned=())
     # The map opens on the city, so say what lies beyond it: often most of the money.
@@ -260,7 +261,7 @@ def _import_section() -> None:
                 st.error(f"Nothing was written. {exc}")
                 return
         flash("success", f"Imported {summary.imported:,} new and {summary.updated:,} updated payments of "
-              f"{anchors[anchor]}" + (f"; {summary.uncertain:,} suppliers need checking." if summary.uncertain
+              f"{md(anchors[anchor])}" + (f"; {summary.uncertain:,} suppliers need checking." if summary.uncertain
                                       else "."), icon=":material/task_alt:")
         st.rerun()
 

@@ -97,7 +97,7 @@ def _show_table(table: MarketTable, currency: str) -> None:
 
 
 def _show_comparison(comparison: MarketComparison) -> None:
-    st.subheader(f"{comparison.a.label} compared with {comparison.b.label}")
+    st.subheader(md(f"{comparison.a.label} compared with {comparison.b.label}"))
     for table in comparison.tables:
         if table.key not in CHARTED or not table.rows:
             continue
@@ -163,7 +163,7 @@ def main() -> None:
     except AtlasError as exc:
         st.error(str(exc))
         return
-    st.header(report.label)
+    st.header(md(report.label))
     counts = st.columns(4)
     counts[0].metric("Organisations", f"{len(report.organisations):,}")
     mat = report.maturity
