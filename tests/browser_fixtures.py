@@ -271,3 +271,21 @@ def map_frame(page, index: int = 0, timeout_ms: int = 45_000):
         arg=[MAP_FRAME, index], timeout=timeout_ms,
     )
     return page.locator(MAP_FRAME).nth(index).element_handle().content_frame()
+
+
+def full_page_shot(page, path) -> None:
+    """A screenshot of the whole page. Streamlit scrolls its main block, not the document,
+    so a full-page screenshot would stop at the window: the window is made as tall as the
+    page for the picture (tables below the fold are drawn once in view), then put back."""
+    size = page.viewport_size
+    height_js = "() => document.querySelector('[data-testid=\"stMain\"]').scrollHeight"
+    try:
+        for _ in range(4):
+            height = min(int(page.evaluate(height_js)), 9_000)
+            if height <= page.viewport_size["height"]:
+                break
+            page.set_viewport_size({"width": size["width"], "height": height})
+            settle(page)
+        page.screenshot(path=str(path))
+    finally:
+        page.set_viewport_size(size)

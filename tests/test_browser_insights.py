@@ -18,7 +18,7 @@ from atlas import open_store
 from cedplans.insights.areas import resolve_area
 from cedplans.insights.market import market_report
 from tests.app_fixtures import DEMO_DIR
-from tests.browser_fixtures import MAP_FRAME, SLOW_MS, map_frame, open_settled, settle
+from tests.browser_fixtures import MAP_FRAME, SLOW_MS, full_page_shot, map_frame, open_settled, settle
 
 pytestmark = pytest.mark.browser
 
@@ -35,21 +35,6 @@ def _metric(page, label: str) -> str:
     metric = page.get_by_test_id("stMetric").filter(
         has=page.get_by_test_id("stMetricLabel").get_by_text(label, exact=True))
     return metric.get_by_test_id("stMetricValue").inner_text().strip()
-
-
-def _shot(page, path) -> None:
-    """A screenshot of the whole page: Streamlit scrolls its main block, not the document,
-    so the window is made as tall as the page for the picture, then put back."""
-    size = page.viewport_size
-    try:
-        height = min(int(page.evaluate(
-            "() => document.querySelector('[data-testid=\"stMain\"]').scrollHeight")), 9_000)
-        if height > size["height"]:
-            page.set_viewport_size({"width": size["width"], "height": height})
-            settle(page)
-        page.screenshot(path=str(path))
-    finally:
-        page.set_viewport_size(size)
 
 
 CUT_OFF_JS = """() => [...document.querySelectorAll('[data-testid="stMetricLabel"]')].filter(label =>
@@ -98,7 +83,7 @@ def test_market_report_shows_headline_charts_map_and_tables(app_page, app_server
     placed = sum(1 for o in whole_atlas.organisations if o.lon is not None and o.lat is not None)
     frame.wait_for_function("n => document.querySelectorAll('.leaflet-marker-pane .atlas-asset').length === n",
                             arg=placed, timeout=SLOW_MS)
-    _shot(page, artifacts / "market-report.png")
+    full_page_shot(page, artifacts / "market-report.png")
 
     # The tables as CSV, as the page offers them.
     with page.expect_download(timeout=SLOW_MS) as info:
@@ -142,7 +127,7 @@ def test_anchor_spend_shows_the_councils_total_and_its_suppliers_on_a_map(office
     # the suppliers in Leeds, Manchester, London, Wolverhampton and Solihull.
     page.get_by_text(re.compile(r"5 of the suppliers, paid £129,100, are outside the city")).wait_for()
     page.screenshot(path=str(artifacts / "anchor-spend-map.png"))
-    _shot(page, artifacts / "anchor-spend.png")
+    full_page_shot(page, artifacts / "anchor-spend.png")
 
     # The largest circle is the largest supplier (in Leeds, off the city's map): moved to it,
     # as a person drags the map, and pointed at, it names the supplier and its spend.

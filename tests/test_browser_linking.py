@@ -24,6 +24,7 @@ from atlas import open_store
 from cedplans import linking
 from tests.browser_fixtures import (
     SLOW_MS,
+    full_page_shot,
     local_page,
     map_frame,
     open_settled,
@@ -76,23 +77,6 @@ def _scroll_right(table) -> None:
     table.get_by_test_id("data-grid-canvas").wait_for()
     table.evaluate("d => { const s = d.querySelector('.dvn-scroller'); s.scrollLeft = s.scrollWidth; }")
 
-
-def _shot(page, path) -> None:
-    """A screenshot of the whole page. Streamlit scrolls its main block, not the document,
-    so a full-page screenshot would stop at the window: the window is made as tall as the
-    page for the picture (tables below the fold are drawn once in view), then put back."""
-    size = page.viewport_size
-    height_js = "() => document.querySelector('[data-testid=\"stMain\"]').scrollHeight"
-    try:
-        for _ in range(4):
-            height = min(int(page.evaluate(height_js)), 9_000)
-            if height <= page.viewport_size["height"]:
-                break
-            page.set_viewport_size({"width": size["width"], "height": height})
-            settle(page)
-        page.screenshot(path=str(path))
-    finally:
-        page.set_viewport_size(size)
 
 
 def _pdf_text(data: bytes) -> str:
@@ -170,7 +154,7 @@ def test_atlas_draws_plan_links_and_lists_untapped_assets(officer_page, app_serv
     see = page.get_by_role("link", name=re.compile(r"See the matches of "))
     see.first.wait_for()
     assert see.count() == count
-    _shot(page, artifacts / "untapped.png")
+    full_page_shot(page, artifacts / "untapped.png")
     asset = re.search(r"See the matches of (.+)$", see.first.inner_text()).group(1).strip()
     see.first.click()
     page.get_by_role("heading", name="Matches", exact=True).wait_for()
@@ -181,7 +165,7 @@ def test_atlas_draws_plan_links_and_lists_untapped_assets(officer_page, app_serv
     assert page.get_by_role("radio", name="One asset's needs and offers").is_checked()
     assert page.get_by_role("combobox", name="Asset").input_value() == asset
     assert page.get_by_text(re.compile(r"^1\. ")).first.inner_text().count(asset) == 1
-    _shot(page, artifacts / "untapped-matches.png")
+    full_page_shot(page, artifacts / "untapped-matches.png")
     _no_error_boxes(page)
     assert page.external_requests == []
 
@@ -195,7 +179,7 @@ def test_accept_a_match_make_a_plan_and_another_officer_sees_the_link(browser, o
     first = page.get_by_text(re.compile(r"^1\. "))
     first.wait_for()
     assert first.inner_text().startswith("1. Refugee Doctors Bridge")
-    _shot(page, artifacts / "matches.png")
+    full_page_shot(page, artifacts / "matches.png")
 
     _type(page.get_by_role("textbox", name="Your name or role"), WHO)
     settle(page)
@@ -208,7 +192,7 @@ def test_accept_a_match_make_a_plan_and_another_officer_sees_the_link(browser, o
     make = page.get_by_role("button", name="Make a draft plan from this match")
     make.wait_for()
     settle(page)
-    _shot(page, artifacts / "match-accepted.png")
+    full_page_shot(page, artifacts / "match-accepted.png")
     # The decision is listed; its reason only once an officer asks for reasons.
     expect(page.get_by_role("tab", name="Accepted (1)")).to_be_visible()
     decided = page.get_by_test_id("stDataFrame").last
@@ -228,7 +212,7 @@ def test_accept_a_match_make_a_plan_and_another_officer_sees_the_link(browser, o
     plan_id = re.search(r"\((\d+)\)", link.inner_text()).group(1)
     page.get_by_role("link", name=f"Accepted: open its plan ({plan_id})").wait_for()
     settle(page)
-    _shot(page, artifacts / "match-plan-made.png")
+    full_page_shot(page, artifacts / "match-plan-made.png")
     _no_error_boxes(page)
 
     link.click()
@@ -240,7 +224,7 @@ def test_accept_a_match_make_a_plan_and_another_officer_sees_the_link(browser, o
     assert title.input_value().startswith(PLAN_TITLE)
     assert page.get_by_role("combobox", name="Plan").input_value().startswith(PLAN_TITLE)
     map_frame(page, timeout_ms=SLOW_MS)
-    _shot(page, artifacts / "plan-sketcher.png")
+    full_page_shot(page, artifacts / "plan-sketcher.png")
     _no_error_boxes(page)
     assert page.external_requests == []
 
@@ -304,7 +288,7 @@ def test_tenant_finder_finds_saves_and_downloads(officer_page, app_server, artif
     _cell(grid, "Port Loop residents' group").first.wait_for(state="attached")
     rows_shown = int(grid.get_by_role("grid", include_hidden=True).get_attribute("aria-rowcount")) - 1
     assert rows_shown == fit + partly
-    _shot(page, artifacts / "tenants.png")
+    full_page_shot(page, artifacts / "tenants.png")
 
     data = _download(page, page.get_by_role("button", name="Download the list (CSV)"), artifacts, "tenants.csv")
     rows = list(csv.reader(io.StringIO(data.decode("utf-8"))))
@@ -323,7 +307,7 @@ def test_tenant_finder_finds_saves_and_downloads(officer_page, app_server, artif
     assert saved.input_value().startswith(f"{name} · {fit} group(s) · {WHO}, ")
     saved_table = page.get_by_test_id("stDataFrame").last
     _cell(saved_table, "Port Loop residents' group").wait_for(state="attached")
-    _shot(page, artifacts / "tenants-saved.png")
+    full_page_shot(page, artifacts / "tenants-saved.png")
     _no_error_boxes(page)
     assert page.external_requests == []
 
@@ -336,7 +320,7 @@ def test_site_dossier_keeps_confidential_notes_out_of_downloads_unless_asked(off
     for heading in ("The site", "Plans and community evidence", "Matches that involve the site or its owner"):
         expect(page.get_by_role("heading", name=heading).first).to_be_visible()
     assert page.get_by_role("combobox", name="Site").input_value() == "Port Loop historic building"
-    _shot(page, artifacts / "dossier.png")
+    full_page_shot(page, artifacts / "dossier.png")
     _no_error_boxes(page)
 
     pdf = page.get_by_role("button", name="Download PDF")
@@ -356,7 +340,7 @@ def test_site_dossier_keeps_confidential_notes_out_of_downloads_unless_asked(off
     settle(page)
     assert note.input_value() == ""
     assert page.get_by_text("No notes yet.").count() == 0
-    _shot(page, artifacts / "dossier-note.png")
+    full_page_shot(page, artifacts / "dossier-note.png")
 
     include = page.get_by_role("checkbox", name="Include the confidential notes in the downloads")
     assert not include.is_checked()
@@ -365,7 +349,7 @@ def test_site_dossier_keeps_confidential_notes_out_of_downloads_unless_asked(off
     settle(page)
     assert include.is_checked()
     assert token in _pdf_text(_download(page, pdf, artifacts, "dossier-confidential.pdf"))
-    _shot(page, artifacts / "dossier-include-notes.png")
+    full_page_shot(page, artifacts / "dossier-include-notes.png")
     _no_error_boxes(page)
     assert page.external_requests == []
 
@@ -398,7 +382,7 @@ def test_register_records_a_new_offer(officer_page, app_server, artifacts):
     table = panel.get_by_test_id("stDataFrame")
     _cell(table, "Permanent café premises with a kitchen").wait_for(state="attached")
     _cell(table, "Catering for meetings and community events").wait_for(state="attached")
-    _shot(page, artifacts / "register-needs-offers.png")
+    full_page_shot(page, artifacts / "register-needs-offers.png")
 
     _add_offer(page, panel, "Polish cooking classes")
     # The page comes back on its first tab (see the xfail test below): go back to the list.
@@ -407,7 +391,7 @@ def test_register_records_a_new_offer(officer_page, app_server, artifacts):
         tab.click()
     _cell(table, "Polish cooking classes").wait_for(state="attached")
     assert panel.get_by_role("combobox", name="Need or offer").input_value() == "offer: Polish cooking classes"
-    _shot(page, artifacts / "register-offer-saved.png")
+    full_page_shot(page, artifacts / "register-offer-saved.png")
     _no_error_boxes(page)
     assert page.external_requests == []
 
@@ -418,7 +402,7 @@ def test_register_stays_on_the_needs_and_offers_tab_after_a_save(officer_page, a
     page = officer_page
     panel = _needs_and_offers_tab(page, app_server)
     _add_offer(page, panel, "Slovak conversation evenings")
-    _shot(page, artifacts / "register-after-save.png")
+    full_page_shot(page, artifacts / "register-after-save.png")
     assert page.get_by_role("tab", name="Needs and offers").get_attribute("aria-selected") == "true", \
         "the page went back to the 'Add or edit' tab"
 

@@ -37,6 +37,7 @@ from tests.app_fixtures import SESSION_VIEWER
 from tests.browser_fixtures import (
     ROOT,
     SLOW_MS,
+    full_page_shot,
     local_page,
     open_settled,
     settle,
@@ -188,20 +189,6 @@ def _forbidden_buttons(page) -> list[str]:
     return [b for b in _buttons(page) if FORBIDDEN_BUTTONS.match(b.split("\n")[-1])]
 
 
-def _shot(page, path) -> None:
-    """A screenshot of the whole page: Streamlit scrolls its main block, not the document,
-    so the window is made as tall as the page for the picture, then put back."""
-    size = page.viewport_size
-    try:
-        height = min(int(page.evaluate(
-            "() => document.querySelector('[data-testid=\"stMain\"]').scrollHeight")), 9_000)
-        if height > size["height"]:
-            page.set_viewport_size({"width": size["width"], "height": height})
-            settle(page)
-        page.screenshot(path=str(path))
-    finally:
-        page.set_viewport_size(size)
-
 
 def _download(page, button) -> str:
     with page.expect_download(timeout=SLOW_MS) as info:
@@ -219,7 +206,7 @@ def test_the_demo_resident_sees_no_contact_note_or_reason_on_any_page(browser, a
     def check(where: str) -> None:
         checked[where] = _leaks(_shown(page))
         name = re.sub(r"\W+", "-", where)
-        _shot(page, artifacts / f"{len(checked):02d}-{name}.png")
+        full_page_shot(page, artifacts / f"{len(checked):02d}-{name}.png")
 
     try:
         _sign_in(page, app_server, "resident", "resident-demo", "resident")
@@ -302,7 +289,7 @@ def test_the_demo_officer_sees_the_contact_the_note_and_the_reason(browser, app_
         contact = page.get_by_role("textbox", name=re.compile(r"^Contact \(confidential"))
         assert contact.input_value() == CONTACT
         assert CONTACT in page.content()  # in the HTML itself (the input's value attribute)
-        _shot(page, artifacts / "officer-register.png")
+        full_page_shot(page, artifacts / "officer-register.png")
 
         # The site dossier: the note only with the switch on.
         _go(page, "Site dossier")
@@ -317,7 +304,7 @@ def test_the_demo_officer_sees_the_contact_the_note_and_the_reason(browser, app_
         # readers, in a hidden table as well.
         page.get_by_role("gridcell", name=NOTE, exact=True, include_hidden=True).wait_for(state="attached")
         assert NOTE in _shown(page) and NOTE.encode() in _sent(received[before:])
-        _shot(page, artifacts / "officer-dossier-notes.png")
+        full_page_shot(page, artifacts / "officer-dossier-notes.png")
 
         # The matches page: the decision's reason only with its switch on.
         _go(page, "Matches")
@@ -330,7 +317,7 @@ def test_the_demo_officer_sees_the_contact_the_note_and_the_reason(browser, app_
         page.get_by_role("tab", name=re.compile(r"^Turned down \(1\)")).click()
         settle(page)
         assert REASON.encode() in _sent(received[before:])  # the table's data, sent to this officer
-        _shot(page, artifacts / "officer-matches-reasons.png")
+        full_page_shot(page, artifacts / "officer-matches-reasons.png")
         assert page.external_requests == []
     finally:
         page.context.close()
@@ -352,7 +339,7 @@ def test_the_demo_researcher_edits_the_register_without_seeing_a_contact(browser
         assert contact.input_value() == ""
         assert contact.get_attribute("placeholder") == "kept as it is unless you type a new one"
         assert _leaks(_shown(page)) == []
-        _shot(page, artifacts / "researcher-register.png")
+        full_page_shot(page, artifacts / "researcher-register.png")
         for tab in ("Needs and offers", "Verify", "History", "Stale entries"):
             page.get_by_role("tab", name=tab).click()
             settle(page)
@@ -380,7 +367,7 @@ def test_a_visitor_gets_no_officer_page_and_no_editing_or_moderation_controls(ap
             r"^(Asset register|Site dossier|Matches|Admin|Plan sketcher|Tenant finder|Where anchors)")
         assert page.get_by_role("heading", name=officer_heading).count() == 0
         assert _leaks(_shown(page)) == [], path
-        _shot(page, artifacts / f"visitor-{path}.png")
+        full_page_shot(page, artifacts / f"visitor-{path}.png")
     assert _leaks(_sent(received)) == []
     assert page.external_requests == []
 
@@ -397,7 +384,7 @@ def test_a_visitor_on_the_workshop_page_gets_only_the_join_form(app_page, app_se
 
     open_settled(page, app_server, "workshop")
     only_the_join_form()
-    _shot(page, artifacts / "visitor-workshop.png")
+    full_page_shot(page, artifacts / "visitor-workshop.png")
 
     # A plan's link without a code opens nothing either.
     open_settled(page, app_server, f"workshop?plan={planted.edgbaston_id}")
@@ -407,7 +394,7 @@ def test_a_visitor_on_the_workshop_page_gets_only_the_join_form(app_page, app_se
     open_settled(page, app_server, "workshop?code=ZZZZZZ")
     page.get_by_text("That workshop code is not known").wait_for()
     only_the_join_form()
-    _shot(page, artifacts / "visitor-wrong-code.png")
+    full_page_shot(page, artifacts / "visitor-wrong-code.png")
 
     # The right code, typed into the form, opens its plan and that plan only.
     open_settled(page, app_server, "workshop")
@@ -421,7 +408,7 @@ def test_a_visitor_on_the_workshop_page_gets_only_the_join_form(app_page, app_se
     page.get_by_text("Choose the plan for this workshop.").wait_for()
     plans = [b for b in _buttons(page) if "Holy Trinity" in b or "Edgbaston" in b]
     assert len(plans) == 1 and HOLY_TRINITY_TITLE in plans[0]
-    _shot(page, artifacts / "joined-by-code.png")
+    full_page_shot(page, artifacts / "joined-by-code.png")
 
     # A link with the code and another plan's number still opens only the code's plan.
     open_settled(page, app_server, f"workshop?code={planted.code}&plan={planted.edgbaston_id}")
@@ -438,11 +425,11 @@ def test_a_workshop_participant_is_not_shown_their_device_token(app_page, app_se
     settle(page)
     page.get_by_role("heading", name=HOLY_TRINITY_TITLE).wait_for()
     seen = page.inner_text("body")
-    _shot(page, artifacts / "participant-workshop.png")
+    full_page_shot(page, artifacts / "participant-workshop.png")
     _go(page, "Sign out")  # the Sign in page, in the same session
     page.get_by_role("button", name="Sign out").wait_for()
     seen += page.inner_text("body")
-    _shot(page, artifacts / "participant-sign-in-page.png")
+    full_page_shot(page, artifacts / "participant-sign-in-page.png")
     assert "device:" not in seen and not re.search(r"\b[0-9a-f]{32}\b", seen)
 
 
