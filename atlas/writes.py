@@ -7,7 +7,7 @@ failure leaves the store exactly as it was.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import date
 
 import geopandas as gpd
@@ -107,14 +107,9 @@ def _upsert(store: Store, table: str, fields: list[str], data: pa.Table, source:
         if replace:
             # The source ends up holding exactly the incoming rows: the rest are deleted,
             # and rows still present are updated in place below, keeping their ids (so
-            # links to them hold). Deleting and re-inserting the same keys in one
-            # transaction makes DuckDB 1.5's COMMIT take minutes from about 100k rows.
-            gone = f"{table} WHERE source = ? AND source_id NOT IN (SELECT source_id FROM _incoming)"
-            removed = con.execute(f"SELECT count(*) FROM {gone}", [source]).fetchone()[0]
-            if removed:
-                if table == "assets":
-                    forget_assets(store, f"SELECT id FROM {gone}", [source])
-                con.execute(f"DELETE FROM {gone}", [source])
+            # links to them hold).
+            removed = remove_missing(store, table, "_incoming", source=source,
+                                     before=forget_assets if table == "assets" else None)
         updated = con.execute(
             f"SELECT count(*) FROM {table} t JOIN _incoming i ON t.source = ? AND t.source_id = i.source_id",
             [source],
@@ -161,6 +156,23 @@ def _upsert(store: Store, table: str, fields: list[str], data: pa.Table, source:
                      summary=f"{table} from {source}: {result.inserted:,} added, {result.updated:,} updated, "
                              f"{result.removed:,} removed")
     return result
+
+
+def remove_missing(store: Store, table: str, incoming: str, *, source: str, key: str = "source_id",
+                   before: Callable[[Store, str, Sequence[object]], None] | None = None) -> int:
+    """Delete ``source``'s rows of ``table`` whose ``key`` is not in the registered table
+    ``incoming``, for a replace; returns how many. ``before(store, ids_sql, params)`` runs
+    first when there are any (``ids_sql`` selects their ids), for what must go with them.
+    Rows still present are left for the caller to update in place: deleting and
+    re-inserting the same keys in one transaction makes DuckDB 1.5's COMMIT take minutes
+    from about 100k rows."""
+    gone = f"{table} WHERE source = ? AND {key} NOT IN (SELECT {key} FROM {incoming})"
+    removed = int(store.con.execute(f"SELECT count(*) FROM {gone}", [source]).fetchone()[0])
+    if removed:
+        if before is not None:
+            before(store, f"SELECT id FROM {gone}", [source])
+        store.con.execute(f"DELETE FROM {gone}", [source])
+    return removed
 
 
 def forget_assets(store: Store, ids_sql: str, params: Sequence[object]) -> None:

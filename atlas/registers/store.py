@@ -16,6 +16,7 @@ import pyarrow as pa
 
 from atlas.models import WriteResult
 from atlas.store import Store
+from atlas.writes import remove_missing
 
 REGISTRATION_FIELDS = (
     "company_number", "charity_number", "legal_form", "status", "incorporated_on", "dissolved_on", "income",
@@ -115,12 +116,8 @@ def upsert_registrations(store: Store, data: pa.Table, *, source: str, replace: 
             "source = excluded.source, updated_at = excluded.updated_at",
             [*params, source, now],
         )
-        removed = 0
-        if replace:
-            gone = "asset_registrations WHERE source = ? AND asset_id NOT IN (SELECT asset_id FROM _registrations_in)"
-            removed = con.execute(f"SELECT count(*) FROM {gone}", [source]).fetchone()[0]
-            if removed:
-                con.execute(f"DELETE FROM {gone}", [source])
+        removed = (remove_missing(store, "asset_registrations", "_registrations_in", source=source, key="asset_id")
+                   if replace else 0)
     finally:
         con.unregister("_registrations_in")
     return WriteResult(inserted=data.num_rows - updated, updated=updated, removed=removed)
@@ -143,12 +140,7 @@ def upsert_grants(store: Store, data: pa.Table, *, source: str, replace: bool) -
     con = store.con
     con.register("_grants_in", data)
     try:
-        removed = 0
-        if replace:
-            gone = "grants WHERE source = ? AND source_id NOT IN (SELECT source_id FROM _grants_in)"
-            removed = con.execute(f"SELECT count(*) FROM {gone}", [source]).fetchone()[0]
-            if removed:
-                con.execute(f"DELETE FROM {gone}", [source])
+        removed = remove_missing(store, "grants", "_grants_in", source=source) if replace else 0
         updated = con.execute("SELECT count(*) FROM grants g JOIN _grants_in i "
                               "ON g.source = ? AND g.source_id = i.source_id", [source]).fetchone()[0]
         fields = ", ".join(GRANT_FIELDS)

@@ -18,6 +18,7 @@ from atlas.models import WriteResult
 from atlas.queries import id_by_name
 from atlas.spend import coded
 from atlas.store import Store
+from atlas.writes import remove_missing
 
 FIELDS = ("anchor_id", "supplier_name", "supplier_company_number", "supplier_postcode", "amount", "currency",
           "paid_on", "category", "supplier_asset_id", "match_method", "match_score", "candidate_asset_id",
@@ -83,15 +84,8 @@ def upsert_lines(store: Store, data: pa.Table, *, source: str, replace: bool) ->
     with store.transaction():
         con.register("_spend_in", data)
         try:
-            removed = 0
-            if replace:
-                # Lines still in the file are updated below rather than deleted and
-                # inserted again: DuckDB 1.5 commits a delete and re-insert of the same
-                # unique keys very slowly from about 100k rows (see atlas.writes).
-                gone = "spend_lines WHERE source = ? AND source_id NOT IN (SELECT source_id FROM _spend_in)"
-                removed = con.execute(f"SELECT count(*) FROM {gone}", [source]).fetchone()[0]
-                if removed:
-                    con.execute(f"DELETE FROM {gone}", [source])
+            # Lines still in the file are updated below, not deleted and inserted again.
+            removed = remove_missing(store, "spend_lines", "_spend_in", source=source) if replace else 0
             updated = con.execute(
                 "SELECT count(*) FROM spend_lines s JOIN _spend_in i ON s.source = ? AND s.source_id = i.source_id",
                 [source],
