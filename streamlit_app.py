@@ -8,7 +8,8 @@ from __future__ import annotations
 
 import streamlit as st
 
-from app import navigation, session, state, static_assets
+from app import language, navigation, session, state, static_assets
+from app.language import _
 from app.text import md
 from atlas.access import Viewer
 
@@ -30,19 +31,21 @@ def page_list(who: Viewer) -> dict[str, list]:
     """The menu: the pages this viewer may open, by section (app.navigation)."""
     sections: dict[str, list] = {}
     for spec in navigation.pages_for(who):
-        sections.setdefault(spec.section, []).append(
-            st.Page(spec.path, title=spec.title, icon=spec.icon, default=spec.path == navigation.PAGES[0].path))
+        sections.setdefault(_(spec.section), []).append(
+            st.Page(spec.path, title=_(spec.title), icon=spec.icon, url_path=spec.url_path,
+                    default=spec.path == navigation.PAGES[0].path))
     return sections
 
 
 handle = state.handle_or_stop()
 if handle.demo_loaded and not st.session_state.get("demo_notice_shown"):
     st.session_state["demo_notice_shown"] = True
-    st.toast("The atlas was empty, so the USE-IT! demo (approximate data) was loaded.", icon=":material/info:")
+    st.toast(_("The atlas was empty, so the USE-IT! demo (approximate data) was loaded."), icon=":material/info:")
 
 session.refresh()
+language.switcher()
 who = session.viewer()
 session.keep_sign_in()
 if who.signed_in:
-    st.sidebar.caption(f"Signed in: {md(who.label)} ({who.role.value})")
+    st.sidebar.caption(_("Signed in: {name} ({role})").format(name=md(who.label), role=_(who.role.value)))
 st.navigation(page_list(who)).run()

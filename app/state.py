@@ -29,6 +29,7 @@ from atlas import (
     asset_filter,
     asset_lists,
     needs_offers,
+    place_settings,
     queries,
     settings,
     site_picking,
@@ -269,6 +270,7 @@ links = _cached_query(linking.links)
 needs_offers_of = _cached_query(needs_offers.for_asset)
 needs_offers_listing = _cached_query(needs_offers.listing)
 vocabulary_of_store = _cached_query(vocabulary.load)
+store_settings = _cached_query(place_settings.read)
 
 
 def map_contents(viewport: Viewport, filters: AssetFilter = ANY_ASSET) -> MapContents:

@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 
 from atlas.errors import NotAllowed
+from atlas.i18n import N_
 
 
 class Role(StrEnum):
@@ -28,6 +29,9 @@ class Role(StrEnum):
 
 
 ROLES = tuple(r.value for r in Role)
+
+_ROLE_WORDS = (N_("resident"), N_("researcher"), N_("officer"), N_("developer"), N_("admin"), N_("visitor"))
+# The role names as people read them, marked for the catalogues (translated where shown).
 
 
 class Permission(StrEnum):

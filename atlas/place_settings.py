@@ -5,10 +5,10 @@ from __future__ import annotations
 
 from dataclasses import asdict
 
-from atlas import audit, writes
+from atlas import audit, i18n, writes
 from atlas.classify import Thresholds
 from atlas.errors import InvalidInput
-from atlas.store import Store
+from atlas.store import Store, StoreSettings
 
 
 def set_thresholds(store: Store, thresholds: Thresholds, *, by: str) -> int:
@@ -40,3 +40,21 @@ def set_place(store: Store, place: str, *, by: str) -> None:
         store.set_place(place)
         audit.record(store, entity="settings", entity_id="place", action="edit", by=by,
                      before={"place": before}, after={"place": place})
+
+
+def read(store: Store) -> StoreSettings:
+    """The place's settings as they are now (for a cached read in the app)."""
+    return store.settings
+
+
+def set_language(store: Store, code: str, *, by: str) -> None:
+    """Make ``code`` (one of atlas.i18n.LANGUAGES) the place's default language: the one
+    shown to a reader whose browser asks for none we have, and by the command line."""
+    if i18n.supported(code) != code.strip().lower():
+        known = ", ".join(i18n.LANGUAGES)
+        raise InvalidInput(f"language: {code!r} is not one we have; choose one of {known}.")
+    before = store.settings.language
+    with store.transaction():
+        store.set_meta("language", code.strip().lower())
+        audit.record(store, entity="settings", entity_id="language", action="edit", by=by,
+                     before={"language": before}, after={"language": code.strip().lower()})

@@ -40,6 +40,8 @@ class StoreSettings:
     metric_epsg: int | None
     thresholds: Thresholds
     place: str | None
+    language: str | None = None
+    """The place's default language (a code of atlas.i18n.LANGUAGES); None: English."""
 
 
 class Store:
@@ -210,6 +212,7 @@ class Store:
                 currency=rows.get("currency", settings.CURRENCY),
             ),
             place=rows.get("place"),
+            language=rows.get("language"),
         )
 
     @property

@@ -1,0 +1,83 @@
+"""The language a person reads the app in: chosen in the sidebar's switcher and kept for
+the session; before any choice, the browser's language (``st.context.locale``) when we
+have it, else the place's default language, else English. Pages call ``_("...")`` for
+every word they show, and ``fmt()`` for numbers, money, dates, distances and areas.
+
+Page addresses never change with the language (``/workshop`` stays ``/workshop``): only
+titles and text are translated."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from app import state
+from atlas import i18n
+from atlas.i18n import N_ as N_  # re-exported for pages' module-level tables
+
+_KEY = "language"
+
+
+def current() -> str:
+    """The code of the language this session reads in."""
+    chosen = i18n.supported(st.session_state.get(_KEY))
+    if chosen:
+        return chosen
+    browser = i18n.supported(_browser_locale())
+    if browser:
+        return browser
+    return i18n.supported(_place_language()) or i18n.SOURCE_LANGUAGE
+
+
+def fmt() -> i18n.Translator:
+    """Numbers, money, dates, distances and areas in this session's language."""
+    return i18n.translator(current())
+
+
+def _(message: str) -> str:
+    """``message`` in this session's language (English when the catalogue lacks it)."""
+    return i18n.translator(current()).gettext(message)
+
+
+def ngettext(singular: str, plural: str, n: int) -> str:
+    return i18n.translator(current()).ngettext(singular, plural, n)
+
+
+def currency() -> str:
+    """The store's currency (ISO 4217), for ``fmt().money``."""
+    return state.store_settings().thresholds.currency
+
+
+def switcher() -> None:
+    """The language menu, in the sidebar: each language named in itself."""
+    codes = list(i18n.LANGUAGES)
+    here = current()
+    st.sidebar.selectbox(
+        _("Language"), codes, index=codes.index(here), key="language_choice",
+        format_func=lambda code: i18n.LANGUAGES[code], on_change=_chosen)
+    if i18n.is_rtl(here):
+        _right_to_left()
+
+
+def _chosen() -> None:
+    st.session_state[_KEY] = st.session_state["language_choice"]
+
+
+def _right_to_left() -> None:
+    # Streamlit has no page direction setting; the main column and the sidebar are turned
+    # right to left by style, which is what the browser does for dir="rtl".
+    st.html("<style>[data-testid='stMain'], [data-testid='stSidebar'] {direction: rtl; "
+            "text-align: right;}</style>")
+
+
+def _browser_locale() -> str | None:
+    try:
+        return st.context.locale
+    except Exception:  # noqa: BLE001 - AppTest and old Streamlits have no browser to ask
+        return None
+
+
+def _place_language() -> str | None:
+    try:
+        return state.store_settings().language
+    except Exception:  # noqa: BLE001 - no store yet (the empty-atlas page)
+        return None
