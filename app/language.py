@@ -11,7 +11,7 @@ from __future__ import annotations
 import streamlit as st
 
 from app import state
-from atlas import i18n
+from atlas import i18n, models
 from atlas.i18n import N_ as N_  # re-exported for pages' module-level tables
 
 _KEY = "language"
@@ -40,6 +40,12 @@ def _(message: str) -> str:
 
 def ngettext(singular: str, plural: str, n: int) -> str:
     return i18n.translator(current()).ngettext(singular, plural, n)
+
+
+def value_label(value: str) -> str:
+    """A stored value of one of the fixed lists (a feature kind, a need's kind, a scale) or a
+    shipped vocabulary category's label, as this session reads it; other text unchanged."""
+    return _(models.VALUE_LABELS.get(value, value)) if value else value
 
 
 def currency() -> str:

@@ -19,8 +19,11 @@ from __future__ import annotations
 import datetime as dt
 import functools
 import io
+import tomllib
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from babel import Locale, UnknownLocaleError
 from babel import dates as babel_dates
@@ -81,7 +84,7 @@ def is_rtl(code: str) -> bool:
     return code in RIGHT_TO_LEFT
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def _translations(code: str) -> NullTranslations:
     # The catalogues are kept as .po only (text a translator edits and a reviewer reads),
     # compiled in memory the first time a language is asked for.
@@ -131,10 +134,10 @@ class Translator:
 
     def money(self, amount: float, currency: str, *, whole: bool = True) -> str:
         """``amount`` in ``currency`` (ISO 4217) as the locale writes it: £1,234 / 1.234 €."""
-        return babel_numbers.format_currency(
-            round(amount) if whole else amount, currency, locale=self.locale,
-            format_type="standard", currency_digits=not whole,
-            **({"format": _whole_money_pattern(self.code)} if whole else {}))
+        if not whole:
+            return babel_numbers.format_currency(amount, currency, locale=self.locale)
+        return babel_numbers.format_currency(round(amount), currency, format=_whole_money_pattern(self.code),
+                                             locale=self.locale, currency_digits=False)
 
     def date(self, value: dt.date | dt.datetime, *, form: str = "medium") -> str:
         """A date in the locale's way (``medium``: 1 Dec 2026 / 01.12.2026)."""
@@ -159,7 +162,7 @@ class Translator:
                                             locale=self.locale) + "\u00a0ha"
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def _locale(code: str) -> Locale:
     try:
         # English as written in the UK and Ireland (1 Dec 2026), where the model began.
@@ -168,7 +171,7 @@ def _locale(code: str) -> Locale:
         return Locale.parse(SOURCE_LANGUAGE)
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def _whole_money_pattern(code: str) -> str:
     # The locale's own currency pattern, with the decimals dropped: community budgets are
     # read in whole pounds or euros.
@@ -176,7 +179,17 @@ def _whole_money_pattern(code: str) -> str:
     return pattern.split(";")[0].replace(".00", "").replace(".##", "")
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def translator(code: str | None) -> Translator:
     """The translator of ``code``, or of English when ``code`` is not a language we have."""
     return Translator(supported(code) or SOURCE_LANGUAGE)
+
+
+def extract_vocabulary(fileobj: Any, keywords: object, comment_tags: object,
+                       options: object) -> Iterator[tuple[int, str | None, str, list[str]]]:
+    """A Babel extractor for ``atlas/vocabulary.toml`` (named in babel.cfg): the category
+    labels people read are words to translate; ids and synonyms are matching data."""
+    for lineno, line in enumerate(fileobj.read().decode("utf-8").splitlines(), start=1):
+        key, _sep, value = line.partition("=")
+        if key.strip() == "label" and value.strip().startswith('"'):
+            yield lineno, None, tomllib.loads(f"v = {value.strip()}")["v"], ["vocabulary category"]

@@ -12,6 +12,8 @@ from datetime import date, datetime
 from shapely import Point
 from shapely.geometry.base import BaseGeometry
 
+from atlas.i18n import N_
+
 FEATURE_KINDS = ("land", "building", "green_space", "water", "other")
 FEATURE_STATUSES = ("in_use", "vacant", "disused", "underused", "unknown")
 SECTORS = ("public", "private", "social", "community")
@@ -24,6 +26,22 @@ OFFER_KINDS = ("skills", "people", "services", "products", "space", "land", "vol
 """What an asset needs or offers; the vocabulary file lists the same kinds and says which
 kinds of offer meet which kinds of need."""
 NEED_OFFER_STATUSES = ("open", "in progress", "met", "closed")
+
+VALUE_LABELS: dict[str, str] = {
+    # The stored values of the fixed lists above as people read them, marked for the
+    # catalogues (atlas.i18n.N_) and translated where shown; the stored value never changes.
+    "land": N_("land"), "building": N_("building"), "green_space": N_("green space"), "water": N_("water"),
+    "other": N_("other"), "in_use": N_("in use"), "vacant": N_("vacant"), "disused": N_("disused"),
+    "underused": N_("underused"), "unknown": N_("unknown"), "public": N_("public"), "private": N_("private"),
+    "social": N_("social"), "community": N_("community"), "physical": N_("physical"),
+    "financial": N_("financial"), "human": N_("human"), "need": N_("need"), "offer": N_("offer"),
+    "workforce": N_("workforce"), "supply": N_("supply"), "space": N_("space"), "funding": N_("funding"),
+    "volunteers": N_("volunteers"), "skills": N_("skills"), "people": N_("people"),
+    "services": N_("services"), "products": N_("products"), "reach": N_("reach"), "open": N_("open"),
+    "in progress": N_("in progress"), "met": N_("met"), "closed": N_("closed"), "macro": N_("macro"),
+    "micro": N_("micro"),
+}
+
 OPEN_STATUSES = ("open", "in progress")
 """Needs and offers in these statuses are still looking for a match."""
 
