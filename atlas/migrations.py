@@ -519,9 +519,18 @@ CREATE INDEX spend_lines_anchor ON spend_lines (anchor_id, paid_on);
 """
 
 
+# Version 10 (issue 13): ideas written on a workshop pack's paper cards and typed in by an
+# officer keep the grid square the card named ("B3"); NULL for an idea given on a screen.
+# plan_ideas is never rewritten by an earlier migration, so DuckDB can ALTER it in the
+# same upgrade (see _bbox for the tables it cannot).
+_PAPER_IDEAS = """
+ALTER TABLE plan_ideas ADD COLUMN paper_square VARCHAR;
+"""
+
+
 Migration = str | Callable[[duckdb.DuckDBPyConnection], None]
 MIGRATIONS: list[Migration] = [_V1_CORE, _V2_MEMBERSHIP, _PLANS, _POSTCODES, _LINKING, _trust, _bbox,
-                               _partner_order, _REGISTERS]
+                               _partner_order, _REGISTERS, _PAPER_IDEAS]
 
 SCHEMA_VERSION = len(MIGRATIONS)
 

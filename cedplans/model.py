@@ -203,6 +203,8 @@ class Idea:
     hidden_reason: str | None = None
     hidden_by: str | None = None
     hidden_at: datetime | None = None
+    paper_square: str | None = None
+    """The grid square of the paper card the idea was typed in from; None: given on a screen."""
 
     @property
     def by(self) -> str:

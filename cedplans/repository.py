@@ -502,15 +502,22 @@ def diff_versions(store: Store, plan_id: int, from_version: int, to_version: int
 _IDEA_SQL = """
 SELECT i.id, i.plan_id, i.text, i.category, i.author, i.created_at,
        (SELECT count(*) FROM plan_idea_votes v WHERE v.idea_id = i.id) AS votes,
-       ST_AsWKB(i.geom) AS point, i.zone_id, i.hidden, i.hidden_reason, i.hidden_by, i.hidden_at
+       ST_AsWKB(i.geom) AS point, i.zone_id, i.hidden, i.hidden_reason, i.hidden_by, i.hidden_at,
+       i.paper_square
 FROM plan_ideas i
 """
 
 
 def add_idea(store: Store, plan_id: int, text: str, *, category: str = "idea", author: str | None = None,
-             point: shapely.Point | dict | None = None, zone_id: int | None = None) -> Idea:
+             point: shapely.Point | dict | None = None, zone_id: int | None = None,
+             paper_square: str | None = None, typed_by: str | None = None) -> Idea:
     """Record a workshop contribution pinned to a point (WGS84, or the map's GeoJSON) or
-    to one of the plan's zones. ``author`` None or blank means anonymous."""
+    to one of the plan's zones. ``author`` None or blank means anonymous.
+
+    An idea written on a paper card of the workshop pack carries the card's grid square
+    in ``paper_square`` (``point`` is then the square's centre, see
+    :mod:`cedplans.workshop_pack`) and ``typed_by``, the officer who typed it in, for the
+    audit trail."""
     text = (text or "").strip()
     if not text:
         raise InvalidInput("Write the idea or comment before adding it.")
@@ -535,16 +542,18 @@ def add_idea(store: Store, plan_id: int, text: str, *, category: str = "idea", a
             raise InvalidInput("Pin an idea to a single point (a marker), not a line or an area.")
         wkbs = [shapely.to_wkb(s.geom), shapely.to_wkb(s.geom_m)]
     author = (author or "").strip() or None
+    typed_by = (typed_by or "").strip() or None
     with store.transaction():
         new_id = store.con.execute(
-            "INSERT INTO plan_ideas (plan_id, zone_id, text, category, author, created_at, geom, geom_m) "
-            "VALUES (?, ?, ?, ?, ?, ?, ST_GeomFromWKB(?), ST_GeomFromWKB(?)) RETURNING id",
-            [plan_id, zone_id, text, category, author, utc_now(), *wkbs],
+            "INSERT INTO plan_ideas (plan_id, zone_id, text, category, author, created_at, geom, geom_m, "
+            "paper_square) VALUES (?, ?, ?, ?, ?, ?, ST_GeomFromWKB(?), ST_GeomFromWKB(?), ?) RETURNING id",
+            [plan_id, zone_id, text, category, author, utc_now(), *wkbs, paper_square],
         ).fetchone()[0]
-        audit.record(store, entity="idea", entity_id=new_id, action="add", by=author or "anonymous",
-                     summary=f"{category} added to plan {plan_id}",
+        from_paper = f" from a paper card (square {paper_square})" if paper_square else ""
+        audit.record(store, entity="idea", entity_id=new_id, action="add", by=typed_by or author or "anonymous",
+                     summary=f"{category}{from_paper} added to plan {plan_id}",
                      after={"plan_id": plan_id, "zone_id": zone_id, "text": text, "category": category,
-                            "author": author})
+                            "author": author, **({"paper_square": paper_square} if paper_square else {})})
     return get_idea(store, new_id)
 
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import io
 import secrets
+import urllib.parse
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -92,6 +93,20 @@ def join(store: Store, code: str, *, participant: str) -> Viewer:
     if not workshop.open_at(utc_now()):
         raise NotAllowed("That workshop code has run out; ask the facilitator for today's code.")
     return Viewer(name=participant, role=Role.RESIDENT, plan_id=workshop.plan_id)
+
+
+WORKSHOP_PATH = "/workshop"
+"""The workshop page's address in the app, the same in every language."""
+
+
+def join_url(base_url: str, code: str) -> str:
+    """The link a QR code holds: the app at ``base_url`` (its address, or any page of it,
+    such as ``https://atlas.example.org/plan_sketcher``), its workshop page, and the code."""
+    base = urllib.parse.urlsplit(base_url.strip() if "://" in base_url else f"http://{base_url.strip()}")
+    if not base.netloc:
+        raise InvalidInput(f"{base_url!r} is not the app's address; give one such as https://atlas.example.org")
+    return urllib.parse.urlunsplit((base.scheme, base.netloc, WORKSHOP_PATH,
+                                    urllib.parse.urlencode({"code": normalise(code)}), ""))
 
 
 def qr_svg(url: str) -> str:
