@@ -109,7 +109,7 @@ def render_typing_in(plan_id: int) -> None:
         a.text_input(_("Grid square"), key=f"{key}.square", max_chars=4, placeholder=_("e.g. B3"),
                      help=_("The letter and number written in the card's grid square box."))
         b.selectbox(_("Category"), IDEA_CATEGORIES, key=f"{key}.category",
-                    format_func=lambda c: _(workshop_pack.CATEGORY_LABELS[c]))
+                    format_func={c: _(workshop_pack.CATEGORY_LABELS[c]) for c in IDEA_CATEGORIES}.__getitem__)
         st.text_area(_("The idea, as written on the card"), key=f"{key}.text",
                      max_chars=repository.IDEA_TEXT_MAX)
         st.text_input(_("Name on the card (optional)"), key=f"{key}.author")
