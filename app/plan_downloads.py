@@ -12,12 +12,16 @@ import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
+from atlas.i18n import N_
 from atlas.store import Store
 from cedplans import exports
 
 
 @dataclass(frozen=True)
 class Download:
+    """One download: ``label`` and ``help`` are marked for translation (``N_``) and
+    translated where the button is drawn."""
+
     label: str
     extension: str
     mime: str
@@ -25,14 +29,14 @@ class Download:
 
 
 DOWNLOADS: dict[str, Download] = {
-    "geojson": Download("GeoJSON", "geojson", "application/geo+json",
-                        "Site, zones, ideas and partners for web maps (WGS84)."),
-    "gpkg": Download("GeoPackage (QGIS)", "gpkg", "application/geopackage+sqlite3",
-                     "Layers for QGIS, in metres (the atlas's own map projection)."),
-    "pdf": Download("PDF report", "pdf", "application/pdf",
-                    "A printable report: map, vision, partners, actions, indicators and ideas."),
-    "html": Download("Web page report", "html", "text/html",
-                     "The same report as one web page, for e-mail or a website."),
+    "geojson": Download(N_("GeoJSON"), "geojson", "application/geo+json",
+                        N_("Site, zones, ideas and partners for web maps (WGS84).")),
+    "gpkg": Download(N_("GeoPackage (QGIS)"), "gpkg", "application/geopackage+sqlite3",
+                     N_("Layers for QGIS, in metres (the atlas's own map projection).")),
+    "pdf": Download(N_("PDF report"), "pdf", "application/pdf",
+                    N_("A printable report: map, vision, partners, actions, indicators and ideas.")),
+    "html": Download(N_("Web page report"), "html", "text/html",
+                     N_("The same report as one web page, for e-mail or a website.")),
 }
 
 

@@ -16,6 +16,7 @@ from typing import Any
 
 import pandas as pd
 
+from app.language import _, fmt
 from atlas.errors import InvalidInput
 from atlas.models import NearbyAsset
 from atlas.store import Store
@@ -146,10 +147,10 @@ def zones_from_drawings(store: Store, drawings: Sequence[Mapping[str, Any]] | No
         try:
             s = sketch.parse_drawing(store, feature, near=near)
         except InvalidInput as exc:
-            problems.append(f"Shape {i} was not added: {exc}")
+            problems.append(_("Shape {number} was not added: {reason}").format(number=i, reason=exc))
             continue
         if s.repaired and s.note:
-            problems.append(f"Shape {i}: {s.note}")
+            problems.append(_("Shape {number}: {note}").format(number=i, note=s.note))
         zones.append(Zone(use=use, geom=s.geom, area_m2=s.area_m2 if s.kind == "area" else None,
                           length_m=s.length_m if s.kind != "point" else None))
     return DrawnZones(zones, problems)
@@ -172,12 +173,13 @@ def actions_from_rows(rows: pd.DataFrame | Sequence[Mapping[str, Any]]) -> list[
     out: list[Action] = []
     for i, row in enumerate(_records(rows), 1):
         what, who = _text(row.get("what")), _text(row.get("who"))
-        by_when = _date(row.get("by_when"), f"Action {i}")
+        by_when = _date(row.get("by_when"), _("Action {number}").format(number=i))
         status = _text(row.get("status")) or "to do"
         if not what and not who and by_when is None:
             continue
         if status not in ACTION_STATUSES:
-            raise InvalidInput(f"Action {i}: status {status!r} is not one of: {', '.join(ACTION_STATUSES)}.")
+            raise InvalidInput(_("Action {number}: status {status!r} is not one of: {statuses}.").format(
+                number=i, status=status, statuses=", ".join(ACTION_STATUSES)))
         out.append(Action(what=what, who=who, by_when=by_when, status=status, id=_int(row.get("id"))))
     return out
 
@@ -205,7 +207,8 @@ def asset_label(asset_id: int, name: str, detail: str = "") -> str:
 
 
 def nearby_label(asset: NearbyAsset) -> str:
-    detail = ", ".join(x for x in (asset.scale, asset.category, f"{asset.distance_m:,.0f} m") if x)
+    detail = ", ".join(x for x in (_(asset.scale) if asset.scale else "", _(asset.category) if asset.category else "",
+                                   fmt().distance_m(asset.distance_m)) if x)
     return asset_label(asset.id, asset.name, detail)
 
 
@@ -219,7 +222,7 @@ def objectives_from_text(text: str) -> list[str]:
 
 def _records(rows: pd.DataFrame | Sequence[Mapping[str, Any]]) -> list[Mapping[str, Any]]:
     if isinstance(rows, pd.DataFrame):
-        return rows.to_dict("records")
+        return [{str(k): v for k, v in row.items()} for row in rows.to_dict("records")]
     return list(rows)
 
 
@@ -243,7 +246,7 @@ def _float(value: Any) -> float | None:
     try:
         return float(value)
     except (TypeError, ValueError) as exc:
-        raise InvalidInput(f"{value!r} is not a number.") from exc
+        raise InvalidInput(_("{value!r} is not a number.").format(value=value)) from exc
 
 
 def _date(value: Any, what: str) -> date | None:
@@ -258,4 +261,5 @@ def _date(value: Any, what: str) -> date | None:
     try:
         return date.fromisoformat(str(value).strip()[:10])
     except ValueError as exc:
-        raise InvalidInput(f"{what}: {value!r} is not a date; write it as YYYY-MM-DD.") from exc
+        raise InvalidInput(_("{what}: {value!r} is not a date; write it as YYYY-MM-DD.").format(
+            what=what, value=value)) from exc

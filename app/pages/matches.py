@@ -11,27 +11,31 @@ import pandas as pd
 import streamlit as st
 
 from app import author, session, state
+from app.language import N_, _, fmt, ngettext
 from app.text import md
 from atlas.access import PUBLIC, Permission
 from atlas.confidential import WITHHELD
 from atlas.errors import AtlasError
 from atlas.models import NeedOffer
 from cedplans import linking
-from cedplans.matching import WEIGHTS, Match, Ranking, distance_words
+from cedplans.matching import WEIGHTS, Match, Ranking
 
 ss = st.session_state
 flash = functools.partial(state.flash, "match")
 
-MODES = {"need": "One need", "asset": "One asset's needs and offers", "best": "The best match of every need"}
+MODES = {"need": N_("One need"), "asset": N_("One asset's needs and offers"),
+         "best": N_("The best match of every need")}
 RADII = (0.0, 800.0, 1_600.0, 5_000.0)
 """How far to look, in metres; 0 means anywhere (a selectbox offers None as "clear")."""
-PART_LABELS = {"vocabulary": "Same kind of thing (vocabulary)", "text": "Similar words", "size": "Size",
-               "distance": "Distance", "recency": "Recently checked", "scale": "Macro meets micro"}
+PART_LABELS = {"vocabulary": N_("Same kind of thing (vocabulary)"), "text": N_("Similar words"), "size": N_("Size"),
+               "distance": N_("Distance"), "recency": N_("Recently checked"), "scale": N_("Macro meets micro")}
 SHOW_FIRST = 5
+PART, FIT = "Part of the score (its weight)", "Fit"
+"""Column keys of a match's score table (shown translated)."""
 
 
 def _radius_label(r: float) -> str:
-    return "Anywhere" if not r else f"Within {distance_words(r)}"
+    return _("Anywhere") if not r else _("Within {distance}").format(distance=fmt().distance_m(r))
 
 
 def _need_label(item: NeedOffer) -> str:
@@ -50,31 +54,31 @@ def _choose() -> tuple[str, int | None, float | None, int]:
     assets = {i.asset_id: i.asset_name for i in sorted(items, key=lambda i: i.asset_name)}
     if "match.mode" not in ss:
         ss["match.mode"] = "asset" if _linked(assets, "asset") else "need" if needs else "best"
-    mode = st.radio("Match", list(MODES), format_func=MODES.__getitem__, key="match.mode", horizontal=True)
+    mode = st.radio(_("Match"), list(MODES), format_func=lambda m: _(MODES[m]), key="match.mode", horizontal=True)
     chosen = None
     if mode == "need":
         if not needs:
-            st.info("There are no open needs yet. Record some on the Asset register page.")
+            st.info(_("There are no open needs yet. Record some on the Asset register page."))
             return mode, None, None, SHOW_FIRST
         if "match.need" not in ss or ss["match.need"] not in needs:
             ss["match.need"] = _linked(needs, "need") or next(iter(needs))
-        chosen = st.selectbox("Need", list(needs), format_func=needs.__getitem__, key="match.need")
+        chosen = st.selectbox(_("Need"), list(needs), format_func=needs.__getitem__, key="match.need")
         st.query_params.update(need=str(chosen))
         st.query_params.pop("asset", None)
     elif mode == "asset":
         if "match.asset" not in ss or ss["match.asset"] not in assets:
             ss["match.asset"] = _linked(assets, "asset") or next(iter(assets))
-        chosen = st.selectbox("Asset", list(assets), format_func=assets.__getitem__, key="match.asset")
+        chosen = st.selectbox(_("Asset"), list(assets), format_func=assets.__getitem__, key="match.asset")
         st.query_params.update(asset=str(chosen))
         st.query_params.pop("need", None)
     a, b, c, d = st.columns([1, 1, 2, 2], vertical_alignment="bottom")
-    radius = a.selectbox("How far", RADII, format_func=_radius_label, key="match.radius")
-    top = b.number_input("How many", min_value=1, max_value=50, value=SHOW_FIRST, key="match.top",
-                         help="Per need or offer.")
+    radius = a.selectbox(_("How far"), RADII, format_func=_radius_label, key="match.radius")
+    top = b.number_input(_("How many"), min_value=1, max_value=50, value=SHOW_FIRST, key="match.top",
+                         help=_("Per need or offer."))
     with c:
-        author.author_input("match.author", help="Recorded with each decision.")
-    d.toggle("Show decision reasons (officers only)", key="match.confidential",
-             help="Reasons are confidential: they are left out unless you ask for them.")
+        author.author_input("match.author", help=_("Recorded with each decision."))
+    d.toggle(_("Show decision reasons (officers only)"), key="match.confidential",
+             help=_("Reasons are confidential: they are left out unless you ask for them."))
     return mode, chosen, radius or None, int(top)
 
 
@@ -97,8 +101,9 @@ def _decide(match: Match, decision: str, reason_key: str) -> None:
         flash("error", str(exc))
         return
     ss[reason_key] = ""
-    words = "accepted" if decision == "accepted" else "turned down: it will not be suggested again"
-    flash("success", f"The match of {md(match.offer.asset_name)} with {md(match.need.asset_name)} was {words}.",
+    text = (_("The match of {offer} with {need} was accepted.") if decision == "accepted"
+            else _("The match of {offer} with {need} was turned down: it will not be suggested again."))
+    flash("success", text.format(offer=md(match.offer.asset_name), need=md(match.need.asset_name)),
           icon=":material/check_circle:")
 
 
@@ -110,64 +115,71 @@ def _make_plan(match: Match) -> None:
         flash("error", str(exc))
         return
     ss["match.new_plan"] = plan.id
-    flash("success", f"Draft plan {plan.id} started with {md(match.need.asset_name)} and "
-                     f"{md(match.offer.asset_name)} as partners.", icon=":material/draw:")
+    flash("success", _("Draft plan {id} started with {need} and {offer} as partners.").format(
+        id=plan.id, need=md(match.need.asset_name), offer=md(match.offer.asset_name)), icon=":material/draw:")
 
 
 def _parts_table(match: Match) -> pd.DataFrame:
     c = match.components
     return pd.DataFrame({
-        "Part of the score (its weight)": [f"{PART_LABELS[p]} (×{getattr(WEIGHTS, p):.2f})" for p in PART_LABELS],
-        "Fit": [getattr(c, p) for p in PART_LABELS],
+        PART: [_("{part} (×{weight})").format(part=_(PART_LABELS[p]), weight=fmt().number(getattr(WEIGHTS, p),
+                                                                                           digits=2))
+               for p in PART_LABELS],
+        FIT: [getattr(c, p) for p in PART_LABELS],
     })
 
 
 def _show_match(n: int, match: Match, decision: linking.Decision | None) -> None:
     key = f"match.{match.need.id}.{match.offer.id}"
     with st.container(border=True):
-        scale = "macro meets micro" if match.cross_scale else f"{match.need.asset_scale} with {match.offer.asset_scale}"
+        scale = (_("macro meets micro") if match.cross_scale
+                 else _("{need_scale} with {offer_scale}").format(need_scale=_(match.need.asset_scale or "?"),
+                                                                  offer_scale=_(match.offer.asset_scale or "?")))
         st.markdown(f"**{n}. {md(match.offer.asset_name)}** → **{md(match.need.asset_name)}** · {scale}")
-        st.progress(min(max(match.score, 0.0), 1.0), text=f"Score {match.score:.2f} of 1")
+        st.progress(min(max(match.score, 0.0), 1.0), text=_("Score {score} of 1").format(
+            score=fmt().number(match.score, digits=2)))
         st.markdown(md(match.why))
         left, right = st.columns([3, 2])
         with left:
             if match.gaps:
-                st.markdown("**What does not fit**\n\n" + "\n".join(f"- {md(g)}" for g in match.gaps))
+                st.markdown("**{}**\n\n".format(_("What does not fit")) + "\n".join(f"- {md(g)}" for g in match.gaps))
             else:
-                st.markdown("**What does not fit:** nothing the atlas can see.")
+                st.markdown(_("**What does not fit:** nothing the atlas can see."))
         with right:
             st.dataframe(_parts_table(match), hide_index=True, key=f"{key}.parts", column_config={
-                "Part of the score (its weight)": st.column_config.TextColumn(width="medium"),
-                "Fit": st.column_config.ProgressColumn("Fit", min_value=0.0, max_value=1.0, format="%.2f",
-                                                       width="small"),
+                PART: st.column_config.TextColumn(_("Part of the score (its weight)"), width="medium"),
+                FIT: st.column_config.ProgressColumn(_("Fit"), min_value=0.0, max_value=1.0, format="%.2f",
+                                                     width="small"),
             })
         if decision is not None and decision.decision == "accepted":
             if decision.plan_id is not None:
-                st.page_link("app/pages/plan_sketcher.py", label=f"Accepted: open its plan ({decision.plan_id})",
+                st.page_link("app/pages/plan_sketcher.py",
+                             label=_("Accepted: open its plan ({id})").format(id=decision.plan_id),
                              icon=":material/draw:", query_params={"plan": str(decision.plan_id)})
             else:
-                st.success(f"Accepted by {md(decision.decided_by)}.", icon=":material/check:")
-                st.button("Make a draft plan from this match", key=f"{key}.plan", on_click=_make_plan, args=(match,),
-                          icon=":material/draw:")
+                st.success(_("Accepted by {name}.").format(name=md(decision.decided_by)), icon=":material/check:")
+                st.button(_("Make a draft plan from this match"), key=f"{key}.plan", on_click=_make_plan,
+                          args=(match,), icon=":material/draw:")
             return
-        st.text_input("Reason (kept with the decision; officers only)", key=f"{key}.reason",
-                      placeholder="e.g. Both keen; meeting booked for May")
-        a, b, _ = st.columns([1, 1, 2])
-        a.button("Accept", key=f"{key}.accept", on_click=_decide, args=(match, "accepted", f"{key}.reason"),
+        st.text_input(_("Reason (kept with the decision; officers only)"), key=f"{key}.reason",
+                      placeholder=_("e.g. Both keen; meeting booked for May"))
+        a, b, _rest = st.columns([1, 1, 2])
+        a.button(_("Accept"), key=f"{key}.accept", on_click=_decide, args=(match, "accepted", f"{key}.reason"),
                  type="primary", icon=":material/thumb_up:")
-        b.button("Turn down", key=f"{key}.reject", on_click=_decide, args=(match, "rejected", f"{key}.reason"),
+        b.button(_("Turn down"), key=f"{key}.reject", on_click=_decide, args=(match, "rejected", f"{key}.reason"),
                  icon=":material/thumb_down:")
 
 
 def _reopen(d: linking.Decision) -> None:
     try:
         with session.writing(Permission.MODERATE) as store:
+            # The reason is stored data (read by officers in any language), so it stays English.
             linking.decide(store, d.need_id, d.offer_id, "reopened", reason="Reopened from the Matches page",
                            by=author.remembered("match.author"))
     except AtlasError as exc:
         flash("error", str(exc))
         return
-    flash("info", "The pair may be suggested again.")
+    flash("info", _("The pair may be suggested again."))
 
 
 def _decisions_taken(show_reasons: bool) -> None:
@@ -181,40 +193,48 @@ def _decisions_taken(show_reasons: bool) -> None:
         viewer = session.viewer() if show_reasons else PUBLIC
         accepted = linking.decided(store, "accepted", viewer=viewer)
         rejected = linking.decided(store, "rejected", viewer=viewer)
-    tab_a, tab_r = st.tabs([f"Accepted ({len(accepted)})", f"Turned down ({len(rejected)})"])
+    tab_a, tab_r = st.tabs([_("Accepted ({count})").format(count=fmt().number(len(accepted))),
+                            _("Turned down ({count})").format(count=fmt().number(len(rejected)))])
     for tab, rows, can_reopen in ((tab_a, accepted, False), (tab_r, rejected, True)):
         with tab:
             if not rows:
-                st.caption("None yet.")
+                st.caption(_("None yet."))
                 continue
             st.dataframe(pd.DataFrame({
                 "Need": [label(d.need_id) for d in rows], "Offer": [label(d.offer_id) for d in rows],
                 "By": [d.decided_by for d in rows], "On": [d.decided_at.date() for d in rows],
                 "Plan": [d.plan_id for d in rows],
-                "Reason": [d.reason if d.reason is not None else WITHHELD for d in rows],
+                "Reason": [d.reason if d.reason is not None else _(WITHHELD) for d in rows],
             }), hide_index=True, key=f"match.decided.{tab_r is tab}", column_config={
-                "Need": st.column_config.TextColumn(width="medium"),
-                "Offer": st.column_config.TextColumn(width="medium"),
-                "On": st.column_config.DateColumn(format="D MMM YYYY"),
+                "Need": st.column_config.TextColumn(_("Need"), width="medium"),
+                "Offer": st.column_config.TextColumn(_("Offer"), width="medium"),
+                "By": st.column_config.TextColumn(_("By")),
+                "On": st.column_config.DateColumn(_("On"), format="localized"),
+                "Plan": st.column_config.NumberColumn(_("Plan")),
+                "Reason": st.column_config.TextColumn(_("Reason")),
             })
             if can_reopen:
-                choice = st.selectbox("Reopen a pair", [None, *range(len(rows))], key="match.reopen_pick",
-                                      format_func=lambda i, rows=rows: "—" if i is None else
-                                      f"{label(rows[i].need_id)} ← {label(rows[i].offer_id)}")
+                def pair(i: int | None, rows: list[linking.Decision] = rows) -> str:
+                    return "—" if i is None else f"{label(rows[i].need_id)} ← {label(rows[i].offer_id)}"
+
+                picks: list[int | None] = [None, *range(len(rows))]
+                choice = st.selectbox(_("Reopen a pair"), picks, key="match.reopen_pick", format_func=pair)
                 if choice is not None:
-                    st.button("Reopen: suggest it again", key="match.reopen", on_click=_reopen, args=(rows[choice],))
+                    st.button(_("Reopen: suggest it again"), key="match.reopen", on_click=_reopen,
+                              args=(rows[choice],))
 
 
 def main() -> None:
-    st.title("Matches")
-    st.caption("Offers that can meet needs, best first, with why and what does not fit. Accept or turn a match "
-               "down with a reason; turn an accepted match into a draft plan.")
+    st.title(_("Matches"))
+    st.caption(_("Offers that can meet needs, best first, with why and what does not fit. Accept or turn a match "
+                 "down with a reason; turn an accepted match into a draft plan."))
     state.handle_or_stop()
-    session.gate(Permission.PLAN, "Matches")
+    session.gate(Permission.PLAN, _("Matches"))
     state.show_flashes("match")
     if "match.new_plan" in ss:
         plan_id = ss.pop("match.new_plan")
-        st.page_link("app/pages/plan_sketcher.py", label=f"Open the new draft plan ({plan_id}) in the plan sketcher",
+        st.page_link("app/pages/plan_sketcher.py",
+                     label=_("Open the new draft plan ({id}) in the plan sketcher").format(id=plan_id),
                      icon=":material/draw:", query_params={"plan": str(plan_id)})
     mode, chosen, radius, top = _choose()
     show_reasons = bool(ss.get("match.confidential"))
@@ -224,9 +244,11 @@ def main() -> None:
         st.error(str(exc))
         return
     if not ranking.matches:
-        st.info(ranking.message or "No match.", icon=":material/search_off:")
+        st.info(ranking.message or _("No match."), icon=":material/search_off:")
     else:
-        st.subheader(f"{len(ranking.matches)} match{'es' if len(ranking.matches) != 1 else ''}, best first")
+        count = len(ranking.matches)
+        st.subheader(ngettext("{count} match, best first", "{count} matches, best first", count).format(
+            count=fmt().number(count)))
     decisions: dict[tuple[int, int], linking.Decision] = {}
     with state.reading() as store:
         for m in ranking.matches:
@@ -237,7 +259,7 @@ def main() -> None:
     for n, m in enumerate(ranking.matches, 1):
         _show_match(n, m, decisions.get((m.need.id, m.offer.id)))
     st.divider()
-    st.subheader("Decisions taken")
+    st.subheader(_("Decisions taken"))
     _decisions_taken(show_reasons)
 
 

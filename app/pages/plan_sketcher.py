@@ -16,10 +16,11 @@ from dataclasses import replace
 import shapely
 import streamlit as st
 
-from app import author, maps, plan_downloads, plan_forms, plan_maps, session, state
+from app import author, maps, paper_ideas, plan_downloads, plan_forms, plan_maps, session, state
+from app.language import _, fmt, ngettext
 from app.plan_forms import Draft
 from app.static_assets import MissingWebAsset
-from app.text import md
+from app.text import html_text, md
 from atlas import queries
 from atlas.access import Permission
 from atlas.errors import AtlasError, InvalidInput
@@ -29,7 +30,7 @@ from cedplans import repository, workflow
 from cedplans.colours import zone_colour
 from cedplans.errors import StalePlan
 from cedplans.history import diff_plans
-from cedplans.model import PARTNER_ROLES, PLAN_STATUSES, ZONE_USES, Partner, Plan, Version
+from cedplans.model import PARTNER_ROLES, PLAN_STATUSES, ZONE_USES, Partner, Plan, Version, Zone
 
 NEW = 0
 """The plan picker's value for "start a new plan"."""
@@ -52,17 +53,32 @@ flash = functools.partial(state.flash, "sk")
 
 
 def when(v: Version) -> str:
-    return f"{v.saved_at:%d %b %Y %H:%M} UTC"
+    return _("{time} UTC").format(time=fmt().datetime(v.saved_at, form="medium"))
 
 
 def author_input(where: str = "main") -> str:
     """The person's name for the history, remembered across pages and plans."""
-    return author.author_input(f"sk.author.{where}", help="Shown in the plan's history beside each change.")
+    return author.author_input(f"sk.author.{where}", help=_("Shown in the plan's history beside each change."))
 
 
 def current_author() -> str:
     """The name typed in the save box (this run's value, even before the box is drawn)."""
     return author.remembered("sk.author.main")
+
+
+def term(value: str | None) -> str:
+    """A category or vocabulary word in the reader's language ("" stays "": gettext of ""
+    is the catalogue's header)."""
+    return _(value) if value else ""
+
+
+def zone_size(zone: Zone) -> str:
+    """A zone's size for people, in their language: an area, a length, or a point."""
+    if zone.area_m2:
+        return fmt().area_m2(zone.area_m2)
+    if zone.length_m:
+        return _("{length} long").format(length=fmt().distance_m(zone.length_m))
+    return _("a point")
 
 
 def seeded(key: str, value: object) -> str:
@@ -83,9 +99,22 @@ def plan_choice(plans: list) -> int:
             ss["sk.plan"] = int(wanted)
     if ss.get("sk.plan") not in [NEW, *ids]:
         ss["sk.plan"] = ids[0] if ids else NEW
-    names = {p.id: f"{p.title} · {p.status} · version {p.version}" for p in plans}
-    chosen = st.selectbox("Plan", [NEW, *ids], key="sk.plan",
-                          format_func=lambda i: "+ Start a new plan" if i == NEW else names.get(i, str(i)))
+    names = {p.id: _("{title} · {stage} · version {version}").format(
+        title=p.title, stage=_(p.status), version=fmt().number(p.version)) for p in plans}
+
+    def label(i: int) -> str:
+        return _("+ Start a new plan") if i == NEW else names.get(i, str(i))
+
+    # The browser keeps the chosen option by its label, so when the label of the plan in
+    # the picker changes (a save or a restore made a new version, or another language),
+    # the choice is given again: the picker then shows the new label at once instead of
+    # the old one (Streamlit sends a kept choice's new label only when it is set).
+    shown = label(ss["sk.plan"])
+    if ss.get("sk.plan_label") != shown:
+        ss["sk.plan"] = ss["sk.plan"]
+        ss["sk.plan_label"] = shown
+    chosen = st.selectbox(_("Plan"), [NEW, *ids], key="sk.plan", format_func=label)
+    ss["sk.plan_label"] = label(chosen)
     if chosen == NEW:
         st.query_params.pop("plan", None)
     else:
@@ -95,37 +124,43 @@ def plan_choice(plans: list) -> int:
 
 
 def new_plan_form() -> None:
-    st.subheader("Start a new plan")
+    st.subheader(_("Start a new plan"))
     try:
         sites = state.list_features(named_only=True)
     except AtlasError:
         sites = []
-    site_names = {f.id: f.name for f in sites}
+    site_names = {f.id: f.name or "" for f in sites}
     with st.form("sk.new"):
-        st.text_input("Title", key="sk.new.title",
-                      placeholder="e.g. A community cafe in the old library")
-        st.selectbox("Site", [None, *site_names], key="sk.new.site",
-                     format_func=lambda i: "No site yet: I'll draw the area" if i is None else site_names[i],
-                     help="A site already in the atlas, or none: draw the area on the map afterwards.")
-        st.radio("Stage", ("idea", "draft"), key="sk.new.status", horizontal=True,
-                 help="A new plan starts as an idea or a draft; it moves on as it is consulted and agreed.")
+        st.text_input(_("Title"), key="sk.new.title",
+                      placeholder=_("e.g. A community cafe in the old library"))
+        st.selectbox(_("Site"), [None, *site_names], key="sk.new.site",
+                     format_func=lambda i: _("No site yet: I'll draw the area") if i is None else site_names[i],
+                     help=_("A site already in the atlas, or none: draw the area on the map afterwards."))
+        st.radio(_("Stage"), ("idea", "draft"), key="sk.new.status", horizontal=True, format_func=_,
+                 help=_("A new plan starts as an idea or a draft; it moves on as it is consulted and agreed."))
         author_input("new")
-        st.form_submit_button("Start the plan", type="primary", on_click=create_plan)
+        st.form_submit_button(_("Start the plan"), type="primary", on_click=create_plan, key="sk.new.go")
 
 
 def create_plan() -> None:
     title = (ss.get("sk.new.title") or "").strip()
+    name = (ss.get("sk.author.new") or "").strip()
     plan = Plan(title=title, status=ss.get("sk.new.status") or "idea", site_feature_id=ss.get("sk.new.site"))
     try:
         with session.writing(Permission.PLAN) as store:
-            created = repository.create_plan(store, plan, author=ss.get("sk.author.new", ""))
+            created = repository.create_plan(store, plan, author=name)
     except AtlasError as exc:
         flash("error", str(exc))
         return
     ss["sk.plan"] = created.id
     ss["sk.draft"] = Draft.of(created)
     ss.pop("sk.new.title", None)
-    flash("success", f"Plan {created.title!r} started. Draw its zones on the map, then save.")
+    # The form's name box is not drawn again once the plan is open: the name typed in it
+    # goes into the Save box (and every page's name box) now, in this callback, before
+    # the Save box is drawn.
+    author.carry(name, "sk.author.main")
+    flash("success", _("Plan “{title}” started. Draw its zones on the map, then save.").format(
+        title=md(created.title)))
 
 
 def current_draft(plan_id: int) -> Draft:
@@ -143,8 +178,12 @@ def open_latest() -> None:
     latest = state.query(repository.get_plan, draft.plan_id)
     ss["sk.draft"] = draft.carry_new_zones_to(latest, edit=draft.edit + 1)
     kept = sum(1 for z in draft.zones if z.is_new)
-    kept_text = f" The {kept} zone(s) you drew are kept: save again." if kept else ""
-    flash("info", f"Opened version {latest.version}.{kept_text}")
+    if kept:
+        flash("info", ngettext("Opened version {version}. The zone you drew is kept: save again.",
+                               "Opened version {version}. The {count} zones you drew are kept: save again.",
+                               kept).format(version=latest.version, count=kept))
+    else:
+        flash("info", _("Opened version {version}.").format(version=latest.version))
 
 
 def discard_changes() -> None:
@@ -152,7 +191,7 @@ def discard_changes() -> None:
     base = state.query(repository.get_plan, draft.plan_id, draft.version)
     ss["sk.draft"] = Draft.of(base, edit=draft.edit + 1)
     ss["sk.draft"].map_gen = draft.map_gen + 1
-    flash("info", "Your unsaved changes were thrown away.")
+    flash("info", _("Your unsaved changes were thrown away."))
 
 
 def undo_last_zone() -> None:
@@ -160,7 +199,7 @@ def undo_last_zone() -> None:
     removed = draft.remove_last_new_zone()
     draft.map_gen += 1
     if removed is not None:
-        flash("info", "The last drawn zone was removed.")
+        flash("info", _("The last drawn zone was removed."))
 
 
 def remove_zone(key: str) -> None:
@@ -176,7 +215,7 @@ def zone_as_site(key: str) -> None:
     draft.site_geom, draft.site_feature_id = zone.geom, None
     draft.map_gen += 1
     ss[f"{draft.prefix}.site"] = SKETCHED
-    flash("info", "That shape is now the plan's site (saved when you save).")
+    flash("info", _("That shape is now the plan's site (saved when you save)."))
 
 
 def add_partner(names: dict[int, str]) -> None:
@@ -184,7 +223,7 @@ def add_partner(names: dict[int, str]) -> None:
     p = draft.prefix
     asset_id = ss.get(f"{p}.add.asset")
     if asset_id is None:
-        flash("warning", "Choose an organisation or group from the list first.")
+        flash("warning", _("Choose an organisation or group from the list first."))
         return
     partner = Partner(asset_id=asset_id, role=ss.get(f"{p}.add.role") or "supporter",
                       note=(ss.get(f"{p}.add.note") or "").strip(),
@@ -267,11 +306,11 @@ def edited_zones(draft: Draft) -> list:
 def draw_map(draft: Draft, base: Plan, site_geom, zones, nearby: NearbyResult | None) -> None:
     c1, c2 = st.columns([3, 2])
     with c1:
-        st.selectbox("Draw zones for", ZONE_USES, key="sk.draw_use",
-                     help="Each shape you draw becomes a zone with this use; change it in the list.")
+        st.selectbox(_("Draw zones for"), ZONE_USES, key="sk.draw_use", format_func=_,
+                     help=_("Each shape you draw becomes a zone with this use; change it in the list."))
     with c2:
-        tiles = st.toggle("Street map background", key="sk.tiles",
-                          help="Needs internet. Without it, the atlas's own sites and land are the background.")
+        tiles = st.toggle(_("Street map background"), key="sk.tiles",
+                          help=_("Needs internet. Without it, the atlas's own sites and land are the background."))
     extent = None
     parts = [g for g in [site_geom, *(z.zone.geom for z in zones)] if g is not None]
     if parts:
@@ -284,14 +323,14 @@ def draw_map(draft: Draft, base: Plan, site_geom, zones, nearby: NearbyResult | 
     m = plan_maps.plan_map(
         view, site=site_geom, site_name=base.site_name, zones=map_zones,
         features=nearby.features if nearby else (), assets=nearby.assets if nearby else (),
-        sizes={n: z.zone.size_text for n, z in enumerate(zones, 1)}, tiles=tiles,
+        sizes={n: zone_size(z.zone) for n, z in enumerate(zones, 1)}, tiles=tiles,
     )
     try:
         maps.add_draw_tool(m, shapes=DRAW_SHAPES, edit=False)
     except MissingWebAsset as exc:
-        st.warning(f"Drawing is not available: {exc}")
-    st.caption("Draw with the tools on the map's left edge: an area (⬟ or ▭), a line or a point. "
-               "Each shape becomes a zone in the list. Nothing is stored until you press **Save**.")
+        st.warning(_("Drawing is not available: {reason}").format(reason=exc))
+    st.caption(_("Draw with the tools on the map's left edge: an area (⬟ or ▭), a line or a point. "
+                 "Each shape becomes a zone in the list. Nothing is stored until you press **Save**."))
     result = maps.show_map(m, key=f"sk.map.{draft.plan_id}.{draft.map_gen}", returned=("all_drawings",))
     if result.drawings:
         ss["sk.drawn"] = list(result.drawings)
@@ -315,42 +354,46 @@ def take_drawings(draft: Draft, site_geom, extent) -> None:
 
 def zone_list(draft: Draft, zones, has_site: bool) -> None:
     p = draft.prefix
-    st.subheader(f"Zones ({len(zones)})")
+    st.subheader(_("Zones ({count})").format(count=fmt().number(len(zones))))
     for note in draft.notes:
         st.warning(note)
     draft.notes = []  # said once
     if any(z.is_new for z in zones):
-        st.button("↶ Remove the last drawn zone", key=f"{p}.undo", on_click=undo_last_zone,
-                  help="Takes back the newest zone that has not been saved yet.")
+        st.button(_("↶ Remove the last drawn zone"), key=f"{p}.undo", on_click=undo_last_zone,
+                  help=_("Takes back the newest zone that has not been saved yet."))
     if not zones:
-        st.info("No zones yet. Draw an area, a line or a point on the map to add one.")
+        st.info(_("No zones yet. Draw an area, a line or a point on the map to add one."))
     for n, dz in enumerate(zones, 1):
         k = f"{p}.zone.{dz.key}"
-        words = " · ".join(x for x in (dz.zone.use, dz.zone.name, dz.zone.size_text) if x)
+        words = " · ".join(x for x in (term(dz.zone.use), dz.zone.name, zone_size(dz.zone)) if x)
+        title = (_("Zone {number} · {words} · **not saved yet**") if dz.is_new
+                 else _("Zone {number} · {words}")).format(number=n, words=md(words))
         # Zones just drawn open ready to describe; saved ones stay folded so the list is short.
-        with st.expander(f"Zone {n} · {md(words)}" + (" · **not saved yet**" if dz.is_new else ""),
-                         expanded=dz.is_new):
+        with st.expander(title, expanded=dz.is_new):
             colour = zone_colour(dz.zone.use)
+            tip = html_text(_("colour on the map"))
             st.markdown(f"<span style='display:inline-block;width:2.5em;height:.8em;background:{colour};"
-                        "border-radius:2px' title='colour on the map'></span>", unsafe_allow_html=True)
-            st.selectbox("Use", ZONE_USES, key=seeded(f"{k}.use", dz.zone.use))
-            st.text_input("What exactly (optional)", key=seeded(f"{k}.name", dz.zone.name),
-                          placeholder="e.g. Orchard, Repair cafe")
-            st.text_area("Note", key=seeded(f"{k}.note", dz.zone.description), height=68,
-                         placeholder="Who would use it, when, what it needs")
+                        f"border-radius:2px' title='{tip}'></span>", unsafe_allow_html=True)
+            st.selectbox(_("Use"), ZONE_USES, key=seeded(f"{k}.use", dz.zone.use), format_func=_)
+            st.text_input(_("What exactly (optional)"), key=seeded(f"{k}.name", dz.zone.name),
+                          placeholder=_("e.g. Orchard, Repair cafe"))
+            st.text_area(_("Note"), key=seeded(f"{k}.note", dz.zone.description), height=68,
+                         placeholder=_("Who would use it, when, what it needs"))
             b1, b2 = st.columns(2)
-            b1.button("Remove zone", key=f"{k}.remove", on_click=remove_zone, args=(dz.key,))
+            b1.button(_("Remove zone"), key=f"{k}.remove", on_click=remove_zone, args=(dz.key,))
             if not has_site and dz.is_new and dz.zone.area_m2:
-                b2.button("Make this the plan's site", key=f"{k}.site", on_click=zone_as_site, args=(dz.key,))
+                b2.button(_("Make this the plan's site"), key=f"{k}.site", on_click=zone_as_site, args=(dz.key,))
 
 
 def plan_tab(draft: Draft, base: Plan, sites: dict[int, str]) -> None:
     p = draft.prefix
-    st.text_input("Title", key=seeded(f"{p}.title", base.title))
+    st.text_input(_("Title"), key=seeded(f"{p}.title", base.title))
     statuses = (base.status, *[s for s in workflow.next_statuses(base.status) if s != base.status])
-    st.selectbox("Stage", statuses, key=seeded(f"{p}.status", base.status),
-                 format_func=lambda s: f"{s} (now)" if s == base.status else f"move on to: {s}",
-                 help="Plans move " + " → ".join(PLAN_STATUSES[:-1]) + "; any plan can be dropped.")
+    st.selectbox(_("Stage"), statuses, key=seeded(f"{p}.status", base.status),
+                 format_func=lambda s: (_("{stage} (now)") if s == base.status
+                                        else _("move on to: {stage}")).format(stage=_(s)),
+                 help=_("Plans move {stages}; any plan can be dropped.").format(
+                     stages=" → ".join(_(s) for s in PLAN_STATUSES[:-1])))
     sketched = [SKETCHED] if draft.site_geom is not None else []
     options: list[SiteChoice] = [NO_SITE, *sketched, *(SiteRef("feature", i) for i in sites)]
     current = draft_site(draft)
@@ -359,23 +402,26 @@ def plan_tab(draft: Draft, base: Plan, sites: dict[int, str]) -> None:
     key = seeded(f"{p}.site", current)
     if ss[key] not in options:
         ss[key] = current
-    st.selectbox("Site", options, key=key, format_func=lambda o: site_label(o, base, sites))
-    st.text_area("Vision", key=seeded(f"{p}.vision", base.vision), height=110,
-                 placeholder="What will be different here, and for whom, when the plan has worked?")
-    st.text_area("Objectives (one per line)", key=seeded(f"{p}.objectives", "\n".join(base.objectives)),
+    st.selectbox(_("Site"), options, key=key, format_func=lambda o: site_label(o, base, sites))
+    st.text_area(_("Vision"), key=seeded(f"{p}.vision", base.vision), height=110,
+                 placeholder=_("What will be different here, and for whom, when the plan has worked?"))
+    st.text_area(_("Objectives (one per line)"), key=seeded(f"{p}.objectives", "\n".join(base.objectives)),
                  height=110)
     if base.macro_focus:
-        st.markdown("**Macro assets this plan works with**")
+        st.markdown("**{}**".format(_("Macro assets this plan works with")))
         for f in base.macro_focus:
             st.markdown(f"- {md(f.asset_name)} ({md(f.kind)}): {md(f.text)}")
 
 
 def site_label(option: SiteChoice, base: Plan, sites: dict[int, str]) -> str:
     if option == NO_SITE:
-        return "No site yet"
+        return _("No site yet")
     if option == SKETCHED:
-        return f"The area sketched for this plan{': ' + base.site_name if base.site_name else ''}"
-    return sites.get(option.id) or base.site_name or f"Site {option.id}"
+        if base.site_name:
+            return _("The area sketched for this plan: {name}").format(name=base.site_name)
+        return _("The area sketched for this plan")
+    assert isinstance(option, SiteRef)
+    return sites.get(option.id) or base.site_name or _("Site {id}").format(id=option.id)
 
 
 def partners_tab(draft: Draft, nearby: NearbyResult | None, radius_m: int) -> None:
@@ -383,43 +429,45 @@ def partners_tab(draft: Draft, nearby: NearbyResult | None, radius_m: int) -> No
     if nearby is not None:
         names = {a.id: a.name for a in nearby.assets}
         candidates = {a.id: plan_forms.nearby_label(a) for a in nearby.assets}
-        st.caption(f"{len(nearby.macro)} macro and {len(nearby.micro)} micro assets within {radius_m:,} m "
-                   "of the site. Pick partners from them.")
+        st.caption(_("{macro} macro and {micro} micro assets within {distance} of the site. "
+                     "Pick partners from them.").format(macro=fmt().number(len(nearby.macro)),
+                                                        micro=fmt().number(len(nearby.micro)),
+                                                        distance=fmt().distance_m(radius_m)))
     else:
         try:
             everyone = state.query(queries.list_assets)
         except AtlasError:
             everyone = []
         names = {a.id: a.name for a in everyone}
-        candidates = {a.id: plan_forms.asset_label(a.id, a.name, ", ".join(filter(None, (a.scale, a.category))))
-                      for a in everyone}
-        st.caption("The plan has no site yet, so every asset in the atlas is listed.")
+        candidates = {a.id: plan_forms.asset_label(a.id, a.name, ", ".join(
+            term(x) for x in (a.scale, a.category) if x)) for a in everyone}
+        st.caption(_("The plan has no site yet, so every asset in the atlas is listed."))
     with st.container(border=True):
-        st.markdown("**Add a partner**")
+        st.markdown("**{}**".format(_("Add a partner")))
         c1, c2 = st.columns([3, 2])
-        c1.selectbox("Organisation, group or person", list(candidates), index=None, key=f"{p}.add.asset",
-                     format_func=lambda i: candidates[i], placeholder="Choose from the assets nearby")
-        c2.selectbox("Role", PARTNER_ROLES, key=seeded(f"{p}.add.role", "delivery partner"))
-        st.text_input("What they bring (optional)", key=f"{p}.add.note")
-        st.button("Add as partner", key=f"{p}.add.go", on_click=add_partner, args=(names,),
+        c1.selectbox(_("Organisation, group or person"), list(candidates), index=None, key=f"{p}.add.asset",
+                     format_func=lambda i: candidates[i], placeholder=_("Choose from the assets nearby"))
+        c2.selectbox(_("Role"), PARTNER_ROLES, key=seeded(f"{p}.add.role", "delivery partner"), format_func=_)
+        st.text_input(_("What they bring (optional)"), key=f"{p}.add.note")
+        st.button(_("Add as partner"), key=f"{p}.add.go", on_click=add_partner, args=(names,),
                   disabled=not candidates)
     if not draft.partners:
-        st.info("No partners yet.")
+        st.info(_("No partners yet."))
     for dp in draft.partners:
         k = f"{p}.partner.{dp.key}"
         c1, c2, c3, c4 = st.columns([3, 2, 3, 1])
-        c1.markdown(md(dp.partner.asset_name or f"Asset {dp.partner.asset_id}"))
-        c2.selectbox("Role", PARTNER_ROLES, key=seeded(f"{k}.role", dp.partner.role),
+        c1.markdown(md(dp.partner.asset_name or _("Asset {id}").format(id=dp.partner.asset_id)))
+        c2.selectbox(_("Role"), PARTNER_ROLES, key=seeded(f"{k}.role", dp.partner.role), format_func=_,
                      label_visibility="collapsed")
-        c3.text_input("Note", key=seeded(f"{k}.note", dp.partner.note), label_visibility="collapsed",
-                      placeholder="What they bring")
-        c4.button("Remove", key=f"{k}.remove", on_click=remove_partner, args=(dp.key,),
-                  help="Remove this partner")
+        c3.text_input(_("Note"), key=seeded(f"{k}.note", dp.partner.note), label_visibility="collapsed",
+                      placeholder=_("What they bring"))
+        c4.button(_("Remove"), key=f"{k}.remove", on_click=remove_partner, args=(dp.key,),
+                  help=_("Remove this partner"))
     if nearby is not None and nearby.assets:
-        with st.expander(f"Everything within {radius_m:,} m"):
-            st.dataframe([{"name": a.name, "scale": a.scale, "category": a.category or "",
-                           "distance (m)": round(a.distance_m), "offers": ", ".join(a.offers),
-                           "needs": ", ".join(a.needs)} for a in nearby.assets],
+        with st.expander(_("Everything within {distance}").format(distance=fmt().distance_m(radius_m))):
+            st.dataframe([{_("name"): a.name, _("scale"): term(a.scale), _("category"): term(a.category),
+                           _("distance (m)"): round(a.distance_m), _("offers"): ", ".join(a.offers),
+                           _("needs"): ", ".join(a.needs)} for a in nearby.assets],
                          hide_index=True, width="stretch")
 
 
@@ -433,16 +481,18 @@ def edited_partners(draft: Draft) -> list[Partner]:
 def actions_tab(draft: Draft, base: Plan):
     from cedplans.model import ACTION_STATUSES
 
-    st.caption("Add a row for each step. Leave a row empty to ignore it.")
+    st.caption(_("Add a row for each step. Leave a row empty to ignore it."))
     return st.data_editor(
         plan_forms.action_frame(base.actions), key=f"{draft.prefix}.actions", num_rows="dynamic",
         hide_index=True, width="stretch",
         column_config={
             "id": None,
-            "what": st.column_config.TextColumn("What", width="large"),
-            "who": st.column_config.TextColumn("Who"),
-            "by_when": st.column_config.DateColumn("By when", format="D MMM YYYY"),
-            "status": st.column_config.SelectboxColumn("Status", options=list(ACTION_STATUSES),
+            "what": st.column_config.TextColumn(_("What"), width="large"),
+            "who": st.column_config.TextColumn(_("Who")),
+            "by_when": st.column_config.DateColumn(_("By when"), format="localized"),
+            # The statuses are stored values (the table hands back what is chosen), so
+            # they stay as the plan records them.
+            "status": st.column_config.SelectboxColumn(_("Status"), options=list(ACTION_STATUSES),
                                                        default="to do"),
         },
     )
@@ -451,15 +501,15 @@ def actions_tab(draft: Draft, base: Plan):
 def indicators_tab(draft: Draft, base: Plan):
     from cedplans.model import STANDARD_INDICATORS
 
-    st.caption("Most plans track: " + ", ".join(STANDARD_INDICATORS) + ".")
+    st.caption(_("Most plans track: {indicators}.").format(indicators=", ".join(STANDARD_INDICATORS)))
     return st.data_editor(
         plan_forms.indicator_frame(base.indicators), key=f"{draft.prefix}.indicators", num_rows="dynamic",
         hide_index=True, width="stretch",
         column_config={
-            "name": st.column_config.TextColumn("Indicator"),
-            "target": st.column_config.NumberColumn("Target", min_value=0),
-            "actual": st.column_config.NumberColumn("Actual so far", min_value=0),
-            "unit": st.column_config.TextColumn("Unit", help="e.g. jobs, people, £"),
+            "name": st.column_config.TextColumn(_("Indicator")),
+            "target": st.column_config.NumberColumn(_("Target"), min_value=0),
+            "actual": st.column_config.NumberColumn(_("Actual so far"), min_value=0),
+            "unit": st.column_config.TextColumn(_("Unit"), help=_("e.g. jobs, people, money")),
         },
     )
 
@@ -487,15 +537,16 @@ def newer_version_notice(draft: Draft) -> None:
     if latest.version == draft.version:
         return
     with st.container(border=True):
-        st.error(f"{md(latest.author)} saved version {latest.version} of this plan on {when(latest)} "
-                 f"(“{md(latest.summary)}”) after you opened version {draft.version}. Your changes cannot be "
-                 "saved over it: open the newest version, then make your changes again. Zones you drew "
-                 "and have not saved are kept.")
+        st.error(_("{author} saved version {version} of this plan on {when} (“{summary}”) after you opened "
+                   "version {opened}. Your changes cannot be saved over it: open the newest version, then "
+                   "make your changes again. Zones you drew and have not saved are kept.").format(
+            author=md(latest.author), version=latest.version, when=when(latest), summary=md(latest.summary),
+            opened=draft.version))
         diff = state.query(repository.diff_versions, draft.plan_id, draft.version, latest.version)
         if diff:
-            st.markdown("**What changed in the newer version**")
+            st.markdown("**{}**".format(_("What changed in the newer version")))
             st.markdown("\n".join(f"- {md(line)}" for line in diff.lines()))
-        st.button("Open the newest version", key=f"{draft.prefix}.open_latest", on_click=open_latest,
+        st.button(_("Open the newest version"), key=f"{draft.prefix}.open_latest", on_click=open_latest,
                   type="primary")
 
 
@@ -512,32 +563,32 @@ def save(draft: Draft, plan: Plan, author: str, summary: str) -> None:
         return
     ss["sk.draft"] = Draft.of(saved)
     ss["sk.draft"].map_gen = draft.map_gen + 1
-    flash("success", f"Saved as version {saved.version}.")
+    flash("success", _("Saved as version {version}.").format(version=saved.version))
 
 
 def history_tab(draft: Draft) -> None:
     versions = state.query(repository.list_versions, draft.plan_id)
-    st.dataframe([{"version": v.version, "saved": when(v), "by": v.author, "what changed": v.summary}
+    st.dataframe([{_("version"): v.version, _("saved"): when(v), _("by"): v.author, _("what changed"): v.summary}
                   for v in versions], hide_index=True, width="stretch")
     numbers = [v.version for v in versions]
     if len(numbers) < 2:
-        st.caption("Each save adds a version here. Compare and restore them once there are two.")
+        st.caption(_("Each save adds a version here. Compare and restore them once there are two."))
         return
-    st.markdown("**Compare two versions**")
+    st.markdown("**{}**".format(_("Compare two versions")))
     c1, c2 = st.columns(2)
-    old = c1.selectbox("From version", numbers, index=1, key=f"sk.{draft.plan_id}.diff_from")
-    new = c2.selectbox("To version", numbers, index=0, key=f"sk.{draft.plan_id}.diff_to")
+    old = c1.selectbox(_("From version"), numbers, index=1, key=f"sk.{draft.plan_id}.diff_from")
+    new = c2.selectbox(_("To version"), numbers, index=0, key=f"sk.{draft.plan_id}.diff_to")
     if old == new:
-        st.caption("Choose two different versions.")
+        st.caption(_("Choose two different versions."))
     else:
         diff = state.query(repository.diff_versions, draft.plan_id, old, new)
-        st.markdown("\n".join(f"- {md(line)}" for line in diff.lines()) or "No differences.")
-    st.markdown("**Restore an earlier version**")
-    st.caption("Restoring makes a copy of the old version the newest one; nothing is deleted, "
-               "and the stage stays as it is now.")
+        st.markdown("\n".join(f"- {md(line)}" for line in diff.lines()) or _("No differences."))
+    st.markdown("**{}**".format(_("Restore an earlier version")))
+    st.caption(_("Restoring makes a copy of the old version the newest one; nothing is deleted, "
+                 "and the stage stays as it is now."))
     c1, c2 = st.columns([2, 1])
-    pick = c1.selectbox("Version to restore", numbers[1:], key=f"sk.{draft.plan_id}.restore_pick")
-    if c2.button(f"Restore version {pick}", key=f"sk.{draft.plan_id}.restore"):
+    pick = c1.selectbox(_("Version to restore"), numbers[1:], key=f"sk.{draft.plan_id}.restore_pick")
+    if c2.button(_("Restore version {version}").format(version=pick), key=f"sk.{draft.plan_id}.restore"):
         author = current_author()
         try:
             with session.writing(Permission.PLAN) as store:
@@ -548,7 +599,7 @@ def history_tab(draft: Draft) -> None:
         else:
             ss["sk.draft"] = Draft.of(restored)
             ss["sk.draft"].map_gen = draft.map_gen + 1
-            flash("success", f"Version {pick} restored as version {restored.version}.")
+            flash("success", _("Version {old} restored as version {new}.").format(old=pick, new=restored.version))
         st.rerun()
 
 
@@ -564,60 +615,68 @@ def moderate(idea_id: int, hide: bool, reason_key: str) -> None:
         flash("error", str(exc))
         return
     ss[reason_key] = ""
-    flash("success", "The idea is hidden; it stays in the record with your reason." if hide
-          else "The idea is shown again.")
+    flash("success", _("The idea is hidden; it stays in the record with your reason.") if hide
+          else _("The idea is shown again."))
 
 
 def ideas_tab(draft: Draft) -> None:
     ideas = state.query(repository.list_ideas, draft.plan_id, include_hidden=True)
     if not ideas:
-        st.info("No workshop ideas yet. Open this plan in Workshop mode to collect them.")
+        st.info(_("No workshop ideas yet. Open this plan in Workshop mode to collect them."))
         return
     shown = sum(not i.hidden for i in ideas)
-    st.caption(f"{shown} idea(s) shown, {len(ideas) - shown} hidden, most votes first. Hiding needs a reason "
-               "and your name (in the Save box); nothing is ever deleted.")
+    st.caption(_("{shown} shown, {hidden} hidden, most votes first. Hiding needs a reason and your name "
+                 "(in the Save box); nothing is ever deleted.").format(
+        shown=ngettext("{count} idea", "{count} ideas", shown).format(count=fmt().number(shown)),
+        hidden=fmt().number(len(ideas) - shown)))
     for idea in ideas:
         with st.container(border=True):
-            votes = f"{idea.votes} vote{'s' if idea.votes != 1 else ''}"
-            st.markdown(f"**{md(idea.category.capitalize())}** · {votes} · by {md(idea.by)}"
-                        + (" · **hidden**" if idea.hidden else ""))
+            votes = ngettext("{count} vote", "{count} votes", idea.votes).format(count=fmt().number(idea.votes))
+            line = (_("**{category}** · {votes} · by {by} · **hidden**") if idea.hidden
+                    else _("**{category}** · {votes} · by {by}"))
+            st.markdown(line.format(category=md(term(idea.category).capitalize()), votes=votes, by=md(idea.by)))
             st.markdown(md(idea.text))
             if idea.hidden:
-                st.caption(f"Hidden by {md(idea.hidden_by or '')} on {idea.hidden_at:%d %b %Y}: "
-                           f"{md(idea.hidden_reason or '')}")
+                hidden_on = fmt().date(idea.hidden_at) if idea.hidden_at else ""
+                st.caption(_("Hidden by {by} on {date}: {reason}").format(
+                    by=md(idea.hidden_by or ""), date=hidden_on, reason=md(idea.hidden_reason or "")))
             key = f"sk.{draft.plan_id}.idea.{idea.id}"
             c1, c2 = st.columns([3, 1])
-            c1.text_input("Reason", key=f"{key}.reason", label_visibility="collapsed",
-                          placeholder="Why show it again?" if idea.hidden else "Why hide it? e.g. personal details")
-            c2.button("Show again" if idea.hidden else "Hide", key=f"{key}.moderate", width="stretch",
+            c1.text_input(_("Reason"), key=f"{key}.reason", label_visibility="collapsed",
+                          placeholder=_("Why show it again?") if idea.hidden
+                          else _("Why hide it? e.g. personal details"))
+            c2.button(_("Show again") if idea.hidden else _("Hide"), key=f"{key}.moderate", width="stretch",
                       on_click=moderate, args=(idea.id, not idea.hidden, f"{key}.reason"))
 
 
 def export_tab(draft: Draft) -> None:
     latest = state.query(repository.latest_version, draft.plan_id)
-    st.caption(f"Exports hold the saved plan (version {latest.version}); save first to include your changes.")
+    st.caption(_("Exports hold the saved plan (version {version}); save first to include your changes.").format(
+        version=latest.version))
 
-    def make(fmt: str):
+    def make(kind: str):
         def data() -> bytes:
             with state.reading() as store:
-                return plan_downloads.export_bytes(store, draft.plan_id, fmt)
+                return plan_downloads.export_bytes(store, draft.plan_id, kind)
         return data
 
     cols = st.columns(len(plan_downloads.DOWNLOADS))
-    for col, (fmt, d) in zip(cols, plan_downloads.DOWNLOADS.items(), strict=True):
-        name = plan_downloads.file_name(latest.title, latest.version, fmt)
+    for col, (kind, d) in zip(cols, plan_downloads.DOWNLOADS.items(), strict=True):
+        name = plan_downloads.file_name(latest.title, latest.version, kind)
         # The file is made only when the button is pressed (a PDF takes a moment).
-        col.download_button(d.label, data=make(fmt), file_name=name, mime=d.mime, help=d.help,
-                            key=f"sk.{draft.plan_id}.dl.{fmt}", on_click="ignore",
+        col.download_button(_(d.label), data=make(kind), file_name=name, mime=d.mime, help=_(d.help),
+                            key=f"sk.{draft.plan_id}.dl.{kind}", on_click="ignore",
                             width="stretch")
+    # The printable workshop pack (A4 and A3) sits with the plan's other downloads.
+    paper_ideas.render_pack_downloads(draft.plan_id)
 
 
 # -- the page -------------------------------------------------------------------------------
 
 def main() -> None:
-    st.title("Plan sketcher")
+    st.title(_("Plan sketcher"))
     state.handle_or_stop()
-    session.gate(Permission.PLAN, "The plan sketcher")
+    session.gate(Permission.PLAN, _("The plan sketcher"))
     state.show_flashes("sk")
     plans = state.query(repository.list_plans)
     plan_id = plan_choice(plans)
@@ -627,7 +686,7 @@ def main() -> None:
     draft = current_draft(plan_id)
     base = state.query(repository.get_plan, plan_id, draft.version)
     try:
-        sites = {f.id: f.name for f in state.list_features(named_only=True)}
+        sites = {f.id: f.name or "" for f in state.list_features(named_only=True)}
     except AtlasError:
         sites = {}
     newer_version_notice(draft)
@@ -638,18 +697,19 @@ def main() -> None:
     zones = edited_zones(draft)
     nearby = nearby_of(site_choice, site_geom, zones, radius_m, partner_places(draft))
 
-    left, right = st.columns([3, 2], gap="medium")
-    with left:
-        draw_map(draft, base, site_geom, zones, nearby)
-    with right:
-        zone_list(draft, zones, has_site=site_geom is not None)
+    # The map takes the page's full width (on a 1024 px tablet a map beside the zone list
+    # was about 220 px wide); the zones are listed under it, where they are read and
+    # described after drawing.
+    draw_map(draft, base, site_geom, zones, nearby)
+    zone_list(draft, zones, has_site=site_geom is not None)
 
-    tabs = st.tabs(["Plan", "Partners", "Actions", "Indicators", "Workshop ideas", "History", "Export"])
+    tabs = st.tabs([_("Plan"), _("Partners"), _("Actions"), _("Indicators"), _("Workshop ideas"), _("History"),
+                    _("Export")])
     with tabs[0]:
         plan_tab(draft, base, sites)
     with tabs[1]:
-        st.radio("Look for partners within", RADII_M, key="sk.radius", horizontal=True,
-                 index=RADII_M.index(DEFAULT_RADIUS_M), format_func=lambda r: f"{r:,} m")
+        st.radio(_("Look for partners within"), RADII_M, key="sk.radius", horizontal=True,
+                 index=RADII_M.index(DEFAULT_RADIUS_M), format_func=lambda r: fmt().distance_m(r))
         partners_tab(draft, nearby, radius_m)
     with tabs[2]:
         actions = actions_tab(draft, base)
@@ -670,18 +730,19 @@ def main() -> None:
         plan, changes = None, None
         st.error(str(exc))
     with st.container(border=True):
-        pending = f"unsaved: {md(changes.summary())}" if changes else "no unsaved changes"
-        st.markdown(f"**Save** · {pending}")
+        pending = (_("unsaved: {changes}").format(changes=md(changes.summary())) if changes
+                   else _("no unsaved changes"))
+        st.markdown(_("**Save** · {pending}").format(pending=pending))
         c1, c2 = st.columns(2)
         with c1:
             author = author_input()
         with c2:
-            summary = st.text_input("What did you change? (optional)", key=f"{draft.prefix}.summary",
-                                    placeholder="e.g. Zones agreed at the May workshop")
+            summary = st.text_input(_("What did you change? (optional)"), key=f"{draft.prefix}.summary",
+                                    placeholder=_("e.g. Zones agreed at the May workshop"))
         b1, b2 = st.columns([1, 1])
-        clicked = b1.button("Save", type="primary", key=f"{draft.prefix}.save", disabled=not changes,
-                            width="stretch", help=None if changes else "Nothing has changed yet.")
-        b2.button("Discard my changes", key=f"{draft.prefix}.discard", on_click=discard_changes,
+        clicked = b1.button(_("Save"), type="primary", key=f"{draft.prefix}.save", disabled=not changes,
+                            width="stretch", help=None if changes else _("Nothing has changed yet."))
+        b2.button(_("Discard my changes"), key=f"{draft.prefix}.discard", on_click=discard_changes,
                   disabled=not changes, width="stretch")
     if clicked and plan is not None and changes:
         save(draft, plan, author, summary)

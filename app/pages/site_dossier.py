@@ -15,6 +15,7 @@ import pandas as pd
 import streamlit as st
 
 from app import author, session, state
+from app.language import N_, _, fmt
 from app.text import md
 from atlas import sites
 from atlas.access import PUBLIC, Permission
@@ -28,18 +29,20 @@ flash = functools.partial(state.flash, "dos")
 
 RADII = (400.0, 800.0, 1_600.0)
 MIME = {"pdf": "application/pdf", "html": "text/html", "gpkg": "application/geopackage+sqlite3"}
+FORMATS = (("pdf", N_("Download PDF")), ("html", N_("Download HTML report")),
+           ("gpkg", N_("Download GeoPackage for QGIS")))
 
 
 def _choose_site() -> int | None:
-    named = {f.id: f.name for f in state.list_features(named_only=True)}
+    named = {f.id: f.name or "" for f in state.list_features(named_only=True)}
     if not named:
-        st.info("This atlas has no named sites yet. Import some on the Asset register page.")
+        st.info(_("This atlas has no named sites yet. Import some on the Asset register page."))
         return None
     if "dos.site" not in ss or ss["dos.site"] not in named:
         wanted = st.query_params.get("site", "")
         first = next((i for i, n in named.items() if n == "Port Loop historic building"), next(iter(named)))
         ss["dos.site"] = int(wanted) if wanted.isdigit() and int(wanted) in named else first
-    chosen = st.selectbox("Site", list(named), format_func=named.__getitem__, key="dos.site")
+    chosen = st.selectbox(_("Site"), list(named), format_func=named.__getitem__, key="dos.site")
     st.query_params["site"] = str(chosen)
     return chosen
 
@@ -65,7 +68,7 @@ def _show_section(section: dossier_exports.Section) -> None:
         for line in section.lines:
             (st.warning if section.confidential else st.caption)(md(line))
         if section.rows:
-            header = section.header if any(section.header) else ["What", "Details"]
+            header = section.header if any(section.header) else [_("What"), _("Details")]
             key = "dos.table." + re.sub(r"\W+", "_", section.title)
             st.dataframe(pd.DataFrame(section.rows, columns=header), hide_index=True, key=key)
         elif section.empty:
@@ -86,11 +89,11 @@ def _save_acv(site_id: int) -> None:
     except AtlasError as exc:
         ss["dos.acv_error"] = str(exc)  # shown under the form, where the person is
         return
-    flash("success", "Recorded the site's Asset of Community Value status.", icon=":material/check_circle:")
+    flash("success", _("Recorded the site's Asset of Community Value status."), icon=":material/check_circle:")
 
 
 def _acv_form(site_id: int, current: SiteRecord | None) -> None:
-    with st.expander("Record the Asset of Community Value status (officers)"):
+    with st.expander(_("Record the Asset of Community Value status (officers)")):
         if ss.get("dos.acv_for") != site_id:
             ss["dos.acv_for"] = site_id
             values = current or SiteRecord(feature_id=site_id)
@@ -109,19 +112,19 @@ def _acv_form(site_id: int, current: SiteRecord | None) -> None:
                 ss[key] = value
         with st.form("dos.acv"):
             a, b = st.columns(2)
-            a.selectbox("Status", ACV_STATUSES, key="dos.acv_status")
-            b.text_input("Nominated by", key="dos.acv_by", placeholder="e.g. Friends of the park")
+            a.selectbox(_("Status"), ACV_STATUSES, key="dos.acv_status", format_func=_)
+            b.text_input(_("Nominated by"), key="dos.acv_by", placeholder=_("e.g. Friends of the park"))
             a, b, c = st.columns(3)
-            a.date_input("Nominated on", key="dos.acv_nominated", value=None, format="DD/MM/YYYY")
-            b.date_input("Listed on", key="dos.acv_listed", value=None, format="DD/MM/YYYY")
-            c.date_input("Listing ends on", key="dos.acv_ends", value=None, format="DD/MM/YYYY",
-                         help="Left empty: five years after listing.")
+            a.date_input(_("Nominated on"), key="dos.acv_nominated", value=None, format="DD/MM/YYYY")
+            b.date_input(_("Listed on"), key="dos.acv_listed", value=None, format="DD/MM/YYYY")
+            c.date_input(_("Listing ends on"), key="dos.acv_ends", value=None, format="DD/MM/YYYY",
+                         help=_("Left empty: five years after listing."))
             a, b = st.columns(2)
-            a.date_input("Moratorium on sale from", key="dos.acv_mor_start", value=None, format="DD/MM/YYYY")
-            b.date_input("Moratorium until", key="dos.acv_mor_end", value=None, format="DD/MM/YYYY",
-                         help="Left empty: six months after it starts.")
+            a.date_input(_("Moratorium on sale from"), key="dos.acv_mor_start", value=None, format="DD/MM/YYYY")
+            b.date_input(_("Moratorium until"), key="dos.acv_mor_end", value=None, format="DD/MM/YYYY",
+                         help=_("Left empty: six months after it starts."))
             author.author_input("dos.author")
-            st.form_submit_button("Save the status", on_click=_save_acv, args=(site_id,))
+            st.form_submit_button(_("Save the status"), on_click=_save_acv, args=(site_id,), key="dos.acv_save")
         if "dos.acv_error" in ss:
             st.error(ss.pop("dos.acv_error"))
 
@@ -134,31 +137,30 @@ def _add_note(site_id: int) -> None:
         ss["dos.note_error"] = str(exc)  # shown under the form, where the person is
         return
     ss["dos.note"] = ""
-    flash("success", "The confidential note was added.", icon=":material/lock:")
+    flash("success", _("The confidential note was added."), icon=":material/lock:")
 
 
 def _downloads(public: Dossier, confidential: Dossier | None) -> None:
     include = False
     if confidential is not None:
-        include = st.checkbox("Include the confidential notes in the downloads", key="dos.include_notes",
-                              help="Only for copies that stay with officers.")
+        include = st.checkbox(_("Include the confidential notes in the downloads"), key="dos.include_notes",
+                              help=_("Only for copies that stay with officers."))
     chosen = confidential if include and confidential is not None else public
     stem = re.sub(r"[^\w-]+", "-", (public.feature.name or f"site-{public.feature.id}").lower()).strip("-")
     stem += "-confidential" if include else ""
     cols = st.columns(3)
-    formats = (("pdf", "PDF"), ("html", "HTML report"), ("gpkg", "GeoPackage for QGIS"))
-    for col, (fmt, label) in zip(cols, formats, strict=True):
-        col.download_button(f"Download {label}", functools.partial(dossier_exports.render, chosen, fmt),
-                            file_name=f"dossier-{stem}.{fmt}", mime=MIME[fmt], key=f"dos.download.{fmt}",
+    for col, (kind, label) in zip(cols, FORMATS, strict=True):
+        col.download_button(_(label), functools.partial(dossier_exports.render, chosen, kind),
+                            file_name=f"dossier-{stem}.{kind}", mime=MIME[kind], key=f"dos.download.{kind}",
                             icon=":material/download:")
 
 
 def main() -> None:
-    st.title("Site dossier")
-    st.caption("One site for a land negotiation: its facts and Asset of Community Value status, the plans for it "
-               "and the community's evidence, the assets, needs, offers and matches around it.")
+    st.title(_("Site dossier"))
+    st.caption(_("One site for a land negotiation: its facts and Asset of Community Value status, the plans for it "
+                 "and the community's evidence, the assets, needs, offers and matches around it."))
     state.handle_or_stop()
-    session.gate(Permission.PLAN, "Site dossiers")
+    session.gate(Permission.PLAN, _("Site dossiers"))
     state.show_flashes("dos")
     left, right = st.columns([3, 1])
     with left:
@@ -166,10 +168,10 @@ def main() -> None:
     if site_id is None:
         return
     with right:
-        radius = st.selectbox("How far around", RADII, index=RADII.index(DEFAULT_RADIUS_M),
-                              format_func=lambda r: f"{r:,.0f} m", key="dos.radius")
-    show_notes = st.toggle("Show confidential notes (officers only)", key="dos.confidential",
-                           help="Officers' notes are confidential: they are left out unless you switch this on.")
+        radius = st.selectbox(_("How far around"), RADII, index=RADII.index(DEFAULT_RADIUS_M),
+                              format_func=lambda r: fmt().distance_m(r), key="dos.radius")
+    show_notes = st.toggle(_("Show confidential notes (officers only)"), key="dos.confidential",
+                           help=_("Officers' notes are confidential: they are left out unless you switch this on."))
     try:
         public = _dossier(site_id, radius, False)
         confidential = _dossier(site_id, radius, True) if show_notes else None
@@ -178,18 +180,20 @@ def main() -> None:
         return
     shown = confidential or public
     _downloads(public, confidential)
-    st.image(shown.map_png, caption="The site (dashed), the line "
-             f"{radius:,.0f} m from its edge (dotted), macro assets (squares), micro assets (dots), open needs (▽) "
-             "and offers (△).", width="stretch")
+    st.image(shown.map_png, caption=_("The site (dashed), the line {distance} from its edge (dotted), macro assets "
+                                      "(squares), micro assets (dots), open needs (▽) and offers (△).").format(
+        distance=fmt().distance_m(radius)), width="stretch")
     for section in dossier_exports.sections(shown):
         _show_section(section)
     _acv_form(site_id, shown.acv)
     if show_notes:
         with st.form("dos.note_form"):
-            st.text_area("Add a confidential note", key="dos.note", max_chars=sites.NOTE_MAX,
-                         placeholder="e.g. The owner would consider a community asset transfer at a peppercorn rent.")
+            st.text_area(_("Add a confidential note"), key="dos.note", max_chars=sites.NOTE_MAX,
+                         placeholder=_("e.g. The owner would consider a community asset transfer at a "
+                                       "peppercorn rent."))
             author.author_input("dos.note_author")
-            st.form_submit_button("Add the note", on_click=_add_note, args=(site_id,), icon=":material/lock:")
+            st.form_submit_button(_("Add the note"), on_click=_add_note, args=(site_id,), icon=":material/lock:",
+                                  key="dos.note_add")
         if "dos.note_error" in ss:
             st.error(ss.pop("dos.note_error"))
 
