@@ -13,10 +13,12 @@ from __future__ import annotations
 
 import contextlib
 from collections.abc import Iterator
+from typing import Any
 
 import streamlit as st
 
 from app import cookies, participant, state
+from app.language import _
 from app.text import md
 from atlas import accounts, audit, settings
 from atlas.access import PUBLIC, Permission, Viewer
@@ -140,14 +142,14 @@ def gate(permission: Permission, what: str) -> Viewer:
     try:
         who.require(permission)
     except NotAllowed as exc:
-        st.warning(f"{what}: {exc}", icon=":material/lock:")
+        st.warning(_("{what}: {reason}").format(what=what, reason=exc), icon=":material/lock:")
     if not who.signed_in:
-        st.page_link("app/pages/sign_in.py", label="Sign in", icon=":material/login:")
+        st.page_link("app/pages/sign_in.py", label=_("Sign in"), icon=":material/login:")
     st.stop()
     raise AssertionError("unreachable: st.stop() raises")
 
 
-def page_link(page: str, permission: Permission, **kwargs: object) -> None:
+def page_link(page: str, permission: Permission, **kwargs: Any) -> None:
     """A link to ``page``, drawn only for a viewer who may open it (the menu lists only
     those pages, and Streamlit refuses a link to a page it does not list)."""
     if can(permission):
@@ -157,16 +159,18 @@ def page_link(page: str, permission: Permission, **kwargs: object) -> None:
 def sign_in_form(key: str = "signin") -> None:
     """The user name and password form (and the identity provider's button where set up)."""
     with st.form(key, clear_on_submit=False, enter_to_submit=True):
-        username = st.text_input("User name", key=f"{key}.user", autocomplete="username")
-        password = st.text_input("Password", type="password", key=f"{key}.password", autocomplete="current-password")
-        if st.form_submit_button("Sign in", type="primary"):
+        username = st.text_input(_("User name"), key=f"{key}.user", autocomplete="username")
+        password = st.text_input(_("Password"), type="password", key=f"{key}.password",
+                                 autocomplete="current-password")
+        if st.form_submit_button(_("Sign in"), type="primary"):
             try:
                 who = sign_in(username, password)
             except AtlasError as exc:
                 st.error(str(exc), icon=":material/error:")
             else:
                 st.session_state.pop(f"{key}.password", None)
-                st.success(f"Signed in as {md(who.label)} ({who.role.value}).", icon=":material/check:")
+                st.success(_("Signed in as {name} ({role}).").format(
+                    name=md(who.label), role=_(who.role.value) if who.role else ""), icon=":material/check:")
                 st.rerun()
     if oidc_configured():
-        st.button("Sign in with your organisation's account", on_click=st.login, key=f"{key}.oidc")
+        st.button(_("Sign in with your organisation's account"), on_click=st.login, key=f"{key}.oidc")

@@ -28,6 +28,7 @@ import streamlit as st
 from atlas import (
     asset_filter,
     asset_lists,
+    i18n,
     needs_offers,
     place_settings,
     queries,
@@ -39,6 +40,7 @@ from atlas import map_contents as map_queries  # this module's map_contents is t
 from atlas.asset_filter import ANY_ASSET, AssetFilter
 from atlas.demo import is_empty
 from atlas.errors import AtlasError
+from atlas.i18n import N_
 from atlas.map_contents import MapContents
 from atlas.registers import queries as register_queries
 from atlas.store import Store, open_store
@@ -112,14 +114,32 @@ def open_app_store(path: Path | str, *, load_demo: bool = True) -> StoreHandle:
         return handle_
 
 
-@st.cache_resource(show_spinner="Opening the atlas…")
+OPENING = N_("Opening the atlas…")
+
+
+@st.cache_resource(show_spinner=False)
 def _cached_handle(target: str, load_demo: bool) -> StoreHandle:
     return open_app_store(target, load_demo=load_demo)
 
 
 def handle() -> StoreHandle:
     """The app's store, opened on first use. Raises the atlas's own errors (StoreBusy ...)."""
-    return _cached_handle(store_target(), demo_wanted())
+    target = store_target()
+    if target in _OPEN:
+        return _cached_handle(target, demo_wanted())
+    with st.spinner(_opening_words()):
+        return _cached_handle(target, demo_wanted())
+
+
+def _opening_words() -> str:
+    # In the language chosen or the browser's: app.language would ask the store for the
+    # place's default language, and the store is what is being opened.
+    try:
+        browser = st.context.locale
+    except Exception:  # noqa: BLE001 - no browser to ask (AppTest, scripts)
+        browser = None
+    code = i18n.supported(st.session_state.get("language")) or i18n.supported(browser)
+    return i18n.translator(code).gettext(OPENING)
 
 
 def handle_or_stop() -> StoreHandle:
@@ -194,7 +214,7 @@ def _cached_query(fn: Callable[Concatenate[Store, P], T]) -> Callable[P, T]:
     key, so ``store_key`` must never be renamed ``_key``: that hid every write from every
     page until the app restarted (tests/test_app_cache.py)."""
 
-    def run(store_key: tuple[str, int], *args: P.args, **kwargs: P.kwargs) -> T:
+    def run(store_key: tuple[str, int, int], *args: P.args, **kwargs: P.kwargs) -> T:
         with reading() as store:
             return fn(store, *args, **kwargs)
 

@@ -14,6 +14,11 @@ Where each comes from (none is committed to this repository):
 
 Each library is copied to ``static/<name>-<version>/``, so an upgrade gets a fresh URL
 and no browser keeps a stale cached copy.
+
+The folder itself is in the repository (``static/.gitignore``, which ignores the copies):
+Streamlit checks for it when its server starts, before any page has run, and warned "no
+static folder found" at every start of a fresh checkout until the first page view made it
+(tests/test_static_folder.py).
 """
 
 from __future__ import annotations

@@ -10,13 +10,13 @@ import pandas as pd
 import streamlit as st
 
 from app import importing, maps, session, state
+from app.language import _, currency, fmt, value_label
 from app.needs_offers_editor import needs_offers_section
 from app.text import md
 from atlas import audit, people, register
 from atlas.access import Permission
 from atlas.asset_filter import AssetFilter
 from atlas.asset_lists import DEFAULT_STALE_MONTHS
-from atlas.classify import money
 from atlas.errors import AtlasError
 from atlas.models import ASSET_TYPES, SECTORS
 from atlas.register import AssetDraft
@@ -73,8 +73,8 @@ def _place_picker() -> None:
     postcode_col, coords_col = st.columns([2, 3])
     with postcode_col:
         with st.form("reg_postcode_form", border=False):
-            code = st.text_input("Postcode", key="reg_postcode", placeholder="B16 0AA")
-            found = st.form_submit_button("Find postcode")
+            code = st.text_input(_("Postcode"), key="reg_postcode", placeholder="B16 0AA")
+            found = st.form_submit_button(_("Find postcode"))
         if found and code.strip():
             try:
                 where = importing.postcode_location(code)
@@ -84,9 +84,11 @@ def _place_picker() -> None:
                 st.session_state["reg_place"] = place = where
     with coords_col:
         if place:
-            st.markdown(f"**Place:** {place[1]:.5f}° N, {abs(place[0]):.5f}° {'W' if place[0] < 0 else 'E'}")
+            template = (_("**Place:** {lat}° N, {lon}° W") if place[0] < 0 else _("**Place:** {lat}° N, {lon}° E"))
+            st.markdown(template.format(lat=fmt().number(place[1], digits=5),
+                                        lon=fmt().number(abs(place[0]), digits=5)))
         else:
-            st.markdown("**Place:** not chosen yet: click the map or find a postcode.")
+            st.markdown(_("**Place:** not chosen yet: click the map or find a postcode."))
 
     extent = state.map_extent()
     if place:
@@ -99,12 +101,25 @@ def _place_picker() -> None:
     m = maps.base_map(view, fit=not place)
     maps.add_contents(m, contents, decimals=maps.decimals_for(view.zoom))
     if place:
-        maps.add_pin(m, place[0], place[1], "The asset's place")
+        maps.add_pin(m, place[0], place[1], _("The asset's place"))
     maps.finish(m, legend_open=False)
     clicked = maps.show_map(m, key="reg_map", height=420, returned=("last_clicked",)).new_click
     if clicked:
         st.session_state["reg_place"] = clicked
         st.rerun()
+
+
+def _value_words(value: str | None) -> str:
+    """A stored value of a fixed list (sector, asset type, scale) as people read it."""
+    return "—" if value is None else value_label(value)
+
+
+def _scale(asset_id: int) -> None:
+    """The asset's scale and the reason for it, as the place's thresholds and currency
+    classify it now (the admin page reclassifies every asset when they change)."""
+    asset = state.get_asset(asset_id)
+    st.caption(_("Scale: {scale}. Why: {reason}.").format(scale=_value_words(asset.scale),
+                                                          reason=md(asset.scale_reason)))
 
 
 def _draft() -> AssetDraft:
@@ -128,69 +143,74 @@ def _registration(asset_id: int) -> None:
     if found is None:
         return
     facts = {
-        "Legal form": found.legal_form,
-        "Company number": found.company_number,
-        "Charity number": found.charity_number,
-        "Status": found.status,
-        "Incorporated or registered": None if found.incorporated_on is None else f"{found.incorporated_on:%d %B %Y}",
-        "Income a year": None if found.income is None else money(found.income, state.info().currency),
-        "Sector (SIC or classification)": found.register_sector,
-        "Social enterprise": (f"yes: {found.social_enterprise_reason}" if found.social_enterprise else "no"),
-        "From": found.source,
+        _("Legal form"): found.legal_form,
+        _("Company number"): found.company_number,
+        _("Charity number"): found.charity_number,
+        _("Status"): found.status,
+        _("Incorporated or registered"): None if found.incorporated_on is None else fmt().date(found.incorporated_on,
+                                                                                              form="long"),
+        _("Income a year"): None if found.income is None else fmt().money(found.income, currency()),
+        _("Sector (SIC or classification)"): found.register_sector,
+        _("Social enterprise"): (_("yes: {reason}").format(reason=found.social_enterprise_reason)
+                                 if found.social_enterprise else _("no")),
+        _("From"): found.source,
     }
-    with st.expander("On the registers", icon=":material/badge:"):
-        st.dataframe(pd.DataFrame({"": [k for k, v in facts.items() if v], "value": [str(v) for v in facts.values()
-                                                                                      if v]}),
+    with st.expander(_("On the registers"), icon=":material/badge:"):
+        st.dataframe(pd.DataFrame({"": [k for k, v in facts.items() if v], _("value"): [str(v) for v in facts.values()
+                                                                                         if v]}),
                      hide_index=True, width="stretch", key="reg_registration")
 
 
 def _edit_section(names: dict[int, str]) -> None:
-    asset_id = st.selectbox("Asset", [NEW, *names], key="reg_asset",
-                            format_func=lambda i: "A new asset" if i == NEW else names[i])
+    asset_id = st.selectbox(_("Asset"), [NEW, *names], key="reg_asset",
+                            format_func=lambda i: _("A new asset") if i == NEW else names[i])
     if st.session_state.get("reg_loaded") != _form_key(asset_id):
         _load_form(asset_id)
     if asset_id != NEW:
+        _scale(asset_id)
         _registration(asset_id)
     _place_picker()
     categories = state.asset_categories()
     with st.form("reg_form"):
-        st.text_input("Name", key="reg_name")
+        st.text_input(_("Name"), key="reg_name")
         a, b, c = st.columns(3)
-        a.selectbox("Sector", [None, *SECTORS], key="reg_sector", format_func=lambda s: "—" if s is None else s)
-        b.text_input("Category", key="reg_category",
-                     help="For example: " + ", ".join(categories[:8]) if categories else None)
-        c.selectbox("Asset type", [None, *ASSET_TYPES], key="reg_asset_type",
-                    format_func=lambda s: "—" if s is None else s)
+        a.selectbox(_("Sector"), [None, *SECTORS], key="reg_sector", format_func=_value_words)
+        b.text_input(_("Category"), key="reg_category",
+                     help=_("For example: {categories}").format(categories=", ".join(categories[:8]))
+                     if categories else None)
+        c.selectbox(_("Asset type"), [None, *ASSET_TYPES], key="reg_asset_type", format_func=_value_words)
         a, b, c = st.columns(3)
-        a.number_input("Employees", min_value=0, step=1, key="reg_employees")
-        b.number_input("Annual spend on goods and services", min_value=0.0, step=10_000.0, key="reg_annual_spend",
-                       help="In the atlas's currency.")
-        c.number_input("Land held (hectares)", min_value=0.0, step=0.5, key="reg_land_ha")
+        a.number_input(_("Employees"), min_value=0, step=1, key="reg_employees")
+        b.number_input(_("Annual spend on goods and services"), min_value=0.0, step=10_000.0, key="reg_annual_spend",
+                       help=_("In the atlas's currency ({currency}).").format(currency=currency()))
+        c.number_input(_("Land held (hectares)"), min_value=0.0, step=0.5, key="reg_land_ha")
         a, b = st.columns(2)
-        a.text_input("Offers (tags, separated by commas)", key="reg_offers", placeholder="space, volunteers")
-        b.text_input("Needs (tags, separated by commas)", key="reg_needs", placeholder="funding, translation")
-        a.text_area("What it offers", key="reg_offers_text", height=80)
-        b.text_area("What it needs", key="reg_needs_text", height=80)
-        st.text_area("Description", key="reg_description", height=80)
+        a.text_input(_("Offers (tags, separated by commas)"), key="reg_offers",
+                     placeholder=_("space, volunteers"))
+        b.text_input(_("Needs (tags, separated by commas)"), key="reg_needs", placeholder=_("funding, translation"))
+        a.text_area(_("What it offers"), key="reg_offers_text", height=80)
+        b.text_area(_("What it needs"), key="reg_needs_text", height=80)
+        st.text_area(_("Description"), key="reg_description", height=80)
         who = session.viewer()
         if who.sees_confidential:
-            st.text_input("Contact (confidential: only officers see it; never on maps or in exports)",
+            st.text_input(_("Contact (confidential: only officers see it; never on maps or in exports)"),
                           key="reg_contact")
         else:
-            st.text_input("Contact (confidential: only officers see it; type one to replace what is kept)",
-                          key="reg_contact", placeholder="kept as it is unless you type a new one")
-        st.checkbox("This is a person, not an organisation", key="reg_person",
-                    help="A person is recorded only with their consent, and shown on maps at their "
-                         "neighbourhood, never their address.")
+            st.text_input(_("Contact (confidential: only officers see it; type one to replace what is kept)"),
+                          key="reg_contact", placeholder=_("kept as it is unless you type a new one"))
+        st.checkbox(_("This is a person, not an organisation"), key="reg_person",
+                    help=_("A person is recorded only with their consent, and shown on maps at their "
+                           "neighbourhood, never their address."))
         # Always drawn: a form does not rerun when the box is ticked, so fields shown only
         # after it would appear only once a save had failed for want of them.
-        st.caption("A person's consent (needed for a person, ignored for an organisation):")
+        st.caption(_("A person's consent (needed for a person, ignored for an organisation):"))
         a, b, c = st.columns(3)
-        a.text_input("Consent given by", key="reg_consent_by", placeholder="usually the person")
-        b.date_input("Consent given on", key="reg_consent_on", max_value=date.today())
-        c.text_input("Consent for", key="reg_consent_for",
-                     placeholder="e.g. listing in the atlas and matching with local groups")
-        saved = st.form_submit_button("Save the new asset" if asset_id == NEW else "Save changes", type="primary")
+        a.text_input(_("Consent given by"), key="reg_consent_by", placeholder=_("usually the person"))
+        b.date_input(_("Consent given on"), key="reg_consent_on", max_value=date.today())
+        c.text_input(_("Consent for"), key="reg_consent_for",
+                     placeholder=_("e.g. listing in the atlas and matching with local groups"))
+        saved = st.form_submit_button(_("Save the new asset") if asset_id == NEW else _("Save changes"),
+                                      type="primary")
     if saved:
         try:
             draft = _draft()
@@ -204,7 +224,8 @@ def _edit_section(names: dict[int, str]) -> None:
         except AtlasError as exc:
             st.error(str(exc))
             return
-        state.flash("reg", "success", f"Saved “{saved_asset.name}”: {saved_asset.scale_reason}.",
+        state.flash("reg", "success", _("Saved “{name}”: {reason}.").format(name=md(saved_asset.name),
+                                                                              reason=md(saved_asset.scale_reason)),
                     icon=":material/check_circle:")
         st.session_state["reg_loaded"] = _form_key(new_id)
         st.session_state["reg_pending_asset"] = new_id
@@ -213,15 +234,16 @@ def _edit_section(names: dict[int, str]) -> None:
 
 def _verify_section(names: dict[int, str]) -> None:
     if not names:
-        st.info("There are no assets to verify yet.")
+        st.info(_("There are no assets to verify yet."))
         return
     with st.form("reg_verify_form"):
-        asset_id = st.selectbox("Asset checked", list(names), format_func=names.__getitem__, key="reg_verify_asset")
+        asset_id = st.selectbox(_("Asset checked"), list(names), format_func=names.__getitem__,
+                                key="reg_verify_asset")
         if "reg_verify_by" not in st.session_state:
             st.session_state["reg_verify_by"] = session.viewer().label
-        who = st.text_input("Checked by", key="reg_verify_by", placeholder="Your name or initials")
-        when = st.date_input("Checked on", value=date.today(), max_value=date.today(), key="reg_verify_on")
-        done = st.form_submit_button("Mark as verified")
+        who = st.text_input(_("Checked by"), key="reg_verify_by", placeholder=_("Your name or initials"))
+        when = st.date_input(_("Checked on"), value=date.today(), max_value=date.today(), key="reg_verify_on")
+        done = st.form_submit_button(_("Mark as verified"))
     if done:
         try:
             with session.writing(Permission.EDIT_REGISTER) as store:
@@ -229,55 +251,59 @@ def _verify_section(names: dict[int, str]) -> None:
         except AtlasError as exc:
             st.error(str(exc))
         else:
-            st.success(f"Recorded: {md(names[asset_id])} checked by {md(who.strip())} on {when:%d %B %Y}.")
+            st.success(_("Recorded: {name} checked by {who} on {day}.").format(
+                name=md(names[asset_id]), who=md(who.strip()), day=fmt().date(when, form="long")))
 
 
 def _history_section(names: dict[int, str]) -> None:
     """Who found, changed and verified the asset, and when: its whole record."""
     if not names:
-        st.info("There are no assets yet.")
+        st.info(_("There are no assets yet."))
         return
-    asset_id = st.selectbox("Whose history", list(names), format_func=names.__getitem__, key="reg_history_asset")
+    asset_id = st.selectbox(_("Whose history"), list(names), format_func=names.__getitem__,
+                            key="reg_history_asset")
     changes = state.query(audit.asset_history, asset_id, viewer=session.viewer())
     if not changes:
-        st.info("No changes are recorded for this asset yet.")
+        st.info(_("No changes are recorded for this asset yet."))
         return
     st.markdown("; ".join(md(c.words()) for c in changes[:5]) + ("; …" if len(changes) > 5 else "."))
     st.dataframe(
         pd.DataFrame({
-            "When": [c.at for c in changes],
-            "Who": [c.actor for c in changes],
-            "Role": [c.role or "" for c in changes],
-            "What": [c.summary for c in changes],
-            "Changed": [", ".join(c.changed) for c in changes],
+            _("When"): [c.at for c in changes],
+            _("Who"): [c.actor for c in changes],
+            _("Role"): [_(c.role) if c.role else "" for c in changes],
+            _("What"): [c.summary for c in changes],
+            _("Changed"): [", ".join(c.changed) for c in changes],
         }),
         hide_index=True, width="stretch", key="reg_history_table",
     )
 
 
 def _stale_section() -> None:
-    months = st.number_input("Not checked for more than (months)", min_value=1, max_value=120,
+    months = st.number_input(_("Not checked for more than (months)"), min_value=1, max_value=120,
                              value=DEFAULT_STALE_MONTHS, key="reg_stale_months")
     rows = state.stale_assets(months=int(months))
     never = sum(r.verified_on is None for r in rows)
-    st.markdown(f"**{len(rows):,} stale entries**: {never:,} never verified, "
-                f"{len(rows) - never:,} last checked more than {months} months ago.")
+    st.markdown(_("**{count} stale entries**: {never} never verified, {older} last checked more than "
+                  "{months} months ago.").format(count=fmt().number(len(rows)), never=fmt().number(never),
+                                                 older=fmt().number(len(rows) - never),
+                                                 months=fmt().number(months)))
     st.dataframe(
         pd.DataFrame({
-            "Name": [r.name for r in rows],
-            "Scale": [r.scale for r in rows],
-            "Category": [r.category for r in rows],
-            "Last checked": [r.verified_on for r in rows],
-            "By": [r.verified_by for r in rows],
+            _("Name"): [r.name for r in rows],
+            _("Scale"): [_value_words(r.scale) for r in rows],
+            _("Category"): [r.category for r in rows],
+            _("Last checked"): [r.verified_on for r in rows],
+            _("By"): [r.verified_by for r in rows],
         }),
         hide_index=True, width="stretch", key="reg_stale_table",
     )
 
 
-st.title("Asset register")
-st.caption("Add or correct an asset, record that it was checked, and keep the atlas fresh.")
+st.title(_("Asset register"))
+st.caption(_("Add or correct an asset, record that it was checked, and keep the atlas fresh."))
 state.handle_or_stop()
-session.gate(Permission.EDIT_REGISTER, "The asset register")
+session.gate(Permission.EDIT_REGISTER, _("The asset register"))
 state.show_flashes("reg")
 if "reg_pending_asset" in st.session_state:
     st.session_state["reg_asset"] = st.session_state.pop("reg_pending_asset")
@@ -285,7 +311,8 @@ names = _asset_names()
 # A key keeps the open tab across the rerun a save makes (a message drawn above the tabs
 # would otherwise send the person back to the first one).
 edit_tab, needs_tab, verify_tab, history_tab, stale_tab, import_tab = st.tabs(
-    ["Add or edit", "Needs and offers", "Verify", "History", "Stale entries", "Import a file"], key="reg_tab")
+    [_("Add or edit"), _("Needs and offers"), _("Verify"), _("History"), _("Stale entries"), _("Import a file")],
+    key="reg_tab")
 with edit_tab:
     _edit_section(names)
 with needs_tab:
