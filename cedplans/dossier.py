@@ -24,6 +24,7 @@ from atlas.store import Store, utc_now
 from cedplans import linking, mapimage
 from cedplans.linking import Decision
 from cedplans.matching import Match, MatchIndex
+from cedplans.templates_env import report_translator
 
 DEFAULT_RADIUS_M = 800.0
 """How far around the site the dossier looks, in metres: a ten-minute walk."""
@@ -69,6 +70,8 @@ class Dossier:
     currency: str
     metric_epsg: int
     map_png: bytes
+    language: str = "en"
+    """The code of the language the dossier is written in (its map is drawn in it)."""
 
     @property
     def area_m2(self) -> float | None:
@@ -147,8 +150,9 @@ def _matches(store: Store, index: MatchIndex, feature: Feature,
 
 
 def build_dossier(store: Store, site_ref: SiteQuery | int, *, radius_m: float = DEFAULT_RADIUS_M,
-                  viewer: Viewer = PUBLIC, index: MatchIndex | None = None) -> Dossier:
-    """Gather the dossier of the site ``site_ref`` (an id, a name or ``feature:ID``)."""
+                  viewer: Viewer = PUBLIC, index: MatchIndex | None = None, language: str | None = None) -> Dossier:
+    """Gather the dossier of the site ``site_ref`` (an id, a name or ``feature:ID``), to be
+    written in ``language`` (a code of atlas.i18n.LANGUAGES; None: the place's default)."""
     feature = _site_feature(store, site_ref)
     site = queries.resolve_site(store, SiteRef("feature", feature.id))
     owner = None
@@ -164,12 +168,14 @@ def build_dossier(store: Store, site_ref: SiteQuery | int, *, radius_m: float = 
     index = index or MatchIndex.build(store)
     matches, decisions = _matches(store, index, feature, viewer)
     settings = store.settings
-    png = mapimage.site_map_png(site, nearby=nearby, needs_offers=items, epsg=store.metric_epsg, radius_m=radius_m)
+    tr = report_translator(language, settings.language)
+    png = mapimage.site_map_png(site, nearby=nearby, needs_offers=items, epsg=store.metric_epsg, radius_m=radius_m,
+                                tr=tr)
     return Dossier(
         feature=feature, site=site, owner=owner, boundaries=boundaries, acv=sites.site_record(store, feature.id),
         plans=_plans(store, feature), nearby=nearby, needs_offers=items, matches=matches, decisions=decisions,
         notes=sites.site_notes(store, feature.id, viewer=viewer),
         include_confidential=viewer.sees_confidential, radius_m=float(radius_m),
         generated_at=utc_now(), place=settings.place,
-        currency=settings.thresholds.currency, metric_epsg=store.metric_epsg, map_png=png,
+        currency=settings.thresholds.currency, metric_epsg=store.metric_epsg, map_png=png, language=tr.code,
     )

@@ -29,18 +29,19 @@ from reportlab.lib.units import mm
 from reportlab.platypus import Image, SimpleDocTemplate, Spacer
 
 from atlas.access import PUBLIC, Viewer
-from atlas.classify import money
 from atlas.confidential import WITHHELD
 from atlas.errors import InvalidInput
-from atlas.output import area_words
+from atlas.i18n import N_, Translator
+from atlas.models import VALUE_LABELS
 from atlas.projection import WGS84
 from atlas.site_refs import SiteQuery
 from atlas.store import Store
 from cedplans.dossier import DEFAULT_RADIUS_M, Dossier, build_dossier
 from cedplans.exports import atomic_file
-from cedplans.matching import distance_words
+from cedplans.html_report import when
 from cedplans.pdf_layout import Layout
-from cedplans.templates_env import TEMPLATES
+from cedplans.templates_env import render as render_template
+from cedplans.templates_env import report_translator
 
 FORMATS = ("pdf", "html", "gpkg")
 GPKG_LAYERS = ("site", "boundaries", "assets_nearby", "features_nearby", "needs_offers_nearby", "matches")
@@ -48,7 +49,7 @@ GPKG_LAYERS = ("site", "boundaries", "assets_nearby", "features_nearby", "needs_
 ``decisions`` and ``dossier`` are attribute tables (the decisions' reasons only in a
 confidential copy), and ``confidential_notes`` is there only when asked for."""
 
-CONFIDENTIAL_TITLE = "Confidential: officers only"
+CONFIDENTIAL_TITLE = N_("Confidential: officers only")
 
 
 @dataclass(frozen=True)
@@ -64,117 +65,153 @@ class Section:
     confidential: bool = False
 
 
-def _size(item: Any, currency: str) -> str:
+def _word(tr: Translator, value: str | None) -> str:
+    """A stored value of a fixed list (a kind, a status, a side) as the reader reads it."""
+    if not value:
+        return ""
+    label = VALUE_LABELS.get(value) or _DECISIONS.get(value)
+    return tr.gettext(label) if label else value.replace("_", " ")
+
+
+_DECISIONS = {"accepted": N_("accepted"), "rejected": N_("rejected")}
+
+
+def _size(item: Any, currency: str, tr: Translator) -> str:
     parts = []
     if item.area_m2:
-        parts.append(area_words(item.area_m2))
+        parts.append(tr.area_m2(item.area_m2))
     if item.quantity:
-        parts.append(f"{item.quantity:,.0f} {item.unit or ''}".strip())
+        parts.append(f"{tr.number(item.quantity)} {item.unit or ''}".strip())
     if item.annual_value:
-        parts.append(f"{money(item.annual_value, currency)} a year")
+        parts.append(tr.gettext("{amount} a year").format(amount=tr.money(item.annual_value, currency)))
     return "; ".join(parts)
 
 
-def sections(d: Dossier) -> list[Section]:
-    """The dossier as the reports show it, in order."""
+def _area(tr: Translator, m2: float | None) -> str:
+    if m2 is None:
+        return ""
+    return tr.gettext("{m2} m² ({ha} ha)").format(m2=tr.number(m2), ha=tr.number(m2 / 10_000, digits=2))
+
+
+def sections(d: Dossier, language: str | None = None) -> list[Section]:
+    """The dossier as the reports show it, in order, in ``language`` (None: the language
+    it was gathered for)."""
+    tr = report_translator(language, d.language)
+    _ = tr.gettext
     f = d.feature
+    radius = tr.number(d.radius_m)
     facts = [
-        ["Site", f.name or f"site {f.id}"], ["Kind", f.kind.replace("_", " ")], ["Land use", f.land_use or ""],
-        ["Status", f.status.replace("_", " ")],
-        ["Area", "" if d.area_m2 is None else f"{d.area_m2:,.0f} m² ({d.area_m2 / 10_000:,.2f} ha)"],
-        ["Owner", d.owner or "not recorded"],
-        ["Lies in", "; ".join(f"{b.name} ({b.level})" for b in d.boundaries) or "no recorded area"],
-        ["Asset of Community Value", d.acv.words() if d.acv else "Not recorded by an officer yet."],
-        ["Description", f.description or ""],
+        [_("Site"), f.name or _("site {id}").format(id=f.id)], [_("Kind"), _word(tr, f.kind)],
+        [_("Land use"), f.land_use or ""], [_("Status"), _word(tr, f.status)],
+        [_("Area"), _area(tr, d.area_m2)],
+        [_("Owner"), d.owner or _("not recorded")],
+        [_("Lies in"), "; ".join(f"{b.name} ({b.level})" for b in d.boundaries) or _("no recorded area")],
+        [_("Asset of Community Value"), d.acv.words() if d.acv else _("Not recorded by an officer yet.")],
+        [_("Description"), f.description or ""],
     ]
-    out = [Section("The site", header=["", ""], rows=facts, widths_mm=[45, 125])]
+    out = [Section(_("The site"), header=["", ""], rows=facts, widths_mm=[45, 125])]
     out.append(Section(
-        "Plans and community evidence",
-        lines=["Contributors counts named authors, anonymous ideas and voting devices: about how many people took "
-               "part."] if d.plans else [],
-        header=["Plan", "Status", "Ideas", "Votes", "Contributors", "Partners committed"],
-        rows=[[p.title, f"{p.status} (v{p.version})", str(p.ideas), str(p.votes), str(p.contributors),
-               "; ".join(f"{n} ({r})" for n, r in p.partners)] for p in d.plans],
-        widths_mm=[45, 22, 12, 12, 20, 59], empty="No plan in the atlas is about this site yet."))
-    for title, assets in (("Macro (anchor) assets nearby", d.macro), ("Micro (community) assets nearby", d.micro)):
-        out.append(Section(f"{title}: within {d.radius_m:,.0f} m", header=["Asset", "Sector", "Category", "Distance"],
-                           rows=[[a.name, a.sector or "", a.category or "", distance_words(a.distance_m)]
-                                 for a in assets], widths_mm=[80, 25, 40, 25], empty="None."))
+        _("Plans and community evidence"),
+        lines=[_("Contributors counts named authors, anonymous ideas and voting devices: about how many people "
+                 "took part.")] if d.plans else [],
+        header=[_("Plan"), _("Status"), _("Ideas"), _("Votes"), _("Contributors"), _("Partners committed")],
+        rows=[[p.title, _("{status} (v{version})").format(status=_word(tr, p.status), version=p.version),
+               tr.number(p.ideas), tr.number(p.votes), tr.number(p.contributors),
+               "; ".join(f"{n} ({_word(tr, r)})" for n, r in p.partners)] for p in d.plans],
+        widths_mm=[45, 22, 12, 12, 20, 59], empty=_("No plan in the atlas is about this site yet.")))
+    for title, assets in ((_("Macro (anchor) assets nearby: within {radius} m"), d.macro),
+                          (_("Micro (community) assets nearby: within {radius} m"), d.micro)):
+        out.append(Section(title.format(radius=radius), header=[_("Asset"), _("Sector"), _("Category"), _("Distance")],
+                           rows=[[a.name, _word(tr, a.sector), a.category or "", tr.distance_m(a.distance_m)]
+                                 for a in assets], widths_mm=[80, 25, 40, 25], empty=_("None.")))
     out.append(Section(
-        f"Open needs and offers within {d.radius_m:,.0f} m",
-        header=["", "Asset", "Kind", "What", "Size", "Distance"],
-        rows=[[n.item.side, n.item.asset_name, n.item.kind, n.item.title, _size(n.item, d.currency),
-               distance_words(n.distance_m)] for n in d.needs_offers],
-        widths_mm=[12, 36, 21, 55, 26, 20], empty="No open needs or offers nearby."))
+        _("Open needs and offers within {radius} m").format(radius=radius),
+        header=["", _("Asset"), _("Kind"), _("What"), _("Size"), _("Distance")],
+        rows=[[_word(tr, n.item.side), n.item.asset_name, _word(tr, n.item.kind), n.item.title,
+               _size(n.item, d.currency, tr), tr.distance_m(n.distance_m)] for n in d.needs_offers],
+        widths_mm=[12, 36, 21, 55, 26, 20], empty=_("No open needs or offers nearby.")))
     decided = {(x.need_id, x.offer_id): x for x in d.decisions}
     rows = []
     for m in d.matches:
         decision = decided.get((m.need.id, m.offer.id))
-        state = "" if decision is None else decision.decision
-        rows.append([f"{m.score:.2f}", m.why, " ".join(m.gaps) or "—", state])
-    out.append(Section("Matches that involve the site or its owner",
-                       lines=["Each match says why it was suggested and what does not fit; scores run from 0 to 1."],
-                       header=["Score", "Why", "What does not fit", "Decision"], rows=rows,
-                       widths_mm=[15, 76, 58, 21], empty="No match involves this site yet."))
+        state = "" if decision is None else _word(tr, decision.decision)
+        rows.append([tr.number(m.score, digits=2), m.why, " ".join(m.gaps) or "—", state])
+    out.append(Section(_("Matches that involve the site or its owner"),
+                       lines=[_("Each match says why it was suggested and what does not fit; scores run from 0 "
+                                "to 1.")],
+                       header=[_("Score"), _("Why"), _("What does not fit"), _("Decision")], rows=rows,
+                       widths_mm=[15, 76, 58, 21], empty=_("No match involves this site yet.")))
     if d.decisions:
         out.append(Section(
-            "Decisions taken", header=["Decision", "Need", "Offer", "By", "On", "Reason"],
-            rows=[[x.decision, str(x.need_id), str(x.offer_id), x.decided_by, f"{x.decided_at:%d %b %Y}",
-                   x.reason if x.reason is not None else WITHHELD] for x in d.decisions],
+            _("Decisions taken"), header=[_("Decision"), _("Need"), _("Offer"), _("By"), _("On"), _("Reason")],
+            rows=[[_word(tr, x.decision), str(x.need_id), str(x.offer_id), x.decided_by, tr.date(x.decided_at),
+                   x.reason if x.reason is not None else tr.gettext(WITHHELD)] for x in d.decisions],
             widths_mm=[20, 14, 14, 30, 22, 70], confidential=d.include_confidential))
-    out.append(Section(f"Sites and land within {d.radius_m:,.0f} m",
-                       header=["Site", "Kind", "Status", "Area", "Distance"],
-                       rows=[[x.name or "unnamed", x.kind.replace("_", " "), x.status.replace("_", " "),
-                              area_words(x.area_m2) if x.area_m2 else "", distance_words(x.distance_m)]
-                             for x in d.nearby.features], widths_mm=[70, 25, 25, 25, 25], empty="None."))
+    out.append(Section(_("Sites and land within {radius} m").format(radius=radius),
+                       header=[_("Site"), _("Kind"), _("Status"), _("Area"), _("Distance")],
+                       rows=[[x.name or _("unnamed"), _word(tr, x.kind), _word(tr, x.status),
+                              tr.area_m2(x.area_m2) if x.area_m2 else "", tr.distance_m(x.distance_m)]
+                             for x in d.nearby.features], widths_mm=[70, 25, 25, 25, 25], empty=_("None.")))
     if d.notes is None:
-        out.append(Section("Officers' notes", lines=["Confidential notes are not included in this copy."]))
+        out.append(Section(_("Officers' notes"), lines=[_("Confidential notes are not included in this copy.")]))
     else:
-        out.append(Section(CONFIDENTIAL_TITLE, lines=["These notes are confidential. Do not share this copy."],
-                           header=["Written", "By", "Note"],
-                           rows=[[f"{n.created_at:%d %b %Y}", n.author, n.note] for n in d.notes],
-                           widths_mm=[22, 30, 118], empty="No notes yet.", confidential=True))
+        out.append(Section(tr.gettext(CONFIDENTIAL_TITLE),
+                           lines=[_("These notes are confidential. Do not share this copy.")],
+                           header=[_("Written"), _("By"), _("Note")],
+                           rows=[[tr.date(n.created_at), n.author, n.note] for n in d.notes],
+                           widths_mm=[22, 30, 118], empty=_("No notes yet."), confidential=True))
     return out
 
 
-def _footer(d: Dossier) -> str:
-    return (f"Dossier made by Asset Atlas on {d.generated_at:%d %B %Y %H:%M} UTC. Areas and distances are measured "
-            f"in EPSG:{d.metric_epsg}." + (f" {d.place}." if d.place else ""))
+def _footer(d: Dossier, tr: Translator) -> str:
+    return (tr.gettext("Dossier made by Asset Atlas on {when} UTC. Areas and distances are measured in "
+                       "EPSG:{epsg}.").format(when=when(tr, d.generated_at), epsg=d.metric_epsg)
+            + (f" {d.place}." if d.place else ""))
+
+
+def _title(d: Dossier, tr: Translator) -> str:
+    site = d.feature.name or tr.gettext("site {id}").format(id=d.feature.id)
+    return tr.gettext("Site dossier: {site}").format(site=site)
 
 
 # -- PDF ---------------------------------------------------------------------------------------
 
-def render_pdf(d: Dossier) -> bytes:
-    layout = Layout()
+def render_pdf(d: Dossier, language: str | None = None) -> bytes:
+    """The dossier as PDF bytes, in ``language`` (None: the language it was gathered for)."""
+    tr = report_translator(language, d.language)
+    layout = Layout(rtl=tr.rtl)
     p = layout.p
-    title = f"Site dossier: {d.feature.name or 'site ' + str(d.feature.id)}"
+    title = _title(d, tr)
     story: list = [p(title, "title")]
     if d.include_confidential:
-        story.append(p(f"{CONFIDENTIAL_TITLE}: this copy holds confidential notes.", "warning"))
+        story.append(p(tr.gettext("{title}: this copy holds confidential notes.").format(
+            title=tr.gettext(CONFIDENTIAL_TITLE)), "warning"))
     story += [Spacer(1, 2 * mm), Image(io.BytesIO(d.map_png), width=160 * mm, height=120 * mm)]
-    for s in sections(d):
+    for s in sections(d, tr.code):
         story.append(p(s.title, "h2"))
         story += [p(line, "warning" if s.confidential else "small") for line in s.lines]
         if s.rows:
             story.append(layout.table(s.header, s.rows, s.widths_mm))
         elif s.empty:
             story.append(p(s.empty))
-    story += [Spacer(1, 4 * mm), p(_footer(d), "small")]
+    story += [Spacer(1, 4 * mm), p(_footer(d, tr), "small")]
     buf = io.BytesIO()
     SimpleDocTemplate(buf, pagesize=A4, leftMargin=20 * mm, rightMargin=20 * mm, topMargin=18 * mm,
-                      bottomMargin=18 * mm, title=title, subject="Site dossier", creator="Asset Atlas").build(story)
+                      bottomMargin=18 * mm, title=title, subject=tr.gettext("Site dossier"), creator="Asset Atlas",
+                      lang=tr.code).build(story)
     return buf.getvalue()
 
 
 # -- HTML --------------------------------------------------------------------------------------
 
-
-
-def render_html(d: Dossier) -> str:
-    """One self-contained HTML page (map embedded); every stored text is escaped."""
-    return TEMPLATES.get_template("dossier.html.j2").render(
-        d=d, sections=sections(d), footer=_footer(d), confidential_title=CONFIDENTIAL_TITLE,
-        map_b64=base64.b64encode(d.map_png).decode("ascii"),
+def render_html(d: Dossier, language: str | None = None) -> str:
+    """One self-contained HTML page (map embedded); every stored text is escaped. In
+    ``language`` (None: the language it was gathered for)."""
+    tr = report_translator(language, d.language)
+    return render_template(
+        "dossier.html.j2", tr, d=d, title=_title(d, tr), sections=sections(d, tr.code), footer=_footer(d, tr),
+        confidential_title=tr.gettext(CONFIDENTIAL_TITLE), radius=tr.distance_m(d.radius_m),
+        site=d.feature.name, map_b64=base64.b64encode(d.map_png).decode("ascii"),
     )
 
 
@@ -273,12 +310,13 @@ def fmt_of(path: str | Path, fmt: str | None = None) -> str:
     return chosen
 
 
-def render(d: Dossier, fmt: str) -> bytes:
-    """The dossier as the bytes of a PDF, HTML or GeoPackage file (for downloads)."""
+def render(d: Dossier, fmt: str, language: str | None = None) -> bytes:
+    """The dossier as the bytes of a PDF, HTML or GeoPackage file (for downloads); the
+    reports in ``language`` (None: the language it was gathered for)."""
     if fmt == "pdf":
-        return render_pdf(d)
+        return render_pdf(d, language)
     if fmt == "html":
-        return render_html(d).encode("utf-8")
+        return render_html(d, language).encode("utf-8")
     with tempfile.TemporaryDirectory(prefix="atlas-dossier-") as folder:
         path = Path(folder) / "dossier.gpkg"
         write_gpkg(d, path)
@@ -287,16 +325,17 @@ def render(d: Dossier, fmt: str) -> bytes:
 
 def export_dossier(store: Store, site_ref: SiteQuery | int, path: str | Path, *, fmt: str | None = None,
                    radius_m: float | None = None, viewer: Viewer = PUBLIC,
-                   dossier: Dossier | None = None) -> Path:
+                   dossier: Dossier | None = None, language: str | None = None) -> Path:
     """Write the dossier of ``site_ref`` to ``path`` as PDF, HTML or GeoPackage (by its
-    ending, or ``fmt``). Confidential notes only for a ``viewer`` who may see them."""
+    ending, or ``fmt``). Confidential notes only for a ``viewer`` who may see them. The
+    reports are in ``language`` (None: the place's default language)."""
     chosen = fmt_of(path, fmt)
     if dossier is None:
         dossier = build_dossier(store, site_ref, viewer=viewer,
-                                radius_m=DEFAULT_RADIUS_M if radius_m is None else radius_m)
+                                radius_m=DEFAULT_RADIUS_M if radius_m is None else radius_m, language=language)
     with atomic_file(path, f".{chosen}") as tmp:
         if chosen == "gpkg":
             write_gpkg(dossier, tmp)
         else:
-            tmp.write_bytes(render(dossier, chosen))
+            tmp.write_bytes(render(dossier, chosen, language))
     return Path(path)

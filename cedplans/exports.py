@@ -7,6 +7,7 @@ every export: they were hidden for a reason.
 
 from __future__ import annotations
 
+import functools
 import json
 import os
 import tempfile
@@ -56,10 +57,14 @@ def atomic_file(path: str | Path, suffix: str) -> Iterator[Path]:
         tmp_path.unlink(missing_ok=True)
 
 
-def export(store: Store, plan_id: int, path: str | Path, fmt: str) -> Path:
-    """Export the plan in ``fmt`` (one of :data:`FORMATS`) to ``path``."""
+def export(store: Store, plan_id: int, path: str | Path, fmt: str, *, language: str | None = None) -> Path:
+    """Export the plan in ``fmt`` (one of :data:`FORMATS`) to ``path``; the reports (HTML,
+    PDF) in ``language`` (None: the place's default language). The data files (GeoJSON,
+    GeoPackage) hold the plan as entered, with field names that do not change."""
     writers: dict[str, Callable[[Store, int, str | Path], Path]] = {
-        "geojson": export_geojson, "gpkg": export_gpkg, "html": export_html, "pdf": export_pdf,
+        "geojson": export_geojson, "gpkg": export_gpkg,
+        "html": functools.partial(export_html, language=language),
+        "pdf": functools.partial(export_pdf, language=language),
     }
     if fmt not in writers:
         raise InvalidInput(f"Cannot export to {fmt!r}; choose one of {', '.join(FORMATS)}.")
@@ -217,23 +222,24 @@ def _promote(geoms: gpd.GeoSeries) -> gpd.GeoSeries:
 
 # -- reports ----------------------------------------------------------------------------
 
-def export_html(store: Store, plan_id: int, path: str | Path) -> Path:
-    """The printable report as one self-contained HTML file (map embedded)."""
+def export_html(store: Store, plan_id: int, path: str | Path, *, language: str | None = None) -> Path:
+    """The printable report as one self-contained HTML file (map embedded), in ``language``
+    (None: the place's default language)."""
     from cedplans.html_report import render_html
     from cedplans.report import build_report
 
-    html = render_html(build_report(store, plan_id), epsg=store.metric_epsg)
+    html = render_html(build_report(store, plan_id, language=language), epsg=store.metric_epsg)
     with atomic_file(path, ".html") as tmp:
         tmp.write_text(html, encoding="utf-8")
     return Path(path)
 
 
-def export_pdf(store: Store, plan_id: int, path: str | Path) -> Path:
-    """The printable report as an A4 PDF."""
+def export_pdf(store: Store, plan_id: int, path: str | Path, *, language: str | None = None) -> Path:
+    """The printable report as an A4 PDF, in ``language`` (None: the place's default language)."""
     from cedplans.pdf_report import render_pdf
     from cedplans.report import build_report
 
-    pdf = render_pdf(build_report(store, plan_id), epsg=store.metric_epsg)
+    pdf = render_pdf(build_report(store, plan_id, language=language), epsg=store.metric_epsg)
     with atomic_file(path, ".pdf") as tmp:
         tmp.write_bytes(pdf)
     return Path(path)

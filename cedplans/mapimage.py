@@ -21,11 +21,13 @@ from matplotlib.lines import Line2D
 from matplotlib.patches import Patch
 from shapely.geometry.base import BaseGeometry
 
+from atlas.i18n import Translator, translator
 from atlas.models import NearbyResult, Site
 from atlas.needs_offers import NearbyNeedOffer
 from atlas.projection import WGS84, reproject
 from cedplans import colours
-from cedplans.model import Idea, Partner, Plan
+from cedplans.model import ZONE_USES, Idea, Partner, Plan
+from cedplans.templates_env import fixed_value
 
 SITE_MARGIN_M = 25.0
 """Space left around the site and zones in the left panel, in metres."""
@@ -36,8 +38,12 @@ _HALO = [patheffects.withStroke(linewidth=2.5, foreground="white")]
 def plan_map_png(plan: Plan, *, epsg: int, site: BaseGeometry | None, nearby: NearbyResult | None,
                  partners: Sequence[tuple[Partner, BaseGeometry | None]],
                  ideas: Sequence[tuple[Idea, BaseGeometry | None]],
-                 width_in: float = 10.0, height_in: float = 5.6, dpi: int = 150) -> bytes:
-    """A PNG map of the plan. Geometries come in WGS84 and are drawn in ``epsg`` (metres)."""
+                 width_in: float = 10.0, height_in: float = 5.6, dpi: int = 150,
+                 tr: Translator | None = None) -> bytes:
+    """A PNG map of the plan. Geometries come in WGS84 and are drawn in ``epsg`` (metres),
+    its words in the language of ``tr`` (English when None)."""
+    tr = tr or translator(None)
+    _ = tr.gettext
     def m(g: BaseGeometry) -> BaseGeometry:
         return reproject(g, WGS84, epsg)
 
@@ -62,44 +68,51 @@ def plan_map_png(plan: Plan, *, epsg: int, site: BaseGeometry | None, nearby: Ne
         left.scatter(shapely.get_x(ideas_m), shapely.get_y(ideas_m), s=34, c=colours.IDEA_COLOUR, marker="^",
                      edgecolors="white", linewidths=0.6, zorder=10)
     close_up = [g for g in [site_m, *(g for _, _, g in zones_m)] if g is not None]
-    _finish(left, close_up, SITE_MARGIN_M, "Site and zones")
+    _finish(left, close_up, SITE_MARGIN_M, _("Site and zones"), tr)
 
     # Right: the setting, with the assets around.
     _context(right, features_m)
     _site(right, site_m)
-    for _, z, g in zones_m:
+    for _number, z, g in zones_m:
         _zone(right, z.use, g, None)
-    for scale, colour, marker, size in (("macro", colours.MACRO_COLOUR, "s", 40),
-                                        ("micro", colours.MICRO_COLOUR, "o", 20)):
+    for scale, colour, marker, size, label in (
+            ("macro", colours.MACRO_COLOUR, "s", 40, _("Macro asset nearby ({count})")),
+            ("micro", colours.MICRO_COLOUR, "o", 20, _("Micro asset nearby ({count})"))):
         pts = [g for s, g in assets_m if s == scale]
         if pts:
             right.scatter(shapely.get_x(pts), shapely.get_y(pts), s=size, c=colour, marker=marker,
                           edgecolors="white", linewidths=0.5, zorder=7)
             handles.append(Line2D([], [], color=colour, marker=marker, linestyle="",
-                                  label=f"{scale.capitalize()} asset nearby ({len(pts)})"))
+                                  label=label.format(count=tr.number(len(pts)))))
     setting = close_up + [g for _, g in assets_m]
     if partners_m:
         right.scatter(shapely.get_x(partners_m), shapely.get_y(partners_m), s=120, facecolors="none",
                       edgecolors="#000000", linewidths=1.4, zorder=8)
         handles.append(Line2D([], [], color="#000000", marker="o", markerfacecolor="none", linestyle="",
-                              label="Partner (ringed)"))
-    radius = f" within {nearby.radius_m:,.0f} m" if nearby else ""
-    _finish(right, setting, 4 * SITE_MARGIN_M, f"Assets{radius}")
+                              label=_("Partner (ringed)")))
+    title = (_("Assets within {distance}").format(distance=tr.distance_m(nearby.radius_m)) if nearby
+             else _("Assets"))
+    _finish(right, setting, 4 * SITE_MARGIN_M, title, tr)
 
     if site_m is not None:
-        handles.insert(0, Line2D([], [], color=colours.SITE_COLOUR, linestyle="--", label="Site"))
+        handles.insert(0, Line2D([], [], color=colours.SITE_COLOUR, linestyle="--", label=_("Site")))
     for use in dict.fromkeys(z.use for z in plan.zones):
-        handles.append(Patch(facecolor=colours.zone_colour(use), alpha=0.7, label=f"Zone: {use}"))
+        handles.append(Patch(facecolor=colours.zone_colour(use), alpha=0.7,
+                             label=_("Zone: {use}").format(use=fixed_value(tr, use, ZONE_USES))))
     if ideas_m:
         handles.append(Line2D([], [], color=colours.IDEA_COLOUR, marker="^", linestyle="",
-                              label=f"Idea pinned to a point ({len(ideas_m)})"))
+                              label=_("Idea pinned to a point ({count})").format(count=tr.number(len(ideas_m)))))
     if handles:
         fig.legend(handles=handles, loc="lower center", ncol=min(4, len(handles)), fontsize=7, frameon=False)
-    fig.text(0.995, 0.003, f"Drawn by Asset Atlas in EPSG:{epsg}", fontsize=6, ha="right", va="bottom",
-             color="#666666")
+    _drawn_by(fig, epsg, tr)
     buf = io.BytesIO()
     fig.savefig(buf, format="png", dpi=dpi)
     return buf.getvalue()
+
+
+def _drawn_by(fig: Figure, epsg: int, tr: Translator) -> None:
+    fig.text(0.995, 0.003, tr.gettext("Drawn by Asset Atlas in EPSG:{epsg}").format(epsg=epsg), fontsize=6,
+             ha="right", va="bottom", color="#666666")
 
 
 def _context(ax: Axes, features: Sequence[tuple[str, BaseGeometry]]) -> None:
@@ -133,12 +146,14 @@ def _zone(ax: Axes, use: str, g: BaseGeometry, number: int | None) -> None:
                     color="#111111", path_effects=_HALO, zorder=9)
 
 
-def _finish(ax: Axes, geoms: Sequence[BaseGeometry], margin_m: float, title: str) -> None:
+def _finish(ax: Axes, geoms: Sequence[BaseGeometry], margin_m: float, title: str,
+            tr: Translator | None = None) -> None:
+    tr = tr or translator(None)
     ax.set_axis_off()
     ax.set_aspect("equal", adjustable="datalim")
     ax.set_title(title, fontsize=9, loc="left")
     if not geoms:
-        ax.text(0.5, 0.5, "Nothing to map yet:\nchoose a site or draw zones.", ha="center", va="center",
+        ax.text(0.5, 0.5, tr.gettext("Nothing to map yet:\nchoose a site or draw zones."), ha="center", va="center",
                 transform=ax.transAxes, fontsize=10, color="#555555")
         return
     minx, miny, maxx, maxy = shapely.GeometryCollection(list(geoms)).bounds
@@ -156,8 +171,8 @@ def _finish(ax: Axes, geoms: Sequence[BaseGeometry], margin_m: float, title: str
     ax.set_xlim(minx, maxx)
     ax.set_ylim(miny, maxy)
     ax.add_patch(_border(minx, miny, maxx, maxy))
-    _scale_bar(ax)
-    _north_arrow(ax)
+    _scale_bar(ax, tr)
+    _north_arrow(ax, tr)
 
 
 def _border(minx: float, miny: float, maxx: float, maxy: float) -> Patch:
@@ -167,13 +182,13 @@ def _border(minx: float, miny: float, maxx: float, maxy: float) -> Patch:
                      zorder=11)
 
 
-def _scale_bar(ax: Axes) -> None:
+def _scale_bar(ax: Axes, tr: Translator) -> None:
     x0, x1 = ax.get_xlim()
     y0, y1 = ax.get_ylim()
     length = _nice((x1 - x0) / 4)
     x, y = x0 + (x1 - x0) * 0.05, y0 + (y1 - y0) * 0.05
     ax.plot([x, x + length], [y, y], color="#111111", linewidth=3, solid_capstyle="butt", zorder=10)
-    label = f"{length / 1000:g} km" if length >= 1000 else f"{length:g} m"
+    label = tr.distance_m(length)
     ax.text(x + length / 2, y + (y1 - y0) * 0.015, label, ha="center", va="bottom", fontsize=7,
             path_effects=_HALO, zorder=10)
 
@@ -184,16 +199,21 @@ def _nice(value: float) -> float:
     return max(s * power for s in (1, 2, 5) if s * power <= value)
 
 
-def _north_arrow(ax: Axes) -> None:
-    ax.annotate("N", xy=(0.94, 0.95), xytext=(0.94, 0.84), xycoords="axes fraction", ha="center",
+def _north_arrow(ax: Axes, tr: Translator) -> None:
+    # Translators: the letter on the map's north arrow (N for north).
+    ax.annotate(tr.gettext("N"), xy=(0.94, 0.95), xytext=(0.94, 0.84), xycoords="axes fraction", ha="center",
                 fontsize=9, fontweight="bold", arrowprops={"arrowstyle": "-|>", "color": "#111111"}, zorder=10)
 
 
 def site_map_png(site: Site, *, nearby: NearbyResult, needs_offers: Sequence[NearbyNeedOffer], epsg: int,
-                 radius_m: float, width_in: float = 8.0, height_in: float = 6.0, dpi: int = 150) -> bytes:
+                 radius_m: float, width_in: float = 8.0, height_in: float = 6.0, dpi: int = 150,
+                 tr: Translator | None = None) -> bytes:
     """A PNG map of a site for its dossier: the site, the ring at ``radius_m`` metres from
     its edge, the land and buildings around, macro and micro assets, and the places of
-    open needs and offers. Drawn in ``epsg`` (metres), from ``site.geom_m`` and WGS84 rest."""
+    open needs and offers. Drawn in ``epsg`` (metres), from ``site.geom_m`` and WGS84 rest;
+    its words in the language of ``tr`` (English when None)."""
+    tr = tr or translator(None)
+    _ = tr.gettext
     def m(g: BaseGeometry) -> BaseGeometry:
         return reproject(g, WGS84, epsg)
 
@@ -205,27 +225,28 @@ def site_map_png(site: Site, *, nearby: NearbyResult, needs_offers: Sequence[Nea
     _site(ax, site.geom_m)
     gpd.GeoSeries([site.geom_m]).plot(ax=ax, facecolor=colours.SITE_COLOUR, alpha=0.12, zorder=2)
     handles: list = [Line2D([], [], color=colours.SITE_COLOUR, linestyle="--", label=site.name[:50]),
-                     Line2D([], [], color="#777777", linestyle=":", label=f"{radius_m:,.0f} m from the site")]
-    for scale, colour, marker, size in (("macro", colours.MACRO_COLOUR, "s", 46),
-                                        ("micro", colours.MICRO_COLOUR, "o", 22)):
+                     Line2D([], [], color="#777777", linestyle=":",
+                            label=_("{distance} from the site").format(distance=tr.distance_m(radius_m)))]
+    for scale, colour, marker, size, label in (("macro", colours.MACRO_COLOUR, "s", 46, _("Macro asset ({count})")),
+                                               ("micro", colours.MICRO_COLOUR, "o", 22, _("Micro asset ({count})"))):
         pts = [m(a.geom) for a in nearby.assets if a.scale == scale]
         if pts:
             ax.scatter(shapely.get_x(pts), shapely.get_y(pts), s=size, c=colour, marker=marker, edgecolors="white",
                        linewidths=0.5, zorder=7)
             handles.append(Line2D([], [], color=colour, marker=marker, linestyle="",
-                                  label=f"{scale.capitalize()} asset ({len(pts)})"))
-    for side, marker in (("need", "v"), ("offer", "^")):
+                                  label=label.format(count=tr.number(len(pts)))))
+    for side, marker, label in (("need", "v", _("Open need ({count})")), ("offer", "^", _("Open offer ({count})"))):
         pts = [m(shapely.Point(n.item.lon, n.item.lat)) for n in needs_offers if n.item.side == side]
         if pts:
             # Hollow and under the asset symbols, so the asset each one belongs to shows inside it.
             ax.scatter(shapely.get_x(pts), shapely.get_y(pts), s=90, facecolors="none", edgecolors=colours.IDEA_COLOUR,
                        marker=marker, linewidths=1.0, zorder=6)
             handles.append(Line2D([], [], color=colours.IDEA_COLOUR, marker=marker, markerfacecolor="none",
-                                  linestyle="", label=f"Open {side} ({len(pts)})"))
-    _finish(ax, [site.geom_m.buffer(radius_m)], 20.0, f"{site.name}: within {radius_m:,.0f} m")
+                                  linestyle="", label=label.format(count=tr.number(len(pts)))))
+    _finish(ax, [site.geom_m.buffer(radius_m)], 20.0,
+            _("{site}: within {distance}").format(site=site.name, distance=tr.distance_m(radius_m)), tr)
     fig.legend(handles=handles, loc="lower center", ncol=3, fontsize=7, frameon=False)
-    fig.text(0.995, 0.003, f"Drawn by Asset Atlas in EPSG:{epsg}", fontsize=6, ha="right", va="bottom",
-             color="#666666")
+    _drawn_by(fig, epsg, tr)
     buf = io.BytesIO()
     fig.savefig(buf, format="png", dpi=dpi)
     return buf.getvalue()

@@ -14,6 +14,7 @@ from pathlib import Path
 from xml.sax.saxutils import escape
 
 from reportlab.lib import colors
+from reportlab.lib.enums import TA_RIGHT
 from reportlab.lib.styles import ParagraphStyle, getSampleStyleSheet
 from reportlab.lib.units import mm
 from reportlab.platypus import Paragraph, Table, TableStyle
@@ -37,11 +38,13 @@ def _fonts() -> tuple[str, str]:
 
 
 class Layout:
-    """Paragraphs and tables in the reports' one style."""
+    """Paragraphs and tables in the reports' one style; ``rtl`` sets text from the right,
+    for a report in a language written right to left."""
 
-    def __init__(self) -> None:
+    def __init__(self, *, rtl: bool = False) -> None:
         font, bold = _fonts()
         base = getSampleStyleSheet()
+        self.rtl = rtl
         self.styles = {
             "title": ParagraphStyle("title", parent=base["Title"], fontName=bold, fontSize=18, leading=22,
                                     alignment=0),
@@ -55,13 +58,20 @@ class Layout:
             "warning": ParagraphStyle("warning", parent=base["BodyText"], fontName=bold, fontSize=9.5, leading=12.5,
                                       textColor=colors.HexColor("#AA0000")),
         }
+        if rtl:
+            for name, style in self.styles.items():
+                self.styles[name] = ParagraphStyle(f"{name}-rtl", parent=style, alignment=TA_RIGHT,
+                                                   wordWrap="RTL")
 
     def p(self, text: object, style: str = "body") -> Paragraph:
         return Paragraph(escape(str(text if text is not None else "")), self.styles[style])
 
     def table(self, header: Sequence[str], rows: Sequence[Sequence[object]], widths_mm: Sequence[float]) -> Table:
         data = [[self.p(h, "head") for h in header]] + [[self.p(c, "cell") for c in row] for row in rows]
-        t = Table(data, colWidths=[w * mm for w in widths_mm], repeatRows=1)
+        widths = [w * mm for w in widths_mm]
+        if self.rtl:  # the first column on the right
+            data, widths = [row[::-1] for row in data], widths[::-1]
+        t = Table(data, colWidths=widths, repeatRows=1)
         t.setStyle(TableStyle([
             ("BACKGROUND", (0, 0), (-1, 0), colors.HexColor("#F2F2F7")),
             ("LINEBELOW", (0, 0), (-1, -1), 0.3, colors.HexColor("#CCCCCC")),

@@ -1,5 +1,6 @@
 """The plan report as a PDF (A4), laid out with reportlab in the reports' shared style
-(:mod:`cedplans.pdf_layout`, which escapes every string a person typed)."""
+(:mod:`cedplans.pdf_layout`, which escapes every string a person typed), in the report's
+language."""
 
 from __future__ import annotations
 
@@ -9,72 +10,85 @@ from reportlab.lib.pagesizes import A4
 from reportlab.lib.units import mm
 from reportlab.platypus import Image, SimpleDocTemplate, Spacer
 
+from cedplans.html_report import FIXED_VALUES, when, zone_size
 from cedplans.pdf_layout import Layout
 from cedplans.report import PlanReport
+from cedplans.templates_env import fixed_value, report_translator
 
 
-def render_pdf(report: PlanReport, *, epsg: int) -> bytes:
-    """The report as PDF bytes."""
-    layout = Layout()
+def render_pdf(report: PlanReport, *, epsg: int, language: str | None = None) -> bytes:
+    """The report as PDF bytes, in ``language`` (None: the language it was built in)."""
+    tr = report_translator(language, report.language)
+    _ = tr.gettext
+
+    def value(v: str | None) -> str:
+        return fixed_value(tr, v, FIXED_VALUES)
+
+    layout = Layout(rtl=tr.rtl)
     p, table = layout.p, layout.table
     plan, v = report.plan, report.version
 
+    saved = _("Status: {status}. Version {version}, saved by {author} on {when} UTC.").format(
+        status=value(plan.status), version=tr.number(v.version), author=v.author, when=when(tr, v.saved_at))
     story: list = [
         p(plan.title, "title"),
-        p(f"Status: {plan.status}. Version {v.version}, saved by {v.author} on "
-          f"{v.saved_at.strftime('%d %B %Y %H:%M')} UTC." + (f" {report.place}." if report.place else ""), "small"),
+        p(saved + (f" {report.place}." if report.place else ""), "small"),
     ]
     if plan.site_name:
-        story.append(p(f"Site: {plan.site_name}"))
+        story.append(p(_("Site: {site}").format(site=plan.site_name)))
     story += [Spacer(1, 3 * mm), Image(io.BytesIO(report.map_png), width=170 * mm, height=95.2 * mm),
-              p("Left: the site and its zones, numbered as in the zones table. Right: macro and micro assets "
-                f"within {report.radius_m:,.0f} m; partners are ringed (those further away are listed under "
-                "Partners).", "small")]
+              p(_("Left: the site and its zones, numbered as in the zones table. Right: macro and micro assets "
+                  "within {distance}; partners are ringed (those further away are listed under "
+                  "Partners).").format(distance=tr.distance_m(report.radius_m)), "small")]
     if plan.macro_focus:
-        story += [p("The opportunity", "h2"),
-                  table(["Macro asset", "Kind", "Problem or opportunity"],
-                        [[f.asset_name, f.kind, f.text] for f in plan.macro_focus], [50, 30, 90])]
-    story += [p("Vision", "h2"), p(plan.vision or "No vision written yet.")]
+        story += [p(_("The opportunity"), "h2"),
+                  table([_("Macro asset"), _("Kind"), _("Problem or opportunity")],
+                        [[f.asset_name, value(f.kind), f.text] for f in plan.macro_focus], [50, 30, 90])]
+    story += [p(_("Vision"), "h2"), p(plan.vision or _("No vision written yet."))]
     for i, o in enumerate(plan.objectives, 1):
-        story.append(p(f"{i}. {o}"))
-    story.append(p("Partners", "h2"))
-    story.append(table(["Organisation", "Role", "Scale", "Note"],
-                       [[r.partner.asset_name, r.partner.role, r.scale or "", r.partner.note] for r in report.partners],
-                       [55, 30, 17, 68]) if report.partners else p("No partners yet."))
-    story.append(p("Zones", "h2"))
-    story.append(table(["No.", "Zone", "Use", "Size", "Description"],
-                       [[n, z.label, z.use, z.size_text, z.description]
+        story.append(p(f"{tr.number(i)}. {o}"))
+    story.append(p(_("Partners"), "h2"))
+    story.append(table([_("Organisation"), _("Role"), _("Scale"), _("Note")],
+                       [[r.partner.asset_name, value(r.partner.role), value(r.scale), r.partner.note]
+                        for r in report.partners],
+                       [55, 30, 17, 68]) if report.partners else p(_("No partners yet.")))
+    story.append(p(_("Zones"), "h2"))
+    story.append(table([_("No."), _("Zone"), _("Use"), _("Size"), _("Description")],
+                       [[tr.number(n), z.label, value(z.use), zone_size(tr, z), z.description]
                         for n, z in enumerate(plan.zones, 1)],
-                       [10, 42, 28, 22, 68]) if plan.zones else p("No zones drawn yet."))
-    story.append(p("Actions", "h2"))
-    story.append(table(["What", "Who", "By when", "Status"],
-                       [[a.what, a.who, a.by_when.strftime("%d %b %Y") if a.by_when else "", a.status]
-                        for a in plan.actions], [70, 50, 25, 25]) if plan.actions else p("No actions yet."))
-    story.append(p("Indicators", "h2"))
-    story.append(table(["Indicator", "Target", "Actual"],
-                       [[i.name + (f" ({i.unit})" if i.unit and i.unit.upper() != report.currency.upper() else ""),
-                         report.indicator_text(i, i.target), report.indicator_text(i, i.actual)]
-                        for i in plan.indicators], [90, 40, 40]) if plan.indicators else p("No indicators yet."))
-    story.append(p("Workshop ideas", "h2"))
-    story.append(table(["Votes", "Idea", "Category", "From", "Where"],
-                       [[r.idea.votes, r.idea.text, r.idea.category, r.idea.by, r.place] for r in report.ideas],
-                       [13, 72, 22, 25, 38]) if report.ideas else p("No workshop ideas yet."))
+                       [10, 42, 28, 22, 68]) if plan.zones else p(_("No zones drawn yet.")))
+    story.append(p(_("Actions"), "h2"))
+    story.append(table([_("What"), _("Who"), _("By when"), _("Status")],
+                       [[a.what, a.who, tr.date(a.by_when) if a.by_when else "", value(a.status)]
+                        for a in plan.actions], [70, 50, 25, 25]) if plan.actions else p(_("No actions yet.")))
+    story.append(p(_("Indicators"), "h2"))
+    story.append(table([_("Indicator"), _("Target"), _("Actual")],
+                       [[value(i.name) + (f" ({i.unit})" if i.unit and i.unit.upper() != report.currency.upper()
+                                          else ""),
+                         report.indicator_text(i, i.target, tr), report.indicator_text(i, i.actual, tr)]
+                        for i in plan.indicators], [90, 40, 40]) if plan.indicators else p(_("No indicators yet.")))
+    story.append(p(_("Workshop ideas"), "h2"))
+    story.append(table([_("Votes"), _("Idea"), _("Category"), _("From"), _("Where")],
+                       [[tr.number(r.idea.votes), r.idea.text, value(r.idea.category), r.idea.by, r.place]
+                        for r in report.ideas],
+                       [13, 72, 22, 25, 38]) if report.ideas else p(_("No workshop ideas yet.")))
     if report.hidden_ideas:
-        story.append(p(f"{report.hidden_ideas} contribution(s) hidden by moderators (kept on record with the reason).",
-                       "small"))
+        story.append(p(_("{count} contribution(s) hidden by moderators (kept on record with the reason).").format(
+            count=tr.number(report.hidden_ideas)), "small"))
     if report.others_nearby:
-        story += [p("Who else is nearby", "h2"),
-                  p(f"Assets within {report.radius_m:,.0f} m that are not yet partners.", "small"),
-                  table(["Asset", "Scale", "Category", "Distance"],
-                        [[a.name, a.scale, a.category or "", f"{a.distance_m:,.0f} m"]
+        story += [p(_("Who else is nearby"), "h2"),
+                  p(_("Assets within {distance} that are not yet partners.").format(
+                      distance=tr.distance_m(report.radius_m)), "small"),
+                  table([_("Asset"), _("Scale"), _("Category"), _("Distance")],
+                        [[a.name, value(a.scale), a.category or "", tr.distance_m(a.distance_m)]
                          for a in report.others_nearby[:15]],
                         [80, 20, 45, 25])]
     story += [Spacer(1, 4 * mm),
-              p(f"Report made by Asset Atlas on {report.generated_at.strftime('%d %B %Y %H:%M')} UTC. "
-                f"Areas and distances are measured in EPSG:{epsg}.", "small")]
+              p(_("Report made by Asset Atlas on {when} UTC. Areas and distances are measured in "
+                  "EPSG:{epsg}.").format(when=when(tr, report.generated_at), epsg=epsg), "small")]
     buf = io.BytesIO()
     doc = SimpleDocTemplate(buf, pagesize=A4, leftMargin=20 * mm, rightMargin=20 * mm, topMargin=18 * mm,
-                            bottomMargin=18 * mm, title=plan.title, author=v.author, subject="CED plan",
-                            creator="Asset Atlas")
+                            bottomMargin=18 * mm, title=plan.title, author=v.author, subject=_("CED plan"),
+                            creator="Asset Atlas", lang=tr.code)
     doc.build(story)
     return buf.getvalue()

@@ -12,11 +12,12 @@ from datetime import datetime
 from shapely.geometry.base import BaseGeometry
 
 from atlas import queries
-from atlas.classify import money
+from atlas.i18n import Translator
 from atlas.models import NearbyAsset, NearbyResult
 from atlas.store import utc_now
 from cedplans import mapimage, repository
 from cedplans.model import Idea, Indicator, Partner, Plan, Version
+from cedplans.templates_env import report_translator
 
 NEARBY_RADIUS_M = 500.0
 """How far from the site and zones, in metres, the report looks for assets: a short walk."""
@@ -54,17 +55,36 @@ class PlanReport:
     map_png: bytes
     generated_at: datetime
     radius_m: float
+    language: str = "en"
+    """The code of the language the report is written in (its map is drawn in it)."""
 
-    def indicator_text(self, ind: Indicator, value: float | None) -> str:
+    @property
+    def tr(self) -> Translator:
+        return report_translator(self.language)
+
+    def indicator_text(self, ind: Indicator, value: float | None, tr: Translator | None = None) -> str:
+        tr = tr or self.tr
         if value is None:
             return "–"
         if ind.unit.upper() == self.currency.upper():
-            return money(value, self.currency)
-        return f"{value:,.10g}"
+            return tr.money(value, self.currency)
+        return _figure(tr, value)
 
 
-def build_report(store, plan_id: int, *, version: int | None = None, radius_m: float = NEARBY_RADIUS_M) -> PlanReport:
-    """Gather the report of ``plan_id`` (its latest version, or ``version``)."""
+def _figure(tr: Translator, value: float) -> str:
+    """A figure as typed (up to ten significant digits), in the reader's way of writing numbers."""
+    text = f"{value:.10g}"
+    digits = len(text.partition(".")[2]) if "e" not in text else 0 if abs(value) >= 1 else 10
+    return tr.number(value, digits=digits)
+
+
+def build_report(store, plan_id: int, *, version: int | None = None, radius_m: float = NEARBY_RADIUS_M,
+                 language: str | None = None) -> PlanReport:
+    """Gather the report of ``plan_id`` (its latest version, or ``version``), written in
+    ``language`` (a code of atlas.i18n.LANGUAGES; None: the place's default language)."""
+    settings = store.settings
+    tr = report_translator(language, settings.language)
+    _ = tr.gettext
     plan = repository.get_plan(store, plan_id, version)
     version_row = next(v for v in repository.list_versions(store, plan_id) if v.version == plan.version)
     site = repository.site_geometry(store, plan)
@@ -75,8 +95,8 @@ def build_report(store, plan_id: int, *, version: int | None = None, radius_m: f
     ideas = []
     for idea in (i for i in all_ideas if not i.hidden):
         zone = plan.zone(idea.zone_id)
-        place = (f"zone: {zone.label}" if zone
-                 else "a point on the map" if idea.point is not None else "a zone since removed")
+        place = (_("zone: {zone}").format(zone=zone.label) if zone
+                 else _("a point on the map") if idea.point is not None else _("a zone since removed"))
         ideas.append(IdeaRow(idea, place, repository.idea_location(plan, idea)))
     extent = repository.plan_extent(store, plan)
     nearby = None
@@ -89,12 +109,11 @@ def build_report(store, plan_id: int, *, version: int | None = None, radius_m: f
         plan, epsg=store.metric_epsg, site=site, nearby=nearby,
         partners=[(r.partner, r.geom) for r in partners],
         # Ideas pinned to a zone are listed by zone; a marker would sit on the zone's number.
-        ideas=[(r.idea, r.geom) for r in ideas if r.idea.point is not None],
+        ideas=[(r.idea, r.geom) for r in ideas if r.idea.point is not None], tr=tr,
     )
-    settings = store.settings
     return PlanReport(
         plan=plan, version=version_row, partners=partners, ideas=ideas,
         hidden_ideas=len(all_ideas) - len(ideas), nearby=nearby, others_nearby=others,
         currency=settings.thresholds.currency, place=settings.place, map_png=png,
-        generated_at=utc_now(), radius_m=radius_m,
+        generated_at=utc_now(), radius_m=radius_m, language=tr.code,
     )

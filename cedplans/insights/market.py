@@ -57,28 +57,29 @@ import math
 import statistics
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta
 
 import numpy as np
 import shapely
 
+from atlas import i18n, vocabulary
 from atlas import text as words
-from atlas import vocabulary
-from atlas.classify import money
 from atlas.errors import InvalidInput
-from atlas.models import NEED_KINDS, OFFER_KINDS, OPEN_STATUSES
+from atlas.i18n import N_, Translator, translator
+from atlas.models import NEED_KINDS, OFFER_KINDS, OPEN_STATUSES, VALUE_LABELS
 from atlas.store import Store, utc_now
 from atlas.vocabulary import Vocabulary
 from cedplans.insights.areas import Area
 
-TYPES = ("social enterprise", "co-operative", "charity", "community business")
+TYPES = (N_("social enterprise"), N_("co-operative"), N_("charity"), N_("community business"))
 """The kinds of organisation the report counts, in the order they are shown."""
 
 UNKNOWN = "unknown"
 
 INCOME_BANDS: tuple[tuple[float, str], ...] = (
-    (100_000, "under 100k"), (1_000_000, "100k to 1m"), (10_000_000, "1m to 10m"), (math.inf, "10m and over"))
+    (100_000, N_("under 100k")), (1_000_000, N_("100k to 1m")), (10_000_000, N_("1m to 10m")),
+    (math.inf, N_("10m and over")))
 """(upper limit, exclusive; label) of each income band, in the store's currency a year."""
 
 EMPLOYEE_BANDS: tuple[tuple[float, str], ...] = ((10, "0-9"), (50, "10-49"), (250, "50-249"), (math.inf, "250+"))
@@ -86,7 +87,7 @@ EMPLOYEE_BANDS: tuple[tuple[float, str], ...] = ((10, "0-9"), (50, "10-49"), (25
 medium and large)."""
 
 TRADING_BANDS: tuple[tuple[float, str], ...] = (
-    (2, "under 2 years"), (5, "2 to 5 years"), (10, "5 to 10 years"), (math.inf, "10 years or more"))
+    (2, N_("under 2 years")), (5, N_("2 to 5 years")), (10, N_("5 to 10 years")), (math.inf, N_("10 years or more")))
 """(upper limit, exclusive, in whole years since incorporation; label) of each band of
 trading history."""
 
@@ -108,6 +109,8 @@ CLOSED_STATUSES = ("dissolved", "removed", "closed", "converted/closed", "conver
 _COOPERATIVE_FORMS = ("co-operative", "cooperative", "co-op", "registered society", "industrial and provident")
 _CHARITABLE_FORMS = ("charit",)
 _UNCATEGORISED = "uncategorised"
+_OWN_GROUPS = frozenset({*TYPES, *(label for _u, label in (*INCOME_BANDS, *TRADING_BANDS))})
+"""Groups the report names itself, translated where shown (employee bands are numbers)."""
 
 
 # -- records -----------------------------------------------------------------------------
@@ -229,10 +232,17 @@ class MarketReport:
     other_currency_lines: int
     tables: tuple[MarketTable, ...]
     generated_at: datetime
+    language: str = "en"
+    """The code of the language its words are in (a code of atlas.i18n.LANGUAGES)."""
+
+    @property
+    def tr(self) -> Translator:
+        return translator(self.language)
 
     @property
     def label(self) -> str:
-        return f"{self.area.name} on {self.as_of:%d %B %Y}"
+        return self.tr.gettext("{area} on {date}").format(area=self.area.name,
+                                                          date=self.tr.date(self.as_of, form="long"))
 
     @property
     def gaps(self) -> tuple[Demand, ...]:
@@ -357,10 +367,12 @@ def maturity(organisations: Iterable[Organisation]) -> Maturity:
 
 # -- the report ----------------------------------------------------------------------------
 
-def market_report(store: Store, area: Area, *, as_of: date | None = None, anchors_in_area: bool = False
-                  ) -> MarketReport:
+def market_report(store: Store, area: Area, *, as_of: date | None = None, anchors_in_area: bool = False,
+                  language: str | None = None) -> MarketReport:
     """The market of ``area`` (from :func:`cedplans.insights.areas.resolve_area`) on
-    ``as_of`` (default: today, UTC)."""
+    ``as_of`` (default: today, UTC), its titles, headings and notes written in ``language``
+    (a code of atlas.i18n.LANGUAGES; None: the place's default language). Groups from the
+    data (sectors, legal forms, tags, names) stay as entered."""
     as_of = as_of or utc_now().date()
     if as_of > utc_now().date():
         raise InvalidInput(f"as of {as_of:%d %B %Y}: that is in the future; give today or an earlier date.")
@@ -378,13 +390,14 @@ def market_report(store: Store, area: Area, *, as_of: date | None = None, anchor
     spend, spend_total, paid_locally, period, other = _spend(store, voc, as_of, anchors, set(ids), local, currency)
     needs = _anchor_needs(store, voc, end, anchors, local)
     mature = maturity(orgs)
-    tables = _tables(orgs, as_of, offers, support, spend, needs, currency, mature, other)
+    tr = i18n.translator(i18n.supported(language) or i18n.supported(store.settings.language))
+    tables = _tables(orgs, as_of, offers, support, spend, needs, currency, mature, other, tr)
     return MarketReport(
         area=area, as_of=as_of, currency=currency, place=store.settings.place,
         anchors_scope="area" if anchors_in_area else "all", organisations=tuple(orgs), maturity=mature,
         spend=tuple(spend), anchor_needs=tuple(needs), spend_total=spend_total,
         spend_paid_locally=paid_locally, spend_period=period, other_currency_lines=other, tables=tables,
-        generated_at=utc_now(),
+        generated_at=utc_now(), language=tr.code,
     )
 
 
@@ -576,49 +589,62 @@ def _counted(values: Iterable[str], order: Sequence[str] | None = None) -> tuple
     return tuple(TableRow(g, n) for g, n in sorted(tally.items(), key=lambda kv: (-kv[1], kv[0])))
 
 
-def _plural(n: int, word: str) -> str:
-    return f"{n} {word}" if n == 1 else f"{n} {word}s"
-
-
 def _tables(orgs: Sequence[Organisation], as_of: date, offers: Sequence[dict], support: Sequence[dict],
             spend: Sequence[Demand], needs: Sequence[Demand], currency: str, mature: Maturity,
-            other_currency: int) -> tuple[MarketTable, ...]:
-    orgs_heading = "Organisations"
+            other_currency: int, tr: Translator) -> tuple[MarketTable, ...]:
+    _, ngettext = tr.gettext, tr.ngettext
+
+    def fixed(rows: Iterable[TableRow]) -> tuple[TableRow, ...]:
+        """Rows whose groups are the report's own words (types, bands, kinds), in the reader's language."""
+        return tuple(replace(r, group=group_label(r.group, tr)) for r in rows)
+
+    def organisations(n: int) -> str:
+        return ngettext("{count} organisation", "{count} organisations", n).format(count=tr.number(n))
+
+    orgs_heading = _("Organisations")
     tables = [
-        MarketTable("type", "Organisations by type", "Type", orgs_heading, None, None,
-                    _counted((o.type for o in orgs), TYPES)),
-        MarketTable("sector", "By sector", "Sector", orgs_heading, None, None, _counted(o.sector for o in orgs),
-                    note="The register's sector (SIC section or charity classification), else the atlas's category."),
-        MarketTable("income", f"By income ({currency} a year)", "Income", orgs_heading, None, None,
-                    _counted((o.income_band for o in orgs), [label for _, label in INCOME_BANDS])),
-        MarketTable("employees", "By employees", "Employees", orgs_heading, None, None,
-                    _counted((o.employees_band for o in orgs), [label for _, label in EMPLOYEE_BANDS])),
-        MarketTable("legal_form", "By legal form", "Legal form", orgs_heading, None, None,
-                    _counted(o.legal_form for o in orgs)),
-        MarketTable("trading", "By trading history", "Trading for", orgs_heading, None, None,
-                    _counted((o.trading_band for o in orgs), [label for _, label in TRADING_BANDS]),
-                    note=f"Whole years from incorporation or registration to {as_of:%d %B %Y}."),
-        MarketTable("maturity", "Maturity", "Measure", orgs_heading, "Figure", None, (
-            TableRow("with a known start date", mature.known),
-            TableRow("median years trading", mature.known, mature.median_years, "years"),
-            TableRow(f"trading under {YOUNG_YEARS} years", mature.young, mature.share_young, "share"),
+        MarketTable("type", _("Organisations by type"), _("Type"), orgs_heading, None, None,
+                    fixed(_counted((o.type for o in orgs), TYPES))),
+        MarketTable("sector", _("By sector"), _("Sector"), orgs_heading, None, None,
+                    fixed(_counted(o.sector for o in orgs)),
+                    note=_("The register's sector (SIC section or charity classification), else the atlas's "
+                           "category.")),
+        MarketTable("income", _("By income ({currency} a year)").format(currency=currency), _("Income"),
+                    orgs_heading, None, None,
+                    fixed(_counted((o.income_band for o in orgs), [label for _b, label in INCOME_BANDS]))),
+        MarketTable("employees", _("By employees"), _("Employees"), orgs_heading, None, None,
+                    fixed(_counted((o.employees_band for o in orgs), [label for _b, label in EMPLOYEE_BANDS]))),
+        MarketTable("legal_form", _("By legal form"), _("Legal form"), orgs_heading, None, None,
+                    fixed(_counted(o.legal_form for o in orgs))),
+        MarketTable("trading", _("By trading history"), _("Trading for"), orgs_heading, None, None,
+                    fixed(_counted((o.trading_band for o in orgs), [label for _b, label in TRADING_BANDS])),
+                    note=_("Whole years from incorporation or registration to {date}.").format(
+                        date=tr.date(as_of, form="long"))),
+        MarketTable("maturity", _("Maturity"), _("Measure"), orgs_heading, _("Figure"), None, (
+            TableRow(_("with a known start date"), mature.known),
+            TableRow(_("median years trading"), mature.known, mature.median_years, "years"),
+            TableRow(_("trading under {years} years").format(years=tr.number(YOUNG_YEARS)), mature.young,
+                     mature.share_young, "share"),
         )),
     ]
     by_kind: dict[str, list[dict]] = defaultdict(list)
     for o in offers:
         by_kind[o["kind"]].append(o)
     tables.append(MarketTable(
-        "offers_kind", "What they offer, by kind", "Kind", "Offers", None, "Offered by",
-        tuple(TableRow(k, len(by_kind[k]), detail=_plural(len({o["asset_id"] for o in by_kind[k]}), "organisation"))
+        "offers_kind", _("What they offer, by kind"), _("Kind"), _("Offers"), None, _("Offered by"),
+        fixed(TableRow(k, len(by_kind[k]), detail=organisations(len({o["asset_id"] for o in by_kind[k]})))
               for k in OFFER_KINDS if by_kind[k])))
     tables.append(MarketTable(
-        "offers_tag", "What they offer, by tag", "Tag", "Offers", None, None,
+        "offers_tag", _("What they offer, by tag"), _("Tag"), _("Offers"), None, None,
         _counted(t for o in offers for t in dict.fromkeys(words.fold(x).strip() for x in o["tags"] if x.strip()))))
     tables.append(MarketTable(
-        "anchor_spend", "What anchors buy: spend by category", "Category", "Payments", "Amount",
-        "Offered locally by",
-        tuple(TableRow(d.label, d.lines, d.amount, "money", _spend_detail(d, currency)) for d in spend),
-        note=(f"{_plural(other_currency, 'payment')} in other currencies than {currency} left out."
+        "anchor_spend", _("What anchors buy: spend by category"), _("Category"), _("Payments"), _("Amount"),
+        _("Offered locally by"),
+        tuple(TableRow(_("uncategorised") if not d.categorised else d.label, d.lines, d.amount, "money",
+                       _spend_detail(d, currency, tr)) for d in spend),
+        note=(ngettext("{count} payment in other currencies than {currency} left out.",
+                       "{count} payments in other currencies than {currency} left out.", other_currency).format(
+                           count=tr.number(other_currency), currency=currency)
               if other_currency else "")))
     need_rows = []
     for kind in NEED_KINDS:
@@ -626,34 +652,48 @@ def _tables(orgs: Sequence[Organisation], as_of: date, offers: Sequence[dict], s
         if these:
             met = sum(1 for d in these if d.local_offers)
             need_rows.append(TableRow(kind, len(these), _total(d.amount for d in these), "money",
-                                      f"{met} offered locally, {len(these) - met} not"))
-    tables.append(MarketTable("anchor_needs", "What anchors need, by kind", "Kind", "Needs", "Annual value",
-                              "Offered locally", tuple(need_rows)))
+                                      _("{met} offered locally, {not_met} not").format(
+                                          met=tr.number(met), not_met=tr.number(len(these) - met))))
+    tables.append(MarketTable("anchor_needs", _("What anchors need, by kind"), _("Kind"), _("Needs"),
+                              _("Annual value"), _("Offered locally"), fixed(need_rows)))
     gaps = sorted((d for d in (*spend, *needs) if d.gap), key=lambda d: (-(d.amount or 0.0), d.source, d.label))
     tables.append(MarketTable(
-        "gaps", "Gaps: anchors buy or need it, no local organisation offers it", "What", "Payments or needs",
-        "Amount", "Where from",
+        "gaps", _("Gaps: anchors buy or need it, no local organisation offers it"), _("What"),
+        _("Payments or needs"), _("Amount"), _("Where from"),
         tuple(TableRow(d.label, d.lines, d.amount, "money",
-                       f"spend by {', '.join(d.anchors)}" if d.source == "spend"
-                       else f"{d.kind} need of {', '.join(d.anchors)}") for d in gaps)))
+                       _("spend by {anchors}").format(anchors=", ".join(d.anchors)) if d.source == "spend"
+                       else _("{kind} need of {anchors}").format(kind=group_label(d.kind, tr),
+                                                                 anchors=", ".join(d.anchors)))
+              for d in gaps)))
     support_rows = []
     for kind in NEED_KINDS:
         asked = [s for s in support if s["kind"] == kind]
         support_rows.append(TableRow(kind, len(asked), _total(s["annual_value"] for s in asked), "money",
-                                     _plural(len({s["asset_id"] for s in asked}), "organisation")))
-    tables.append(MarketTable("support", "Support needs of these organisations", "Need", "Needs", "Annual value",
-                              "From", tuple(support_rows)))
+                                     organisations(len({s["asset_id"] for s in asked}))))
+    tables.append(MarketTable("support", _("Support needs of these organisations"), _("Need"), _("Needs"),
+                              _("Annual value"), _("From"), fixed(support_rows)))
     titles: dict[int, list[str]] = defaultdict(list)
     for o in offers:
         titles[o["asset_id"]].append(o["title"])
     tables.append(MarketTable(
-        "directory", "Who they are and what they offer", "Organisation", "Offers", None, "About",
+        "directory", _("Who they are and what they offer"), _("Organisation"), _("Offers"), None, _("About"),
         tuple(TableRow(o.name, len(titles[o.asset_id]),
-                       detail=f"{o.type}; {o.legal_form}; trading: {o.trading_band}; "
-                              + (f"offers: {'; '.join(titles[o.asset_id])}" if titles[o.asset_id]
-                                 else "no offers recorded"))
+                       detail=_("{type}; {legal_form}; trading: {trading}; {offers}").format(
+                           type=group_label(o.type, tr), legal_form=group_label(o.legal_form, tr),
+                           trading=group_label(o.trading_band, tr),
+                           offers=(_("offers: {titles}").format(titles="; ".join(titles[o.asset_id]))
+                                   if titles[o.asset_id] else _("no offers recorded"))))
               for o in orgs)))
     return tuple(tables)
+
+
+def group_label(group: str, tr: Translator) -> str:
+    """A group of the report's own (a type, a band, a kind, unknown) in the reader's
+    language; a group from the data (a sector, a legal form) as it is."""
+    if group in _OWN_GROUPS:
+        return tr.gettext(group)
+    label = VALUE_LABELS.get(group)
+    return tr.gettext(label) if label and group in (*NEED_KINDS, *OFFER_KINDS, UNKNOWN) else group
 
 
 def _total(values: Iterable[float | None]) -> float | None:
@@ -661,34 +701,41 @@ def _total(values: Iterable[float | None]) -> float | None:
     return sum(known) if known else None
 
 
-def _spend_detail(d: Demand, currency: str) -> str:
+def _spend_detail(d: Demand, currency: str, tr: Translator) -> str:
     if not d.categorised:
-        return "no category given, so not compared with offers"
+        return tr.gettext("no category given, so not compared with offers")
     if not d.local_offers:
-        return "no local offer (a gap)"
-    paid = f"; {money(d.paid_locally, currency)} already paid to them" if d.paid_locally else ""
-    return ", ".join(d.local_offers) + paid
+        return tr.gettext("no local offer (a gap)")
+    offered = ", ".join(d.local_offers)
+    if not d.paid_locally:
+        return offered
+    return tr.gettext("{organisations}; {amount} already paid to them").format(
+        organisations=offered, amount=tr.money(d.paid_locally, currency))
 
 
-def money_text(amount: float, currency: str) -> str:
+def money_text(amount: float, currency: str, tr: Translator | None = None) -> str:
     """An amount of money for people, a credit (below zero) with a minus sign."""
-    return money(amount, currency) if amount >= 0 else "-" + money(-amount, currency)
+    tr = tr or translator(None)
+    return tr.money(amount, currency) if amount >= 0 else "-" + tr.money(-amount, currency)
 
 
-def value_text(row: TableRow | None, currency: str, value: float | None = None) -> str:
-    """A row's figure (or ``value`` in the row's unit) for people: money, years or a percentage."""
+def value_text(row: TableRow | None, currency: str, value: float | None = None, tr: Translator | None = None) -> str:
+    """A row's figure (or ``value`` in the row's unit) for people: money, years or a
+    percentage, written as the reader of ``tr`` writes them (English when None)."""
+    tr = tr or translator(None)
     if row is None:
         return ""
     value = row.value if value is None else value
     if value is None:
         return ""
     if row.unit == "money":
-        return money_text(value, currency)
+        return money_text(value, currency, tr)
     if row.unit == "years":
-        return f"{value:,.1f} years"
+        return tr.gettext("{years} years").format(years=tr.number(value, digits=1))
     if row.unit == "share":
-        return f"{value:.0%}"
-    return f"{value:,.10g}"
+        return tr.percent(value)
+    text = f"{value:.10g}"
+    return tr.number(value, digits=len(text.partition(".")[2]) if "e" not in text else 0)
 
 
 # -- comparing -----------------------------------------------------------------------------

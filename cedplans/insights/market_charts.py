@@ -17,11 +17,12 @@ from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 from matplotlib.patches import Patch
-from matplotlib.ticker import MaxNLocator
+from matplotlib.ticker import FuncFormatter, MaxNLocator
 
+from atlas.i18n import Translator
 from atlas.projection import WGS84, transformer
-from cedplans.insights.market import TYPES, MarketReport, MarketTable
-from cedplans.mapimage import _finish
+from cedplans.insights.market import TYPES, MarketReport, MarketTable, group_label
+from cedplans.mapimage import _drawn_by, _finish
 
 TYPE_COLOURS: dict[str, str] = {
     "social enterprise": "#EE7733",
@@ -51,13 +52,17 @@ def _png(fig: Figure, dpi: int) -> bytes:
     return buf.getvalue()
 
 
-def map_png(report: MarketReport, *, width_in: float = 8.0, height_in: float = 6.0, dpi: int = 150) -> bytes:
-    """The area's outline and each organisation, coloured and shaped by type."""
+def map_png(report: MarketReport, *, width_in: float = 8.0, height_in: float = 6.0, dpi: int = 150,
+            tr: Translator | None = None) -> bytes:
+    """The area's outline and each organisation, coloured and shaped by type; its words in
+    the language of ``tr`` (None: the report's)."""
+    tr = tr or report.tr
+    _ = tr.gettext
     area = report.area
     fig = Figure(figsize=(width_in, height_in), dpi=dpi)
     ax = fig.add_axes((0.01, 0.1, 0.98, 0.84))
     gpd.GeoSeries([area.geom_m]).plot(ax=ax, facecolor="#F4F1EA", edgecolor="#222222", linewidth=1.2, zorder=1)
-    handles: list = [Patch(facecolor="#F4F1EA", edgecolor="#222222", label="The area")]
+    handles: list = [Patch(facecolor="#F4F1EA", edgecolor="#222222", label=_("The area"))]
     orgs = report.organisations
     if orgs:
         x, y = transformer(WGS84, area.epsg).transform(np.array([o.lon for o in orgs]),
@@ -68,24 +73,30 @@ def map_png(report: MarketReport, *, width_in: float = 8.0, height_in: float = 6
                 ax.scatter(x[mask], y[mask], s=30, c=TYPE_COLOURS[kind], marker=TYPE_MARKERS[kind],
                            edgecolors="white", linewidths=0.5, zorder=5)
                 handles.append(Line2D([], [], color=TYPE_COLOURS[kind], marker=TYPE_MARKERS[kind], linestyle="",
-                                      label=f"{kind.capitalize()} ({int(mask.sum())})"))
+                                      label=f"{_capital(group_label(kind, tr))} ({tr.number(int(mask.sum()))})"))
     _finish(ax, [area.geom_m, *(shapely.points(x, y) if orgs else [])], MAP_MARGIN_M,
-            f"{area.name}: organisations by type on {report.as_of:%d %B %Y}")
+            _("{area}: organisations by type on {date}").format(area=area.name,
+                                                                date=tr.date(report.as_of, form="long")), tr)
     fig.legend(handles=handles, loc="lower center", ncol=min(3, len(handles)), fontsize=7, frameon=False)
-    fig.text(0.995, 0.003, f"Drawn by Asset Atlas in EPSG:{area.epsg}", fontsize=6, ha="right", va="bottom",
-             color="#666666")
+    _drawn_by(fig, area.epsg, tr)
     return _png(fig, dpi)
 
 
-def _bars(ax: Axes, table: MarketTable) -> None:
+def _capital(text: str) -> str:
+    return text[:1].upper() + text[1:]
+
+
+def _bars(ax: Axes, table: MarketTable, tr: Translator) -> None:
     rows = list(table.rows)
     if len(rows) > MOST_BARS:
         rest = sum(r.count for r in rows[MOST_BARS - 1:])
         rows = rows[:MOST_BARS - 1]
-        labels, counts = [r.group for r in rows] + ["others"], [r.count for r in rows] + [rest]
+        labels, counts = [r.group for r in rows] + [tr.gettext("others")], [r.count for r in rows] + [rest]
     else:
         labels, counts = [r.group for r in rows], [r.count for r in rows]
-    colours = [TYPE_COLOURS.get(label, BAR_COLOUR) if table.key == "type" else BAR_COLOUR for label in labels]
+    # The type table's groups are the types in order (in the report's language), then unknown.
+    type_colours = {group_label(kind, tr): colour for kind, colour in TYPE_COLOURS.items()}
+    colours = [type_colours.get(label, BAR_COLOUR) if table.key == "type" else BAR_COLOUR for label in labels]
     positions = np.arange(len(labels))[::-1]  # the first group on top
     ax.barh(positions, counts, color=colours)
     ax.set_yticks(positions, [label[:28] for label in labels], fontsize=7)
@@ -95,22 +106,29 @@ def _bars(ax: Axes, table: MarketTable) -> None:
     for spine in ("top", "right"):
         ax.spines[spine].set_visible(False)
     for pos, n in zip(positions, counts, strict=True):
-        ax.annotate(str(n), (n, pos), xytext=(2, 0), textcoords="offset points", va="center", fontsize=6.5)
+        ax.annotate(tr.number(n), (n, pos), xytext=(2, 0), textcoords="offset points", va="center", fontsize=6.5)
 
 
-def profile_png(report: MarketReport, *, width_in: float = 8.0, height_in: float = 7.5, dpi: int = 150) -> bytes:
+def profile_png(report: MarketReport, *, width_in: float = 8.0, height_in: float = 7.5, dpi: int = 150,
+                tr: Translator | None = None) -> bytes:
     """The organisations by type, sector, income, employees, legal form and trading
-    history: six bar charts of the report's tables."""
+    history: six bar charts of the report's tables (their words in the report's language;
+    figures written as the reader of ``tr`` writes them)."""
+    tr = tr or report.tr
     fig = Figure(figsize=(width_in, height_in), dpi=dpi, layout="constrained")
     axes = fig.subplots(3, 2)
     for ax, key in zip(axes.flat, PROFILE_TABLES, strict=True):
-        _bars(ax, report.table(key))
+        _bars(ax, report.table(key), tr)
     return _png(fig, dpi)
 
 
-def spend_png(report: MarketReport, *, width_in: float = 8.0, dpi: int = 150) -> bytes | None:
+def spend_png(report: MarketReport, *, width_in: float = 8.0, dpi: int = 150,
+              tr: Translator | None = None) -> bytes | None:
     """Anchors' spend by category, largest first, coloured by whether an organisation of
-    the area offers it; None when the store holds no spend."""
+    the area offers it; None when the store holds no spend. Its words in the language of
+    ``tr`` (None: the report's)."""
+    tr = tr or report.tr
+    _ = tr.gettext
     spend = [d for d in report.spend if d.amount is not None][:MOST_BARS * 2]
     if not spend:
         return None
@@ -121,11 +139,13 @@ def spend_png(report: MarketReport, *, width_in: float = 8.0, dpi: int = 150) ->
             color=[GAP_COLOUR if d.gap else OFFERED_COLOUR if d.local_offers else "#999999" for d in spend])
     ax.set_yticks(positions, [d.label[:40] for d in spend], fontsize=7)
     ax.tick_params(axis="x", labelsize=7)
-    ax.set_xlabel(f"Spend, {report.currency}", fontsize=7.5)
-    ax.set_title("What anchors buy, and whether an organisation of the area offers it", fontsize=8.5, loc="left")
+    ax.set_xlabel(_("Spend, {currency}").format(currency=report.currency), fontsize=7.5)
+    ax.xaxis.set_major_formatter(FuncFormatter(lambda value, _position: tr.number(value)))
+    ax.set_title(_("What anchors buy, and whether an organisation of the area offers it"), fontsize=8.5,
+                 loc="left")
     for spine in ("top", "right"):
         ax.spines[spine].set_visible(False)
-    ax.legend(handles=[Patch(color=OFFERED_COLOUR, label="offered locally"),
-                       Patch(color=GAP_COLOUR, label="no local offer (a gap)")], fontsize=7, frameon=False,
+    ax.legend(handles=[Patch(color=OFFERED_COLOUR, label=_("offered locally")),
+                       Patch(color=GAP_COLOUR, label=_("no local offer (a gap)"))], fontsize=7, frameon=False,
               loc="lower right")
     return _png(fig, dpi)

@@ -43,8 +43,13 @@ def comparison_rows(comparison: MarketComparison) -> Iterator[dict[str, Any]]:
                    "currency": comparison.a.currency if r.unit == "money" else ""}
 
 
-def render_csv(report: MarketReport, *, comparison: MarketComparison | None = None) -> str:
-    """The report's long table, or the comparison's when one is given."""
+def render_csv(report: MarketReport, *, comparison: MarketComparison | None = None,
+               language: str | None = None) -> str:
+    """The report's long table, or the comparison's when one is given. The column names
+    stay the same in every language, so a spreadsheet built on them keeps working; the
+    titles and groups are in the language the report was made in (``language`` is taken
+    for the same signature as the PDF and HTML writers: a CSV holds no other words)."""
+    del language
     buf = io.StringIO()
     columns: Sequence[str]
     rows: Iterator[dict[str, Any]]

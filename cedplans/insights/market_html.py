@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import base64
 
+from cedplans.html_report import when
 from cedplans.insights import market_charts
 from cedplans.insights.market import MarketComparison, MarketReport
 from cedplans.insights.market_text import (
@@ -16,21 +17,26 @@ from cedplans.insights.market_text import (
     shown_rows,
     table_cells,
 )
-from cedplans.templates_env import TEMPLATES
+from cedplans.templates_env import render, report_translator
 
 
 def _b64(png: bytes | None) -> str | None:
     return None if png is None else base64.b64encode(png).decode("ascii")
 
 
-def render_html(report: MarketReport, *, comparison: MarketComparison | None = None) -> str:
-    """The report (and, when given, its comparison with another) as an HTML document."""
-    tables = [(t, *table_cells(t, report.currency)[:2], shown_rows(t)[1]) for t in report.tables]
-    compared = [(t, comparison_columns(t)[0], comparison_cells(comparison, t))
+def render_html(report: MarketReport, *, comparison: MarketComparison | None = None,
+                language: str | None = None) -> str:
+    """The report (and, when given, its comparison with another) as an HTML document, its
+    own words in ``language`` (None: the language the report was made in)."""
+    tr = report_translator(language, report.language)
+    tables = [(t, *table_cells(t, report.currency, tr)[:2], shown_rows(t, tr)[1]) for t in report.tables]
+    compared = [(t, comparison_columns(t, tr)[0], comparison_cells(comparison, t, tr))
                 for t in comparison.tables] if comparison is not None else []
-    return TEMPLATES.get_template("market.html.j2").render(
-        report=report, headline=headline(report), tables=tables, notes=method_notes(report),
-        map_b64=_b64(market_charts.map_png(report)), profile_b64=_b64(market_charts.profile_png(report)),
-        spend_b64=_b64(market_charts.spend_png(report)), comparison=comparison, compared=compared,
-        headlines=(headline(comparison.a), headline(comparison.b)) if comparison else ("", ""),
+    return render(
+        "market.html.j2", tr,
+        report=report, headline=headline(report, tr), tables=tables, notes=method_notes(report, tr),
+        map_b64=_b64(market_charts.map_png(report, tr=tr)), profile_b64=_b64(market_charts.profile_png(report, tr=tr)),
+        spend_b64=_b64(market_charts.spend_png(report, tr=tr)), comparison=comparison, compared=compared,
+        headlines=(headline(comparison.a, tr), headline(comparison.b, tr)) if comparison else ("", ""),
+        as_of=tr.date(report.as_of, form="long"), generated_on=when(tr, report.generated_at),
     )

@@ -11,6 +11,8 @@ from reportlab.lib.pagesizes import A4
 from reportlab.lib.units import mm
 from reportlab.platypus import Image, KeepTogether, SimpleDocTemplate, Spacer
 
+from atlas.i18n import Translator
+from cedplans.html_report import when
 from cedplans.insights import market_charts
 from cedplans.insights.market import MarketComparison, MarketReport
 from cedplans.insights.market_text import (
@@ -22,6 +24,7 @@ from cedplans.insights.market_text import (
     table_cells,
 )
 from cedplans.pdf_layout import Layout
+from cedplans.templates_env import report_translator
 
 _WIDTH_MM = 170.0
 
@@ -32,54 +35,63 @@ def _image(png: bytes, width_mm: float = _WIDTH_MM) -> Image:
     return Image(io.BytesIO(png), width=width_mm * mm, height=image.imageHeight * scale)
 
 
-def render_pdf(report: MarketReport, *, comparison: MarketComparison | None = None) -> bytes:
-    """The report (and, when given, its comparison with another) as PDF bytes."""
-    layout = Layout()
+def render_pdf(report: MarketReport, *, comparison: MarketComparison | None = None,
+               language: str | None = None) -> bytes:
+    """The report (and, when given, its comparison with another) as PDF bytes, its own words
+    in ``language`` (None: the language the report was made in, see
+    :func:`~cedplans.insights.market.market_report`)."""
+    tr = report_translator(language, report.language)
+    _ = tr.gettext
+    layout = Layout(rtl=tr.rtl)
     p = layout.p
+    title = _("The social-enterprise market: {area}").format(area=report.area.name)
     story: list = [
-        p(f"The social-enterprise market: {report.area.name}", "title"),
-        p(f"As of {report.as_of:%d %B %Y}." + (f" {report.place}." if report.place else ""), "small"),
-        p(headline(report)),
+        p(title, "title"),
+        p(_("As of {date}.").format(date=tr.date(report.as_of, form="long"))
+          + (f" {report.place}." if report.place else ""), "small"),
+        p(headline(report, tr)),
         Spacer(1, 2 * mm),
-        _image(market_charts.map_png(report)),
-        p("The area's outline and each organisation counted, by type.", "small"),
-        p("The organisations", "h2"),
-        _image(market_charts.profile_png(report), 150),
+        _image(market_charts.map_png(report, tr=tr)),
+        p(_("The area's outline and each organisation counted, by type."), "small"),
+        p(_("The organisations"), "h2"),
+        _image(market_charts.profile_png(report, tr=tr), 150),
     ]
-    spend_chart = market_charts.spend_png(report)
+    spend_chart = market_charts.spend_png(report, tr=tr)
     for table in report.tables:
         if table.key == "anchor_spend" and spend_chart is not None:
             story.append(_image(spend_chart, 150))
-        header, rows, widths = table_cells(table, report.currency)
+        header, rows, widths = table_cells(table, report.currency, tr)
         story.append(p(table.title, "h2"))
-        story.append(layout.table(header, rows, widths) if rows else p("None.", "small"))
-        for note in (table.note, shown_rows(table)[1]):
+        story.append(layout.table(header, rows, widths) if rows else p(_("None."), "small"))
+        for note in (table.note, shown_rows(table, tr)[1]):
             if note:
                 story.append(p(note, "small"))
     if comparison is not None:
-        story += _comparison(layout, comparison)
-    story.append(p("How the figures are made", "h2"))
-    story += [p(line, "small") for line in method_notes(report)]
+        story += _comparison(layout, comparison, tr)
+    story.append(p(_("How the figures are made"), "h2"))
+    story += [p(line, "small") for line in method_notes(report, tr)]
     story += [Spacer(1, 4 * mm),
-              p(f"Report made by Asset Atlas on {report.generated_at:%d %B %Y %H:%M} UTC. Places are tested in "
-                f"EPSG:{report.area.epsg}.", "small")]
+              p(_("Report made by Asset Atlas on {when} UTC. Places are tested in EPSG:{epsg}.").format(
+                  when=when(tr, report.generated_at), epsg=report.area.epsg), "small")]
     buf = io.BytesIO()
     doc = SimpleDocTemplate(buf, pagesize=A4, leftMargin=20 * mm, rightMargin=20 * mm, topMargin=18 * mm,
-                            bottomMargin=18 * mm, title=f"The social-enterprise market: {report.area.name}",
-                            subject="Market report", creator="Asset Atlas")
+                            bottomMargin=18 * mm, title=title, subject=_("Market report"), creator="Asset Atlas",
+                            lang=tr.code)
     doc.build(story)
     return buf.getvalue()
 
 
-def _comparison(layout: Layout, comparison: MarketComparison) -> list:
+def _comparison(layout: Layout, comparison: MarketComparison, tr: Translator) -> list:
+    _ = tr.gettext
     p = layout.p
-    out: list = [p(f"Compared: {comparison.a.label} (A) and {comparison.b.label} (B)", "h2"),
-                 p(f"A: {headline(comparison.a)}", "small"), p(f"B: {headline(comparison.b)}", "small"),
-                 p("Changes are B less A.", "small")]
+    out: list = [p(_("Compared: {a} (A) and {b} (B)").format(a=comparison.a.label, b=comparison.b.label), "h2"),
+                 p(_("A: {headline}").format(headline=headline(comparison.a, tr)), "small"),
+                 p(_("B: {headline}").format(headline=headline(comparison.b, tr)), "small"),
+                 p(_("Changes are B less A."), "small")]
     for table in comparison.tables:
-        header, widths = comparison_columns(table)
-        rows = comparison_cells(comparison, table)
+        header, widths = comparison_columns(table, tr)
+        rows = comparison_cells(comparison, table, tr)
         # A heading and its table on one page (reportlab still splits a table longer than a page).
-        out.append(KeepTogether([Spacer(1, 2 * mm), p(f"{table.title} (A and B)", "head"),
-                                 layout.table(header, rows, widths) if rows else p("None in either.", "small")]))
+        out.append(KeepTogether([Spacer(1, 2 * mm), p(_("{title} (A and B)").format(title=table.title), "head"),
+                                 layout.table(header, rows, widths) if rows else p(_("None in either."), "small")]))
     return out

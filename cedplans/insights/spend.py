@@ -25,15 +25,16 @@ import numpy as np
 import pandas as pd
 
 from atlas import needs_offers, output, vocabulary
-from atlas.classify import money
 from atlas.errors import InvalidInput, NotFound
+from atlas.i18n import Translator, translator
 from atlas.models import NEED_KINDS, NeedOffer, WriteResult
 from atlas.needs_offers import NeedOfferDraft
 from atlas.store import Store, utc_now
 from cedplans.insights.areas import Area, SpendAreas, spend_areas
 from cedplans.insights.lm3 import Lm3, Lm3Survey, LocalSpend, lm3
-from cedplans.matching import TEXT_MIN, MatchIndex, distance_words
+from cedplans.matching import TEXT_MIN, MatchIndex
 from cedplans.repository import find_asset_id
+from cedplans.templates_env import report_translator
 
 RINGS = ("area", "city", "region")
 """The rings local shares are measured against, from the smallest."""
@@ -181,9 +182,10 @@ class SpendReport:
         return signed_money(amount, self.currency)
 
 
-def signed_money(amount: float, currency: str) -> str:
-    """``amount`` for people, a credit with its sign before the symbol: -£500."""
-    return ("-" if amount < 0 else "") + money(abs(amount), currency)
+def signed_money(amount: float, currency: str, tr: Translator | None = None) -> str:
+    """``amount`` for people, a credit with its sign before the symbol: -£500; written as
+    the reader of ``tr`` writes money (English when None)."""
+    return ("-" if amount < 0 else "") + (tr or translator(None)).money(abs(amount), currency)
 
 
 @dataclass(frozen=True)
@@ -200,13 +202,16 @@ class _Anchor:
 def spend_report(store: Store, anchor: str | int, *, date_from: date | None = None, date_to: date | None = None,
                  area_names: Sequence[str] = (), survey: Lm3Survey | None = None,
                  top_leaks: int = DEFAULT_TOP_LEAKS, suggestions: int = DEFAULT_SUGGESTIONS,
-                 index: MatchIndex | None = None) -> SpendReport:
+                 index: MatchIndex | None = None, language: str | None = None) -> SpendReport:
     """The spend report of ``anchor`` (an asset's name or id) for payments made from
     ``date_from`` to ``date_to`` (both included; either open), against the area of
     ``area_names`` (the store's boundaries when empty), its city and region. ``survey``
     gives suppliers' own shares for the multiplier. ``index`` is a matcher index to reuse
-    (one is built from the store when None and a category leaks). Raises
-    :class:`NotFound` when the anchor has no spend in the period."""
+    (one is built from the store when None and a category leaks). Its sentences (the
+    message, why a leak has no suggestion, why a supplier is suggested) are written in
+    ``language`` (a code of atlas.i18n.LANGUAGES; None: the place's default language).
+    Raises :class:`NotFound` when the anchor has no spend in the period."""
+    tr = report_translator(language, store.settings.language)
     if date_from is not None and date_to is not None and date_from > date_to:
         raise InvalidInput(f"The period starts ({date_from.isoformat()}) after it ends ({date_to.isoformat()}).")
     if top_leaks < 0 or suggestions < 0:
@@ -232,7 +237,7 @@ def spend_report(store: Store, anchor: str | int, *, date_from: date | None = No
     period = f"{period_from.isoformat()} to {period_to.isoformat()} ({int(frame['payments'].sum()):,} payments)"
 
     def write(value: float) -> str:
-        return signed_money(value, currency)
+        return signed_money(value, currency, tr)
 
     local = frame[frame["in_area"]]
     local_spend = [LocalSpend(supplier=str(name), asset_id=_int(asset_id), category=given, amount=float(spent))
@@ -242,14 +247,14 @@ def spend_report(store: Store, anchor: str | int, *, date_from: date | None = No
                      survey=survey)
     leaking = [c for c in categories if c.leak > 0][:top_leaks]
     names = _asset_names(store, frame)
-    message = None if total > 0 else (
-        f"Credit notes outweigh payments from {period_from.isoformat()} to {period_to.isoformat()} "
-        f"(net {write(total)}), so no share of the spend can be given.")
+    message = None if total > 0 else tr.gettext(
+        "Credit notes outweigh payments from {start} to {end} (net {net}), so no share of the spend can be "
+        "given.").format(start=period_from.isoformat(), end=period_to.isoformat(), net=write(total))
     return SpendReport(
         anchor_id=who.id, anchor=who.name, currency=currency, date_from=period_from, date_to=period_to,
         first_paid=first_paid, last_paid=last_paid, payments=int(frame["payments"].sum()), total=total, rings=rings,
         unknown=unknown, unknown_share=_share(unknown, total), by_category=tuple(categories),
-        leaks=_leaks(store, leaking, who, areas.area, suggestions, index),
+        leaks=_leaks(store, leaking, who, areas.area, suggestions, index, tr),
         unmatched_suppliers=_unmatched(frame, names), uncertain_matches=_uncertain(frame, names),
         suppliers=_points(frame), lm3=multiplier, areas=areas, message=message)
 
@@ -448,7 +453,8 @@ def _points(frame: pd.DataFrame) -> tuple[SupplierPoint, ...]:
 # -- leaks and the local suppliers who could take them ----------------------------------------
 
 def _leaks(store: Store, leaking: Sequence[CategorySpend], who: _Anchor, area: Area, top: int,
-           index: MatchIndex | None) -> tuple[Leak, ...]:
+           index: MatchIndex | None, tr: Translator) -> tuple[Leak, ...]:
+    _ = tr.gettext
     if not leaking:
         return ()
     if top and any(c.category != NO_CATEGORY for c in leaking):
@@ -460,17 +466,18 @@ def _leaks(store: Store, leaking: Sequence[CategorySpend], who: _Anchor, area: A
     found: tuple[Suggestion, ...]
     for c in leaking:
         if c.category == NO_CATEGORY:
-            found, message = (), "The spend file gives no category for this spend, so no supplier can be suggested."
+            found, message = (), _("The spend file gives no category for this spend, so no supplier can be "
+                                   "suggested.")
         elif not top:
             found, message = (), None
         elif not len(candidates):
-            found, message = (), (f"No micro asset inside {area.name} has an open offer of products, services or "
-                                   "skills yet.")
+            found, message = (), _("No micro asset inside {area} has an open offer of products, services or "
+                                   "skills yet.").format(area=area.name)
         else:
             assert index is not None  # built above whenever a named category leaks
-            found = _suggest(index, who, c, candidates, top)
-            message = None if found else (f"No local micro asset's offer fits “{c.category}”: no shared category or "
-                                          "words.")
+            found = _suggest(index, who, c, candidates, top, tr)
+            message = None if found else _("No local micro asset's offer fits “{category}”: no shared category "
+                                           "or words.").format(category=c.category)
         out.append(Leak(category=c.category, total=c.total, local=c.local, leak=c.leak, suggestions=found,
                         message=message))
     return tuple(out)
@@ -490,7 +497,7 @@ def _local_offers(index: MatchIndex, who: _Anchor, area: Area) -> np.ndarray:
 
 
 def _suggest(index: MatchIndex, who: _Anchor, leak: CategorySpend, candidates: np.ndarray,
-             top: int) -> tuple[Suggestion, ...]:
+             top: int, tr: Translator) -> tuple[Suggestion, ...]:
     """The local offers best fitting ``leak`` as a supply need of the anchor, scored as the
     matcher scores a need against offers (the need is a probe: nothing is written)."""
     need = NeedOffer(id=-1, side="need", asset_id=who.id, asset_name=who.name, asset_scale=who.scale,
@@ -510,7 +517,9 @@ def _suggest(index: MatchIndex, who: _Anchor, leak: CategorySpend, candidates: n
         out.append(Suggestion(
             asset_id=offer.asset_id, asset_name=offer.asset_name, offer_id=offer.id, offer_title=offer.title,
             offer_kind=offer.kind, score=round(float(total[k]), 4), distance_m=distance,
-            why=f"{offer.asset_name} offers “{offer.title}”; {distance_words(distance)} from {who.name}.",
+            why=tr.gettext("{asset} offers “{offer}”; {distance} from {anchor}.").format(
+                asset=offer.asset_name, offer=offer.title, anchor=who.name,
+                distance=tr.distance_m(distance)),
             gaps=tuple(index.size_gaps(need, offer)), lon=offer.lon, lat=offer.lat))
     return tuple(out)
 
