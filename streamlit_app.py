@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from app import language, navigation, session, state, static_assets
+from app import accessibility, language, navigation, session, state, static_assets
 from app.language import _
 from app.text import md
 from atlas.access import Viewer
@@ -44,6 +44,7 @@ if handle.demo_loaded and not st.session_state.get("demo_notice_shown"):
 
 session.refresh()
 language.switcher()
+accessibility.apply()
 who = session.viewer()
 session.keep_sign_in()
 if who.signed_in:
