@@ -12,6 +12,7 @@ kept out of the tables every other query reads (:mod:`atlas.people`).
 from __future__ import annotations
 
 from atlas.access import Viewer
+from atlas.i18n import N_
 
 CONFIDENTIAL_FIELDS: dict[str, tuple[str, ...]] = {
     "assets": ("contact",),
@@ -23,7 +24,7 @@ CONFIDENTIAL_FIELDS: dict[str, tuple[str, ...]] = {
 ``person_locations`` holds people's precise places (atlas.people), read only by
 :func:`atlas.people.precise_location` and :func:`atlas.queries.get_asset`."""
 
-WITHHELD = "(confidential: not included)"
+WITHHELD = N_("(confidential: not included)")
 """What an output shows in place of a confidential value it may not hold."""
 
 

@@ -19,9 +19,10 @@ from atlas import text as words
 from atlas.access import PUBLIC, Viewer
 from atlas.confidential import CONFIDENTIAL_FIELDS
 from atlas.errors import InvalidInput, NotFound
+from atlas.i18n import N_
 from atlas.store import Store, utc_now
 
-ACV_STATUSES = ("not nominated", "nominated", "listed", "not listed", "removed")
+ACV_STATUSES = (N_("not nominated"), N_("nominated"), N_("listed"), N_("not listed"), N_("removed"))
 LISTING_YEARS = 5
 FULL_MORATORIUM_MONTHS = 6
 NOTE_MAX = 4_000

@@ -16,28 +16,29 @@ import shapely
 from shapely.geometry.base import BaseGeometry
 
 from atlas.errors import InvalidInput
+from atlas.i18n import N_
 from atlas.output import area_words
 
-PLAN_STATUSES = ("idea", "draft", "consulted", "agreed", "in delivery", "done", "dropped")
+PLAN_STATUSES = (N_("idea"), N_("draft"), N_("consulted"), N_("agreed"), N_("in delivery"), N_("done"), N_("dropped"))
 """A plan's life, in order; ``dropped`` can be reached from any other status."""
 
-FOCUS_KINDS = ("land and property", "workforce", "supply chain", "other")
+FOCUS_KINDS = (N_("land and property"), N_("workforce"), N_("supply chain"), N_("other"))
 """Which side of a macro asset the plan works on."""
 
-PARTNER_ROLES = ("lead", "delivery partner", "landowner", "funder", "tenant", "supporter")
+PARTNER_ROLES = (N_("lead"), N_("delivery partner"), N_("landowner"), N_("funder"), N_("tenant"), N_("supporter"))
 
 ZONE_USES = (
-    "food growing", "co-working", "community cafe", "play", "training space", "market",
-    "events", "nature", "other",
+    N_("food growing"), N_("co-working"), N_("community cafe"), N_("play"), N_("training space"), N_("market"),
+    N_("events"), N_("nature"), N_("other"),
 )
 """Proposed uses of a zone; ``other`` needs a description saying what."""
 
-ACTION_STATUSES = ("to do", "in progress", "done", "blocked", "dropped")
+ACTION_STATUSES = (N_("to do"), N_("in progress"), N_("done"), N_("blocked"), N_("dropped"))
 
-STANDARD_INDICATORS = ("jobs created", "enterprises started", "people trained", "money spent locally")
+STANDARD_INDICATORS = (N_("jobs created"), N_("enterprises started"), N_("people trained"), N_("money spent locally"))
 """The indicators every CED plan is encouraged to track; others may be added by name."""
 
-IDEA_CATEGORIES = ("idea", "comment", "concern", "question", "offer of help")
+IDEA_CATEGORIES = (N_("idea"), N_("comment"), N_("concern"), N_("question"), N_("offer of help"))
 
 
 @dataclass(frozen=True)
