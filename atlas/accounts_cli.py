@@ -9,7 +9,8 @@ import click
 
 from atlas import accounts, output
 from atlas.access import ROLES, command_line
-from atlas.cli_support import cli_store, db_option, format_option, handle_errors
+from atlas.cli_support import cli_store, cli_translator, db_option, format_option, handle_errors
+from atlas.i18n import N_
 
 PASSWORD_ENV_VAR = "ATLAS_PASSWORD"
 """Where a script gives a new password without a prompt (never on the command line, where
@@ -21,7 +22,9 @@ def _password(prompt: bool) -> str | None:
         return os.environ[PASSWORD_ENV_VAR]
     if not prompt:
         return None
-    return click.prompt("Password", hide_input=True, confirmation_prompt=True)
+    tr = cli_translator()
+    return click.prompt(tr.gettext("Password"), hide_input=True,
+                        confirmation_prompt=tr.gettext("Repeat for confirmation"))
 
 
 def _by() -> str:
@@ -35,10 +38,10 @@ def user() -> None:
 
 @user.command("add")
 @click.argument("username")
-@click.option("--role", type=click.Choice(ROLES), required=True, help="What the account may do.")
-@click.option("--name", "display_name", help="The name shown beside their changes (default: the user name).")
+@click.option("--role", type=click.Choice(ROLES), required=True, help=N_("What the account may do."))
+@click.option("--name", "display_name", help=N_("The name shown beside their changes (default: the user name)."))
 @click.option("--no-password", is_flag=True,
-              help="Signs in only through the identity provider (st.login), by this e-mail address.")
+              help=N_("Signs in only through the identity provider (st.login), by this e-mail address."))
 @db_option
 @handle_errors
 def add(username: str, role: str, display_name: str | None, no_password: bool, db: Path) -> None:
@@ -47,7 +50,8 @@ def add(username: str, role: str, display_name: str | None, no_password: bool, d
     with cli_store(db, create=True) as store:
         account = accounts.add_user(store, username, role=role, password=password, display_name=display_name,
                                     by=_by())
-    click.echo(f"Added {account.username} ({account.display_name}) as {account.role}.")
+    click.echo(cli_translator().gettext("Added {username} ({name}) as {role}.").format(
+        username=account.username, name=account.display_name, role=account.role))
 
 
 @user.command("list")
@@ -59,7 +63,8 @@ def list_(db: Path, fmt: str) -> None:
     with cli_store(db) as store:
         rows = [{"username": a.username, "name": a.display_name, "role": a.role, "password": a.has_password,
                  "created_at": a.created_at, "created_by": a.created_by} for a in accounts.list_users(store)]
-    click.echo(output.render(rows, fmt, ["username", "name", "role", "password", "created_at", "created_by"]))
+    click.echo(output.render(rows, fmt, ["username", "name", "role", "password", "created_at", "created_by"],
+                             none=cli_translator().gettext("(none)")))
 
 
 @user.command("set-role")
@@ -71,7 +76,8 @@ def set_role(username: str, role: str, db: Path) -> None:
     """Change USERNAME's role to ROLE."""
     with cli_store(db) as store:
         account = accounts.set_role(store, username, role, by=_by())
-    click.echo(f"{account.username} is now {account.role}.")
+    click.echo(cli_translator().gettext("{username} is now {role}.").format(username=account.username,
+                                                                              role=account.role))
 
 
 @user.command("set-password")
@@ -83,7 +89,7 @@ def set_password(username: str, db: Path) -> None:
     password = _password(prompt=True)
     with cli_store(db) as store:
         accounts.set_password(store, username, password or "", by=_by())
-    click.echo(f"{username}'s password is changed.")
+    click.echo(cli_translator().gettext("{username}'s password is changed.").format(username=username))
 
 
 @user.command("remove")
@@ -94,7 +100,7 @@ def remove(username: str, db: Path) -> None:
     """Remove USERNAME's account (their changes stay in the history under their name)."""
     with cli_store(db) as store:
         accounts.remove_user(store, username, by=_by())
-    click.echo(f"Removed {username}.")
+    click.echo(cli_translator().gettext("Removed {username}.").format(username=username))
 
 
 COMMANDS = (user,)

@@ -10,16 +10,17 @@ from pathlib import Path
 
 import click
 
-from atlas import output, queries, settings
-from atlas.cli_support import SITE, SiteCommand, cli_store, db_option, format_option, handle_errors
+from atlas import i18n, output, queries, settings
+from atlas.cli_support import SITE, SiteCommand, cli_store, cli_translator, db_option, format_option, handle_errors
 from atlas.errors import InvalidInput
+from atlas.i18n import N_
 from atlas.site_refs import SiteQuery
 
 
 @click.command()
 @click.option("--metric-crs", "metric_epsg", type=int,
-              help="The EPSG code to measure in (for example 32737, UTM zone 37S); by default chosen by the first "
-                   "import from where its rows lie.")
+              help=N_("The EPSG code to measure in (for example 32737, UTM zone 37S); by default chosen by the "
+                      "first import from where its rows lie."))
 @db_option
 @handle_errors
 def init(metric_epsg: int | None, db: Path) -> None:
@@ -27,7 +28,9 @@ def init(metric_epsg: int | None, db: Path) -> None:
     with cli_store(db, create=True) as store:
         if metric_epsg is not None:
             store.set_metric_crs(metric_crs(metric_epsg))
-        click.echo(f"Atlas store ready at {store.location} (schema {store.schema_version}).")
+        tr = cli_translator()
+        click.echo(tr.gettext("Atlas store ready at {location} (schema {version}).").format(
+            location=store.location, version=store.schema_version))
 
 
 def metric_crs(epsg: int) -> int:
@@ -38,10 +41,12 @@ def metric_crs(epsg: int) -> int:
     try:
         crs = CRS.from_epsg(epsg)
     except CRSError as exc:
-        raise InvalidInput(f"--metric-crs: EPSG:{epsg} is not a coordinate reference system pyproj knows.") from exc
+        raise InvalidInput(cli_translator().gettext(
+            "--metric-crs: EPSG:{epsg} is not a coordinate reference system pyproj knows.").format(epsg=epsg)) from exc
     if not crs.is_projected or crs.axis_info[0].unit_name not in ("metre", "meter"):
-        raise InvalidInput(f"--metric-crs: EPSG:{epsg} ({crs.name}) does not measure in metres; give a projected "
-                           "CRS such as the local UTM zone.")
+        raise InvalidInput(cli_translator().gettext(
+            "--metric-crs: EPSG:{epsg} ({name}) does not measure in metres; give a projected CRS such as the local "
+            "UTM zone.").format(epsg=epsg, name=crs.name))
     return epsg
 
 
@@ -56,25 +61,37 @@ def info(db: Path, fmt: str) -> None:
     if fmt == "json":
         click.echo(output.to_json(asdict(data)))
         return
+    # The table is for people, in their language; CSV keeps the English labels (data).
+    tr = cli_translator() if fmt == "table" else i18n.translator(i18n.SOURCE_LANGUAGE)
     rows = [
-        {"what": "store", "value": data.path},
-        {"what": "place", "value": data.place or ""},
-        {"what": "schema version", "value": str(data.schema_version)},
-        {"what": "metric CRS", "value": f"EPSG:{data.metric_epsg}" if data.metric_epsg else "not set yet"},
-        {"what": "currency", "value": data.currency},
-        *({"what": k, "value": f"{v:,}"} for k, v in data.counts.items()),
-        {"what": "extent (lon/lat)", "value": ", ".join(f"{v:.5f}" for v in data.extent) if data.extent else ""},
+        {"what": tr.gettext("store"), "value": data.path},
+        {"what": tr.gettext("place"), "value": data.place or ""},
+        {"what": tr.gettext("schema version"), "value": str(data.schema_version)},
+        {"what": tr.gettext("metric CRS"),
+         "value": f"EPSG:{data.metric_epsg}" if data.metric_epsg else tr.gettext("not set yet")},
+        {"what": tr.gettext("currency"), "value": data.currency},
+        *({"what": tr.gettext(_COUNTED.get(k, k)), "value": tr.number(v)} for k, v in data.counts.items()),
+        {"what": tr.gettext("extent (lon/lat)"),
+         "value": ", ".join(tr.number(v, digits=5) for v in data.extent) if data.extent else ""},
     ]
-    click.echo(output.render(rows, fmt))
+    if fmt == "table":
+        click.echo(output.table(rows, headers={"what": tr.gettext("what"), "value": tr.gettext("value")}))
+    else:
+        click.echo(output.render(rows, fmt))
+
+
+_COUNTED = {"features": N_("features"), "assets": N_("assets"), "boundaries": N_("boundaries"),
+            "macro_assets": N_("macro assets"), "micro_assets": N_("micro assets"), "open_needs": N_("open needs"),
+            "open_offers": N_("open offers")}
+"""The store's tables as ``atlas info`` names them for people (others as they are)."""
 
 
 @click.command(cls=SiteCommand)
 @click.argument("site", type=SITE)
 @click.option("--radius", "radius_m", type=float, default=settings.DEFAULT_RADIUS_M, show_default=True,
-              help="Distance from the site's edge, in metres.")
+              help=N_("Distance from the site's edge, in metres."))
 @click.option("--all", "all_features", is_flag=True,
-              help=f"List every feature within the distance, not only the nearest {settings.NEARBY_FEATURE_LIMIT} "
-                   "(all are counted either way).")
+              help=N_("List every feature within the distance, not only the nearest (all are counted either way)."))
 @db_option
 @format_option
 @handle_errors
@@ -94,8 +111,10 @@ def nearby(site: SiteQuery, radius_m: float, all_features: bool, db: Path, fmt: 
          "distance_m": round(f.distance_m, 1), "wkt": f.wkt}
         for f in result.features
     ]
-    listed = (f"the nearest {len(features):,} of {result.features_found:,} listed (--all lists every one)"
-              if result.features_truncated else f"{result.features_found:,}")
+    tr = cli_translator()
+    listed = (tr.gettext("the nearest {shown} of {found} listed (--all lists every one)").format(
+                  shown=tr.number(len(features)), found=tr.number(result.features_found))
+              if result.features_truncated else tr.number(result.features_found))
     if fmt == "json":
         click.echo(output.to_json({
             "site": {"name": result.site.name, "wkt": result.site.wkt},
@@ -109,19 +128,21 @@ def nearby(site: SiteQuery, radius_m: float, all_features: bool, db: Path, fmt: 
         click.echo(output.to_csv(rows, ["type", "id", "name", "scale", "sector", "category", "kind", "status",
                                         "distance_m", "wkt"]))
         if result.features_truncated:
-            click.echo(f"Sites and land: {listed}.", err=True)
+            click.echo(tr.gettext("Sites and land: {listed}.").format(listed=listed), err=True)
         return
-    click.echo(f"Within {radius_m:,.0f} m of {result.site.name}:\n")
-    for title, rows in (("Macro assets", [a for a in assets if a["scale"] == "macro"]),
-                        ("Micro assets", [a for a in assets if a["scale"] == "micro"])):
-        click.echo(f"{title} ({len(rows)})")
-        click.echo(output.table(rows, ["distance_m", "name", "sector", "category", "id"]) + "\n")
-    click.echo(f"Sites and land ({listed})")
-    for field in ("kind", "status"):
-        counts = " · ".join(f"{name} {n:,}" for name, n in result.features_by(field).items())
+    click.echo(tr.gettext("Within {radius} m of {site}:").format(
+        radius=tr.number(radius_m), site=result.site.name) + "\n")
+    none = tr.gettext("(none)")
+    for title, rows in ((tr.gettext("Macro assets ({count})"), [a for a in assets if a["scale"] == "macro"]),
+                        (tr.gettext("Micro assets ({count})"), [a for a in assets if a["scale"] == "micro"])):
+        click.echo(title.format(count=tr.number(len(rows))))
+        click.echo(output.table(rows, ["distance_m", "name", "sector", "category", "id"], none=none) + "\n")
+    click.echo(tr.gettext("Sites and land ({listed})").format(listed=listed))
+    for field, by in (("kind", tr.gettext("  by kind: {counts}")), ("status", tr.gettext("  by status: {counts}"))):
+        counts = " · ".join(f"{name} {tr.number(n)}" for name, n in result.features_by(field).items())
         if counts:
-            click.echo(f"  by {field}: {counts}")
-    click.echo(output.table(features, ["distance_m", "name", "kind", "status", "id"]))
+            click.echo(by.format(counts=counts))
+    click.echo(output.table(features, ["distance_m", "name", "kind", "status", "id"], none=none))
 
 
 @click.command()
@@ -135,7 +156,8 @@ def search(text: str, limit: int, db: Path, fmt: str) -> None:
     with cli_store(db) as store:
         hits = queries.search(store, text, limit=limit)
     rows = [asdict(h) for h in hits]
-    click.echo(output.render(rows, fmt, ["kind", "id", "name", "detail", "lon", "lat"]))
+    click.echo(output.render(rows, fmt, ["kind", "id", "name", "detail", "lon", "lat"],
+                             none=cli_translator().gettext("(none)")))
 
 
 COMMANDS = (init, info, nearby, search)

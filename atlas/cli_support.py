@@ -1,24 +1,73 @@
-"""What every ``atlas`` command shares: the ``--db`` and ``--format`` options, and the one
-place where domain errors become one line on stderr and an exit code."""
+"""What every ``atlas`` command shares: the ``--db`` and ``--format`` options, the one
+place where domain errors become one line on stderr and an exit code, and the language the
+command line speaks (:func:`cli_translator`)."""
 
 from __future__ import annotations
 
 import contextlib
 import functools
+import os
 import sys
 from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 
 import click
 
-from atlas import access, audit, output, settings
+from atlas import access, audit, i18n, output, settings
 from atlas.engines import is_server_url
 from atlas.errors import AtlasError, InvalidInput
+from atlas.i18n import N_, Translator
 from atlas.site_refs import SIGNED_POINT, LonLat, SiteQuery, SiteRef, parse_site
 from atlas.store import Store, open_store
 
 EXIT_ERROR = 1
 EXIT_BAD_INPUT = 2
+
+LANGUAGE_ENV_VAR = "ATLAS_LANGUAGE"
+"""Where a shell sets the command line's language (a code of :data:`atlas.i18n.LANGUAGES`)
+for every command, unless ``--language`` says otherwise."""
+
+_CHOSEN_LANGUAGE = "atlas.language"
+_STORE_LANGUAGE = "atlas.store_language"
+# Keys in click's ``Context.meta``, which every context of one command line shares.
+
+
+def _remember_language(ctx: click.Context, param: click.Parameter, value: str | None) -> str | None:
+    if value is None or not value.strip():
+        return None
+    code = i18n.supported(value)
+    if code is None:
+        raise click.BadParameter(
+            cli_translator().gettext("{value!r} is not a language we have; choose one of {known}.").format(
+                value=value, known=", ".join(i18n.LANGUAGES)), ctx, param)
+    ctx.meta[_CHOSEN_LANGUAGE] = code
+    return code
+
+
+language_option = click.option(
+    "--language", "language", envvar=LANGUAGE_ENV_VAR, is_eager=True, expose_value=False,
+    callback=_remember_language, metavar="CODE",
+    help=N_("The language of the messages (en, de, fr, es, it, nl, pl, ar, ur). Also read from $ATLAS_LANGUAGE; "
+            "by default the place's language (atlas settings --language), else English."))
+"""The command line's global ``--language CODE`` (on the root ``atlas`` group)."""
+
+
+def cli_translator() -> Translator:
+    """The language the command line speaks now: ``--language``, else ``$ATLAS_LANGUAGE``,
+    else the place's default language (known once :func:`cli_store` has opened the store),
+    else English. Commands call it after opening the store: ``tr = cli_translator()``."""
+    ctx = click.get_current_context(silent=True)
+    meta = ctx.meta if ctx is not None else {}
+    chosen = meta.get(_CHOSEN_LANGUAGE) or i18n.supported(os.environ.get(LANGUAGE_ENV_VAR))
+    return i18n.translator(chosen or meta.get(_STORE_LANGUAGE))
+
+
+def remember_store_language(store: Store) -> None:
+    """Speak ``store``'s default language from now on (unless one was chosen): after
+    :func:`cli_store` opens it, and after ``atlas settings --language`` changes it."""
+    ctx = click.get_current_context(silent=True)
+    if ctx is not None:
+        ctx.meta[_STORE_LANGUAGE] = store.settings.language
 
 
 class StoreLocation(click.ParamType):
@@ -39,8 +88,8 @@ def db_option(fn: Callable) -> Callable:
     return click.option(
         "--db", "db", type=StoreLocation(), envvar=settings.DB_ENV_VAR,
         default=settings.DEFAULT_DB_PATH, show_default=True,
-        help=f"The atlas store: a DuckDB file, or a postgresql:// URL of a PostGIS database. "
-             f"Also read from ${settings.DB_ENV_VAR}.",
+        help=N_("The atlas store: a DuckDB file, or a postgresql:// URL of a PostGIS database. "
+                "Also read from $ATLAS_DB."),
     )(fn)
 
 
@@ -49,7 +98,7 @@ def format_choice(choices: Sequence[str], help: str) -> Callable[[Callable], Cal
     return click.option("--format", "fmt", type=click.Choice(choices), default="table", show_default=True, help=help)
 
 
-format_option = format_choice(output.FORMATS, "How to print the result.")
+format_option = format_choice(output.FORMATS, N_("How to print the result."))
 """``--format table|csv|json``, for listings."""
 
 JSON_OR_TABLE = ("table", "json")
@@ -57,7 +106,7 @@ JSON_OR_TABLE = ("table", "json")
 
 
 def fail(message: str, code: int = EXIT_ERROR) -> None:
-    click.echo(f"Error: {message}", err=True)
+    click.echo(cli_translator().gettext("Error: {message}").format(message=message), err=True)
     sys.exit(code)
 
 
@@ -81,6 +130,7 @@ def cli_store(db: Path | str, *, create: bool = False, read_only: bool = False) 
     """The store (a DuckDB file or a ``postgresql://`` URL), open for one command, whose
     changes the audit trail records as the store's owner at the command line."""
     store = open_store(db, create=create, read_only=read_only)
+    remember_store_language(store)
     try:
         with audit.acting(access.command_line()):
             yield store
@@ -90,8 +140,8 @@ def cli_store(db: Path | str, *, create: bool = False, read_only: bool = False) 
 
 confidential_option = click.option(
     "--include-confidential", is_flag=True,
-    help="Include confidential fields (officers' notes, contact details, decision reasons, where people "
-         "live). Left out unless given.")
+    help=N_("Include confidential fields (officers' notes, contact details, decision reasons, where people "
+            "live). Left out unless given."))
 
 
 class SiteType(click.ParamType):

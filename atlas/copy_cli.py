@@ -7,16 +7,17 @@ from pathlib import Path
 import click
 
 from atlas import output
-from atlas.cli_support import JSON_OR_TABLE, StoreLocation, cli_store, format_choice, handle_errors
+from atlas.cli_support import JSON_OR_TABLE, StoreLocation, cli_store, cli_translator, format_choice, handle_errors
+from atlas.i18n import N_
 from atlas.store_copy import copy_store
 
 
 @click.command("copy")
 @click.option("--from", "source", type=StoreLocation(), required=True,
-              help="The store to copy: a DuckDB file or a postgresql:// URL.")
+              help=N_("The store to copy: a DuckDB file or a postgresql:// URL."))
 @click.option("--to", "target", type=StoreLocation(), required=True,
-              help="A new or empty store to copy into: a DuckDB file or a postgresql:// URL.")
-@format_choice(JSON_OR_TABLE, "How to print what was copied.")
+              help=N_("A new or empty store to copy into: a DuckDB file or a postgresql:// URL."))
+@format_choice(JSON_OR_TABLE, N_("How to print what was copied."))
 @handle_errors
 def copy_cmd(source: Path | str, target: Path | str, fmt: str) -> None:
     """Copy every table of one store into another, e.g. from the DuckDB file to a PostGIS
@@ -32,8 +33,11 @@ def copy_cmd(source: Path | str, target: Path | str, fmt: str) -> None:
                                    "total_rows": report.total_rows}))
         return
     rows = [{"table": t, "rows": n} for t, n in report.rows.items() if n]
-    click.echo(f"Copied {report.total_rows:,} rows from {report.source} to {report.target}.")
-    click.echo(output.table(rows, ["table", "rows"]))
+    tr = cli_translator()
+    click.echo(tr.gettext("Copied {count} rows from {source} to {target}.").format(
+        count=tr.number(report.total_rows), source=report.source, target=report.target))
+    click.echo(output.table(rows, ["table", "rows"], headers={"table": tr.gettext("table"), "rows": tr.gettext("rows")},
+                            none=tr.gettext("(none)")))
 
 
 COMMANDS = [copy_cmd]

@@ -27,19 +27,23 @@ def _cell(v: Any) -> str:
     return str(v)
 
 
-def table(rows: Sequence[dict[str, Any]], columns: Sequence[str] | None = None) -> str:
+def table(rows: Sequence[dict[str, Any]], columns: Sequence[str] | None = None, *,
+          headers: dict[str, str] | None = None, none: str = "(none)") -> str:
+    """``rows`` as aligned columns; ``headers`` names columns for people (a translated word)
+    where the key is not the word to show; ``none`` is what an empty listing says."""
     if not rows:
-        return "(none)"
+        return none
     columns = list(columns or rows[0].keys())
+    titles = [(headers or {}).get(c, c) for c in columns]
     cells = [[_cell(r.get(c)) for c in columns] for r in rows]
-    widths = [max(len(c), *(len(row[i]) for row in cells)) for i, c in enumerate(columns)]
+    widths = [max(len(t), *(len(row[i]) for row in cells)) for i, t in enumerate(titles)]
     numeric = [all(_is_number(r.get(c)) for r in rows) for c in columns]
 
     def line(values: Sequence[str]) -> str:
         padded = (v.rjust(w) if num else v.ljust(w) for v, w, num in zip(values, widths, numeric, strict=True))
         return "  ".join(padded).rstrip()
 
-    return "\n".join([line(columns), line(["-" * w for w in widths]), *(line(r) for r in cells)])
+    return "\n".join([line(titles), line(["-" * w for w in widths]), *(line(r) for r in cells)])
 
 
 def _is_number(v: Any) -> bool:
@@ -64,9 +68,12 @@ def to_json(obj: Any) -> str:
     return json.dumps(obj, ensure_ascii=False, indent=2, default=str)
 
 
-def render(rows: Sequence[dict[str, Any]], fmt: str, columns: Sequence[str] | None = None) -> str:
+def render(rows: Sequence[dict[str, Any]], fmt: str, columns: Sequence[str] | None = None, *,
+           none: str = "(none)") -> str:
+    """``rows`` as ``fmt`` (table, csv, json); CSV and JSON keep the keys as they are (data,
+    not words), and a table says ``none`` when there are no rows."""
     if fmt == "json":
         return to_json(list(rows))
     if fmt == "csv":
         return to_csv(rows, columns)
-    return table(rows, columns)
+    return table(rows, columns, none=none)

@@ -18,12 +18,14 @@ from atlas.cli_support import (
     SITE,
     SiteCommand,
     cli_store,
+    cli_translator,
     confidential_option,
     db_option,
     format_option,
     handle_errors,
 )
 from atlas.errors import InvalidInput
+from atlas.i18n import N_
 from atlas.models import NEED_OFFER_STATUSES, OPEN_STATUSES, NeedOffer
 from atlas.site_refs import SiteQuery
 from cedplans import dossier_exports, linking, tenants
@@ -60,8 +62,9 @@ def _print_ranking(ranking: Ranking, fmt: str) -> None:
             "distance_m": m.distance_m, "why": m.why, "gaps": list(m.gaps), "decision": m.decision or "",
         } for m in ranking.matches], _CSV_COLUMNS))
         return
+    tr = cli_translator()
     if not ranking.matches:
-        click.echo(ranking.message or "No match.")
+        click.echo(ranking.message or tr.gettext("No match."))
         return
     rows = [{"#": n, "score": f"{m.score:.2f}", "need": f"{m.need.id} {m.need.asset_name}: {m.need.title}"[:60],
              "offer": f"{m.offer.id} {m.offer.asset_name}: {m.offer.title}"[:60],
@@ -71,19 +74,24 @@ def _print_ranking(ranking: Ranking, fmt: str) -> None:
     for n, m in enumerate(ranking.matches, 1):
         c = m.components
         click.echo(f"{n}. {m.why}")
-        click.echo(f"   score {m.score:.2f} = vocabulary {c.vocabulary:.2f}, text {c.text:.2f}, size {c.size:.2f}, "
-                   f"distance {c.distance:.2f}, recency {c.recency:.2f}, scale {c.scale:.0f} (weighted)")
+        click.echo("   " + tr.gettext(
+            "score {score} = vocabulary {vocabulary}, text {text}, size {size}, distance {distance}, recency "
+            "{recency}, scale {scale} (weighted)").format(
+            score=tr.number(m.score, digits=2), vocabulary=tr.number(c.vocabulary, digits=2),
+            text=tr.number(c.text, digits=2), size=tr.number(c.size, digits=2),
+            distance=tr.number(c.distance, digits=2), recency=tr.number(c.recency, digits=2),
+            scale=tr.number(c.scale)))
         for gap in m.gaps:
             click.echo(f"   - {gap}")
 
 
 @click.group("match", invoke_without_command=True)
-@click.option("--need", "need_id", type=int, help="Rank the offers for this need (its id).")
-@click.option("--offer", "offer_id", type=int, help="Rank the needs this offer could meet (its id).")
-@click.option("--asset", help="Rank matches for every open need and offer of this asset (its name).")
+@click.option("--need", "need_id", type=int, help=N_("Rank the offers for this need (its id)."))
+@click.option("--offer", "offer_id", type=int, help=N_("Rank the needs this offer could meet (its id)."))
+@click.option("--asset", help=N_("Rank matches for every open need and offer of this asset (its name)."))
 @click.option("--top", type=click.IntRange(1, 1000), default=DEFAULT_TOP, show_default=True,
-              help="How many matches (per need or offer).")
-@click.option("--radius", "radius_m", type=click.FloatRange(1, 100_000), help="Only pairs within this many metres.")
+              help=N_("How many matches (per need or offer)."))
+@click.option("--radius", "radius_m", type=click.FloatRange(1, 100_000), help=N_("Only pairs within this many metres."))
 @db_option
 @format_option
 @click.pass_context
@@ -102,7 +110,7 @@ def match(ctx: click.Context, need_id: int | None, offer_id: int | None, asset: 
     if ctx.invoked_subcommand is not None:
         return
     if sum(x is not None for x in (need_id, offer_id, asset)) > 1:
-        raise InvalidInput("Ask about one thing: --need, --offer or --asset.")
+        raise InvalidInput(cli_translator().gettext("Ask about one thing: --need, --offer or --asset."))
     with cli_store(db) as store:
         index = MatchIndex.build(store)
         if need_id is not None:
@@ -120,7 +128,7 @@ def _decision_command(name: str, decision: str, help_text: str) -> None:
     @match.command(name, help=help_text)
     @click.argument("need_id", type=int)
     @click.argument("offer_id", type=int)
-    @click.option("--reason", required=True, help="Why: kept with the decision (confidential).")
+    @click.option("--reason", required=True, help=N_("Why: kept with the decision (confidential)."))
     @author_option
     @db_option
     @handle_errors
@@ -131,12 +139,14 @@ def _decision_command(name: str, decision: str, help_text: str) -> None:
                 index = MatchIndex.build(store)
                 score = index.pair(need_id, offer_id).score
             d = linking.decide(store, need_id, offer_id, decision, reason=reason, by=author, score=score)
-        click.echo(f"Need {d.need_id} and offer {d.offer_id}: {d.decision} by {d.decided_by}.")
+        click.echo(cli_translator().gettext("Need {need} and offer {offer}: {decision} by {by}.").format(
+            need=d.need_id, offer=d.offer_id, decision=d.decision, by=d.decided_by))
 
 
-_decision_command("accept", "accepted", "Accept the match of NEED_ID and OFFER_ID (with a reason).")
-_decision_command("reject", "rejected", "Turn down the match of NEED_ID and OFFER_ID; it is not suggested again.")
-_decision_command("reopen", "reopened", "Undo a decision on NEED_ID and OFFER_ID: the pair may be suggested again.")
+_decision_command("accept", "accepted", N_("Accept the match of NEED_ID and OFFER_ID (with a reason)."))
+_decision_command("reject", "rejected", N_("Turn down the match of NEED_ID and OFFER_ID; it is not suggested again."))
+_decision_command("reopen", "reopened",
+                  N_("Undo a decision on NEED_ID and OFFER_ID: the pair may be suggested again."))
 
 
 @match.command("plan")
@@ -149,8 +159,9 @@ def match_plan(need_id: int, offer_id: int, author: str, db: Path) -> None:
     """Turn the accepted match of NEED_ID and OFFER_ID into a draft plan."""
     with cli_store(db) as store:
         plan = linking.plan_from_match(store, need_id, offer_id, by=author)
-    click.echo(f"Plan {plan.id} “{plan.title}” started as a draft with {len(plan.partners)} partners. "
-               f"Open it with: atlas plan show {plan.id}")
+    click.echo(cli_translator().gettext(
+        "Plan {id} “{title}” started as a draft with {partners} partners. Open it with: atlas plan show {id}").format(
+        id=plan.id, title=plan.title, partners=len(plan.partners)))
 
 
 def _rent(value: str) -> tuple[str, float | None]:
@@ -160,21 +171,23 @@ def _rent(value: str) -> tuple[str, float | None]:
     try:
         return "amount", float(text.replace(",", "").lstrip("£€$"))
     except ValueError:
-        raise InvalidInput(f"--rent {value!r}: say free, peppercorn or an amount a year such as 3000.") from None
+        raise InvalidInput(cli_translator().gettext(
+            "--rent {value!r}: say free, peppercorn or an amount a year such as 3000.").format(value=value)) from None
 
 
 @click.command("tenants")
 @click.option("--site", type=SITE, required=True,
-              help='Where the space is: an atlas site\'s name, "feature:ID" or "lon,lat".')
-@click.option("--area", "area_m2", type=float, required=True, help="Floor area, in square metres.")
-@click.option("--use", "uses", required=True, help='Uses it suits, separated by ";": "community hall;co-working".')
-@click.option("--rent", default="free", show_default=True, help="free, peppercorn, or an amount a year.")
-@click.option("--hours", "hours_per_week", type=float, help="Hours a week it can be used (default: any time).")
-@click.option("--step-free", is_flag=True, help="The space has step-free access.")
-@click.option("--name", default="", help="A name for the space, such as 'the old pump house'.")
+              help=N_('Where the space is: an atlas site\'s name, "feature:ID" or "lon,lat".'))
+@click.option("--area", "area_m2", type=float, required=True, help=N_("Floor area, in square metres."))
+@click.option("--use", "uses", required=True, help=N_('Uses it suits, separated by ";": "community hall;co-working".'))
+@click.option("--rent", default="free", show_default=True, help=N_("free, peppercorn, or an amount a year."))
+@click.option("--hours", "hours_per_week", type=float, help=N_("Hours a week it can be used (default: any time)."))
+@click.option("--step-free", is_flag=True, help=N_("The space has step-free access."))
+@click.option("--name", default="", help=N_("A name for the space, such as 'the old pump house'."))
 @click.option("--top", type=click.IntRange(1, 500), default=tenants.DEFAULT_TOP, show_default=True)
-@click.option("--radius", "radius_m", type=click.FloatRange(1, 100_000), help="Only groups within this many metres.")
-@click.option("--save", "save_as", help="Save every candidate that fits as a shortlist with this name.")
+@click.option("--radius", "radius_m", type=click.FloatRange(1, 100_000),
+              help=N_("Only groups within this many metres."))
+@click.option("--save", "save_as", help=N_("Save every candidate that fits as a shortlist with this name."))
 @author_option
 @db_option
 @format_option
@@ -214,10 +227,12 @@ def tenants_cmd(site: SiteQuery, area_m2: float, uses: str, rent: str, hours_per
     if fmt == "csv":
         click.echo(tenants.to_csv(search.tenants).rstrip("\n"))
         return
-    click.echo(f"Tenants for {space.area_m2:,.0f} m² at {search.site_name} ({', '.join(space.uses)}; "
-               f"{space.rent_words(lambda v: money(v, currency))}):\n")
+    tr = cli_translator()
+    click.echo(tr.gettext("Tenants for {area} m² at {site} ({uses}; {rent}):").format(
+        area=tr.number(space.area_m2), site=search.site_name, uses=", ".join(space.uses),
+        rent=space.rent_words(lambda v: money(v, currency))) + "\n")
     if not search.tenants:
-        click.echo(search.message or "None.")
+        click.echo(search.message or tr.gettext("None."))
     rows = [{"fits": "yes" if t.fits else "partly", "distance_m": t.distance_m, "asset": t.asset, "need": t.need,
              "m2": t.need_area_m2, "score": f"{t.score:.2f}", "need_id": t.need_id} for t in search.tenants]
     if rows:
@@ -227,17 +242,18 @@ def tenants_cmd(site: SiteQuery, area_m2: float, uses: str, rent: str, hours_per
             if t.gaps:
                 click.echo(f"- {t.asset}: " + " ".join(t.gaps))
     if saved:
-        click.echo(f"\nSaved the {len(fitting)} that fit as shortlist {saved} “{save_as}”.")
+        click.echo("\n" + tr.gettext("Saved the {count} that fit as shortlist {id} “{name}”.").format(
+            count=len(fitting), id=saved, name=save_as))
     elif save_as:
-        click.echo("\nNothing fits, so no shortlist was saved.")
+        click.echo("\n" + tr.gettext("Nothing fits, so no shortlist was saved."))
 
 
 @click.command("dossier", cls=SiteCommand)
 @click.argument("site", type=SITE)
 @click.option("--out", "out", type=click.Path(dir_okay=False, path_type=Path), required=True,
-              help="The file to write: .pdf, .html or .gpkg (for QGIS).")
+              help=N_("The file to write: .pdf, .html or .gpkg (for QGIS)."))
 @click.option("--radius", "radius_m", type=click.FloatRange(10, 20_000), default=800.0, show_default=True,
-              help="How far around the site to look, in metres.")
+              help=N_("How far around the site to look, in metres."))
 @confidential_option
 @db_option
 @handle_errors
@@ -248,14 +264,16 @@ def dossier_cmd(site: SiteQuery, out: Path, radius_m: float, include_confidentia
     with cli_store(db) as store:
         path = dossier_exports.export_dossier(store, site, out, radius_m=radius_m,
                                               viewer=access.command_line(include_confidential))
-    note = " It holds confidential notes: share it with officers only." if include_confidential else ""
-    click.echo(f"Wrote the dossier to {path}.{note}")
+    tr = cli_translator()
+    click.echo(tr.gettext("Wrote the dossier to {path}.").format(path=path)
+               + (" " + tr.gettext("It holds confidential notes: share it with officers only.")
+                  if include_confidential else ""))
 
 
 def _listing(side: str):
     @click.command(f"{side}s")
-    @click.option("--asset", help="Only this asset's (by name).")
-    @click.option("--all", "all_", is_flag=True, help="Met and closed ones too, not only open ones.")
+    @click.option("--asset", help=N_("Only this asset's (by name)."))
+    @click.option("--all", "all_", is_flag=True, help=N_("Met and closed ones too, not only open ones."))
     @db_option
     @format_option
     @handle_errors
@@ -301,9 +319,9 @@ def vocabulary_list(db: Path, fmt: str) -> None:
 
 @vocabulary_cmd.command("add")
 @click.argument("category")
-@click.option("--label", help="What people read (needed for a new category).")
-@click.option("--synonym", "synonyms", multiple=True, help="Another word for it (repeat for more).")
-@click.option("--related", "related", multiple=True, help="A related category's id (repeat for more).")
+@click.option("--label", help=N_("What people read (needed for a new category)."))
+@click.option("--synonym", "synonyms", multiple=True, help=N_("Another word for it (repeat for more)."))
+@click.option("--related", "related", multiple=True, help=N_("A related category's id (repeat for more)."))
 @author_option
 @db_option
 @handle_errors
@@ -312,7 +330,9 @@ def vocabulary_add(category: str, label: str | None, synonyms: tuple[str, ...], 
     """Add CATEGORY to this store's vocabulary, or synonyms and relations to it."""
     with cli_store(db) as store:
         cat = vocabulary.add_terms(store, category, label=label, synonyms=synonyms, related=related, added_by=author)
-    click.echo(f"{cat.id} ({cat.label}): {len(cat.synonyms)} synonyms, related to {', '.join(cat.related) or 'none'}.")
+    tr = cli_translator()
+    click.echo(tr.gettext("{id} ({label}): {count} synonyms, related to {related}.").format(
+        id=cat.id, label=cat.label, count=len(cat.synonyms), related=", ".join(cat.related) or tr.gettext("none")))
 
 
 COMMANDS = (match, tenants_cmd, dossier_cmd, needs_cmd, offers_cmd, vocabulary_cmd)

@@ -10,11 +10,13 @@ import click
 from atlas import access, audit, output
 from atlas.cli_support import (
     cli_store,
+    cli_translator,
     confidential_option,
     db_option,
     format_option,
     handle_errors,
 )
+from atlas.i18n import N_
 from cedplans import erasure, workshops
 from cedplans.cli import author_option
 
@@ -27,20 +29,25 @@ def person() -> None:
 @person.command("erase")
 @click.argument("asset_id", type=int)
 @click.option("--ideas-by", "idea_authors", multiple=True,
-              help="A name the person signed workshop ideas with (repeat for several); their ideas go too.")
-@click.option("--yes", is_flag=True, help="Do not ask for confirmation.")
+              help=N_("A name the person signed workshop ideas with (repeat for several); their ideas go too."))
+@click.option("--yes", is_flag=True, help=N_("Do not ask for confirmation."))
 @author_option
 @db_option
 @handle_errors
 def erase(asset_id: int, idea_authors: tuple[str, ...], yes: bool, author: str, db: Path) -> None:
     """Erase person ASSET_ID everywhere (right to erasure); only the fact of an erasure is kept."""
     if not yes:
-        click.confirm(f"Erase person {asset_id} and everything about them? This cannot be undone", abort=True)
+        click.confirm(cli_translator().gettext(
+            "Erase person {id} and everything about them? This cannot be undone").format(id=asset_id), abort=True)
     with cli_store(db) as store:
         done = erasure.erase_person(store, asset_id, by=author, idea_authors=idea_authors)
-    click.echo(f"Erased person {asset_id}: {done.needs_offers} needs and offers, {done.decisions} match decisions, "
-               f"{done.plan_versions} plan versions changed, {done.ideas} ideas, {done.audit_entries} history "
-               "entries. The history records that an erasure happened, not whom it was about.")
+    tr = cli_translator()
+    click.echo(tr.gettext(
+        "Erased person {id}: {needs_offers} needs and offers, {decisions} match decisions, {versions} plan versions "
+        "changed, {ideas} ideas, {entries} history entries. The history records that an erasure happened, not "
+        "whom it was about.").format(id=asset_id, needs_offers=tr.number(done.needs_offers),
+                                     decisions=tr.number(done.decisions), versions=tr.number(done.plan_versions),
+                                     ideas=tr.number(done.ideas), entries=tr.number(done.audit_entries)))
 
 
 @click.command("history")
@@ -66,7 +73,8 @@ def history(entity: str, record_id: str | None, limit: int, include_confidential
              "action": c.action, "summary": c.summary,
              **({"before": c.before, "after": c.after} if fmt == "json" else {})}
             for c in changes]
-    click.echo(output.render(rows, fmt, ["at", "by", "role", "what", "id", "action", "summary"]))
+    click.echo(output.render(rows, fmt, ["at", "by", "role", "what", "id", "action", "summary"],
+                             none=cli_translator().gettext("(none)")))
 
 
 @click.group("workshop")
@@ -76,11 +84,11 @@ def workshop() -> None:
 
 @workshop.command("open")
 @click.argument("plan_id", type=int)
-@click.option("--hours", type=float, default=4.0, show_default=True, help="How long the code lets people in.")
+@click.option("--hours", type=float, default=4.0, show_default=True, help=N_("How long the code lets people in."))
 @click.option("--url", default="http://localhost:8501/workshop", show_default=True,
-              help="The app's workshop page, for the QR code.")
+              help=N_("The app's workshop page, for the QR code."))
 @click.option("--qr", "qr_path", type=click.Path(dir_okay=False, path_type=Path),
-              help="Write the QR code to this .svg or .png file.")
+              help=N_("Write the QR code to this .svg or .png file."))
 @author_option
 @db_option
 @handle_errors
@@ -92,7 +100,9 @@ def open_cmd(plan_id: int, hours: float, url: str, qr_path: Path | None, author:
     if qr_path is not None:
         data = workshops.qr_png(link) if qr_path.suffix.lower() == ".png" else workshops.qr_svg(link).encode()
         qr_path.write_bytes(data)
-    click.echo(f"Workshop code {w.code} for plan {plan_id}, until {w.expires_at:%H:%M on %d %b %Y} UTC: {link}")
+    tr = cli_translator()
+    click.echo(tr.gettext("Workshop code {code} for plan {plan}, until {time} on {date} UTC: {link}").format(
+        code=w.code, plan=plan_id, time=f"{w.expires_at:%H:%M}", date=tr.date(w.expires_at), link=link))
 
 
 @workshop.command("close")
@@ -104,7 +114,7 @@ def close_cmd(code: str, author: str, db: Path) -> None:
     """Close a workshop code before it runs out."""
     with cli_store(db) as store:
         workshops.close_workshop(store, code, by=author)
-    click.echo(f"Closed workshop code {workshops.normalise(code)}.")
+    click.echo(cli_translator().gettext("Closed workshop code {code}.").format(code=workshops.normalise(code)))
 
 
 COMMANDS = [person, history, workshop]

@@ -85,6 +85,10 @@ RUNS: dict[str, str] = {
     "atlas history all --limit 50 --format json": '"action"',
     "atlas backup backups/atlas-2025-06-01.duckdb": "Restore it with: atlas restore",
     "atlas restore backups/atlas-2025-06-01.duckdb --db data/atlas.duckdb": "Restored",
+    "atlas settings": "GBP",
+    'atlas settings --place "Birmingham" --currency EUR --employees 250 --spend 1000000 --land-ha 5': "€1,000,000",
+    "atlas settings --language de": "Deutsch",
+    "atlas --language fr info": "EPSG:27700",
 }
 """README command -> words its output must hold (exit code 0 for all of them)."""
 

@@ -10,8 +10,9 @@ from typing import Any
 import click
 
 from atlas import output
-from atlas.cli_support import JSON_OR_TABLE, cli_store, db_option, format_choice, handle_errors
+from atlas.cli_support import JSON_OR_TABLE, cli_store, cli_translator, db_option, format_choice, handle_errors
 from atlas.errors import InvalidInput
+from atlas.i18n import N_
 from cedplans.exports import atomic_file
 from cedplans.insights.areas import resolve_area
 from cedplans.insights.market import MarketComparison, MarketReport, compare_reports, market_report
@@ -27,17 +28,17 @@ def _day(value: datetime | None) -> date | None:
 
 @click.command("market")
 @click.option("--area", "areas", multiple=True, metavar="NAME",
-              help="A boundary to report on (repeat for several). Default: every boundary in the atlas.")
+              help=N_("A boundary to report on (repeat for several). Default: every boundary in the atlas."))
 @click.option("--as-of", "as_of", type=click.DateTime(["%Y-%m-%d"]), metavar="YYYY-MM-DD",
-              help="The market as it stood on this date. Default: today.")
+              help=N_("The market as it stood on this date. Default: today."))
 @click.option("--compare-area", "compare_areas", multiple=True, metavar="NAME",
-              help="Compare with this boundary (repeat for several).")
+              help=N_("Compare with this boundary (repeat for several)."))
 @click.option("--compare-as-of", "compare_as_of", type=click.DateTime(["%Y-%m-%d"]), metavar="YYYY-MM-DD",
-              help="Compare with the same area (or --compare-area) on this date.")
+              help=N_("Compare with the same area (or --compare-area) on this date."))
 @click.option("--anchors-in-area", is_flag=True,
-              help="Count only the spend and needs of anchors inside the area (default: every anchor).")
+              help=N_("Count only the spend and needs of anchors inside the area (default: every anchor)."))
 @click.option("--out", type=click.Path(dir_okay=False, path_type=Path),
-              help="Write the report to this file: .pdf, .html or .csv. Without it, print the tables.")
+              help=N_("Write the report to this file: .pdf, .html or .csv. Without it, print the tables."))
 @format_choice(JSON_OR_TABLE, "How to print the report when there is no --out.")
 @db_option
 @handle_errors
@@ -47,7 +48,8 @@ def market_cmd(areas: tuple[str, ...], as_of: datetime | None, compare_areas: tu
     """The social-enterprise market of an area: organisations by type, sector, size, legal form and
     trading history; what they offer against what anchors buy and need; the gaps; their support needs."""
     if out is not None and out.suffix.lower() not in OUT_SUFFIXES:
-        raise InvalidInput(f"--out {out}: end the file name in .pdf, .html or .csv to say which report to write.")
+        raise InvalidInput(cli_translator().gettext(
+            "--out {out}: end the file name in .pdf, .html or .csv to say which report to write.").format(out=out))
     with cli_store(db) as store:
         report = market_report(store, resolve_area(store, areas), as_of=_day(as_of), anchors_in_area=anchors_in_area)
         comparison = None
@@ -57,7 +59,8 @@ def market_cmd(areas: tuple[str, ...], as_of: datetime | None, compare_areas: tu
             comparison = compare_reports(report, other)
     if out is not None:
         _write(out, report, comparison)
-        click.echo(f"Wrote the market report for {report.label} to {out}")
+        click.echo(cli_translator().gettext("Wrote the market report for {label} to {out}").format(
+            label=report.label, out=out))
     elif fmt == "json":
         click.echo(output.to_json(_json(report, comparison)))
     else:
@@ -109,17 +112,19 @@ def _json(report: MarketReport, comparison: MarketComparison | None) -> dict[str
 
 
 def _text(report: MarketReport, comparison: MarketComparison | None) -> str:
-    lines = [f"The social-enterprise market: {report.label}", headline(report)]
+    tr = cli_translator()
+    lines = [tr.gettext("The social-enterprise market: {label}").format(label=report.label), headline(report)]
     for t in report.tables:
         header, rows, _ = table_cells(t, report.currency)
         lines += ["", f"{t.title}", output.table([dict(zip(header, r, strict=True)) for r in rows], header)]
         lines += [note for note in (t.note, shown_rows(t)[1]) if note]
     if comparison is not None:
-        lines += ["", f"Compared: {comparison.a.label} (A) and {comparison.b.label} (B); changes are B less A."]
+        lines += ["", tr.gettext("Compared: {a} (A) and {b} (B); changes are B less A.").format(
+            a=comparison.a.label, b=comparison.b.label)]
         for ct in comparison.tables:
             header, _ = comparison_columns(ct)
             rows = comparison_cells(comparison, ct)
-            lines += ["", f"{ct.title} (A and B)",
+            lines += ["", tr.gettext("{title} (A and B)").format(title=ct.title),
                       output.table([dict(zip(header, r, strict=True)) for r in rows], header)]
     return "\n".join(lines)
 
