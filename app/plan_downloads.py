@@ -46,9 +46,10 @@ def file_name(title: str, version: int, fmt: str) -> str:
     return f"{slug}-v{version}.{DOWNLOADS[fmt].extension}"
 
 
-def export_bytes(store: Store, plan_id: int, fmt: str) -> bytes:
-    """The plan's latest version exported in ``fmt`` (geojson, gpkg, pdf or html)."""
+def export_bytes(store: Store, plan_id: int, fmt: str, *, language: str | None = None) -> bytes:
+    """The plan's latest version exported in ``fmt`` (geojson, gpkg, pdf or html), its words
+    in ``language`` (None: the place's)."""
     with tempfile.TemporaryDirectory(prefix="atlas-export-") as folder:
         path = Path(folder) / f"plan.{DOWNLOADS[fmt].extension}"
-        exports.export(store, plan_id, path, fmt)
+        exports.export(store, plan_id, path, fmt, language=language)
         return path.read_bytes()

@@ -295,8 +295,11 @@ def _open_duckdb(path: Path, *, create: bool, read_only: bool) -> Store:
         path.parent.mkdir(parents=True, exist_ok=True)
 
     replaying_wal = Path(f"{path}.wal").exists()
+    # No progress bar: DuckDB draws one on stdout for a query that takes over two seconds,
+    # into the middle of the command line's output (and of JSON a program reads).
     con = duckdb.connect(":memory:")
     try:
+        con.execute("SET enable_progress_bar = false")
         duckdb_file.load_spatial(con)
         duckdb_file.attach(con, path, read_only)
         store = Store(con, path, read_only)

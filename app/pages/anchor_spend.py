@@ -20,7 +20,7 @@ import streamlit as st
 from streamlit.delta_generator import DeltaGenerator
 
 from app import author, importing, maps, session, state
-from app.language import N_, _, fmt
+from app.language import N_, _, current, fmt
 from app.text import leaflet_html, md
 from atlas.access import Permission
 from atlas.errors import AtlasError
@@ -59,10 +59,12 @@ def _share(share: float | None) -> str:
 
 def _report(anchor_id: int, date_from: date | None, date_to: date | None, area: tuple[str, ...],
             survey: Lm3Survey | None, survey_key: str) -> SpendReport:
-    key = f"spend:{anchor_id}:{date_from}:{date_to}:{area}:{survey_key}"
+    language = current()
+    key = f"spend:{anchor_id}:{date_from}:{date_to}:{area}:{survey_key}:{language}"
     index = state.match_index()
     return state.per_revision(key, lambda store: spend_report(store, anchor_id, date_from=date_from, date_to=date_to,
-                                                              area_names=area, survey=survey, index=index))
+                                                              area_names=area, survey=survey, index=index,
+                                                              language=language))
 
 
 def _survey() -> tuple[Lm3Survey | None, str]:

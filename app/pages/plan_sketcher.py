@@ -17,7 +17,7 @@ import shapely
 import streamlit as st
 
 from app import author, maps, paper_ideas, plan_downloads, plan_forms, plan_maps, session, state
-from app.language import _, fmt, ngettext
+from app.language import _, current, fmt, ngettext
 from app.plan_forms import Draft
 from app.static_assets import MissingWebAsset
 from app.text import html_text, md
@@ -654,10 +654,12 @@ def export_tab(draft: Draft) -> None:
     st.caption(_("Exports hold the saved plan (version {version}); save first to include your changes.").format(
         version=latest.version))
 
+    language = current()
+
     def make(kind: str):
         def data() -> bytes:
             with state.reading() as store:
-                return plan_downloads.export_bytes(store, draft.plan_id, kind)
+                return plan_downloads.export_bytes(store, draft.plan_id, kind, language=language)
         return data
 
     cols = st.columns(len(plan_downloads.DOWNLOADS))

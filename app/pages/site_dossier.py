@@ -15,7 +15,7 @@ import pandas as pd
 import streamlit as st
 
 from app import author, session, state
-from app.language import N_, _, fmt
+from app.language import N_, _, current, fmt
 from app.text import md
 from atlas import sites
 from atlas.access import PUBLIC, Permission
@@ -52,9 +52,11 @@ def _dossier(site_id: int, radius_m: float, confidential: bool) -> Dossier:
     gets confidential notes only if their role may see them."""
     viewer = session.viewer() if confidential else PUBLIC
     index = state.match_index()
+    language = current()
     return state.per_revision(
-        f"dossier:{site_id}:{radius_m:g}:{viewer.sees_confidential}",
-        lambda store: build_dossier(store, site_id, radius_m=radius_m, viewer=viewer, index=index),
+        f"dossier:{site_id}:{radius_m:g}:{viewer.sees_confidential}:{language}",
+        lambda store: build_dossier(store, site_id, radius_m=radius_m, viewer=viewer, index=index,
+                                    language=language),
     )
 
 
@@ -150,7 +152,7 @@ def _downloads(public: Dossier, confidential: Dossier | None) -> None:
     stem += "-confidential" if include else ""
     cols = st.columns(3)
     for col, (kind, label) in zip(cols, FORMATS, strict=True):
-        col.download_button(_(label), functools.partial(dossier_exports.render, chosen, kind),
+        col.download_button(_(label), functools.partial(dossier_exports.render, chosen, kind, current()),
                             file_name=f"dossier-{stem}.{kind}", mime=MIME[kind], key=f"dos.download.{kind}",
                             icon=":material/download:")
 
@@ -182,8 +184,11 @@ def main() -> None:
     _downloads(public, confidential)
     st.image(shown.map_png, caption=_("The site (dashed), the line {distance} from its edge (dotted), macro assets "
                                       "(squares), micro assets (dots), open needs (▽) and offers (△).").format(
-        distance=fmt().distance_m(radius)), width="stretch")
-    for section in dossier_exports.sections(shown):
+        distance=fmt().distance_m(radius)), width="stretch",
+        alt=_("Map of {site}: the site, the line {distance} from its edge, and the assets, open needs and offers "
+              "around it, which the sections below list.").format(site=shown.feature.name or "",
+                                                                 distance=fmt().distance_m(radius)))
+    for section in dossier_exports.sections(shown, current()):
         _show_section(section)
     _acv_form(site_id, shown.acv)
     if show_notes:
