@@ -195,7 +195,7 @@ def export_cmd(plan_ref: str, fmt: str, out: Path | None, db: Path) -> None:
     """Export PLAN as GeoJSON, a GeoPackage, or a printable HTML or PDF report."""
     with cli_store(db) as store:
         plan_id = _plan_id(store, plan_ref)
-        path = exports.export(store, plan_id, out or Path(f"plan-{plan_id}.{fmt}"), fmt)
+        path = exports.export(store, plan_id, out or Path(f"plan-{plan_id}.{fmt}"), fmt, language=cli_translator().code)
     click.echo(cli_translator().gettext("Wrote plan {id} as {format} to {path}").format(id=plan_id, format=fmt,
                                                                                         path=path))
 

@@ -263,7 +263,8 @@ def dossier_cmd(site: SiteQuery, out: Path, radius_m: float, include_confidentia
     dossier_exports.fmt_of(out)
     with cli_store(db) as store:
         path = dossier_exports.export_dossier(store, site, out, radius_m=radius_m,
-                                              viewer=access.command_line(include_confidential))
+                                              viewer=access.command_line(include_confidential),
+                                              language=cli_translator().code)
     tr = cli_translator()
     click.echo(tr.gettext("Wrote the dossier to {path}.").format(path=path)
                + (" " + tr.gettext("It holds confidential notes: share it with officers only.")

@@ -51,14 +51,17 @@ def market_cmd(areas: tuple[str, ...], as_of: datetime | None, compare_areas: tu
         raise InvalidInput(cli_translator().gettext(
             "--out {out}: end the file name in .pdf, .html or .csv to say which report to write.").format(out=out))
     with cli_store(db) as store:
-        report = market_report(store, resolve_area(store, areas), as_of=_day(as_of), anchors_in_area=anchors_in_area)
+        language = cli_translator().code
+        report = market_report(store, resolve_area(store, areas), as_of=_day(as_of), anchors_in_area=anchors_in_area,
+                               language=language)
         comparison = None
         if compare_areas or compare_as_of:
             other = market_report(store, resolve_area(store, compare_areas or areas),
-                                  as_of=_day(compare_as_of) or report.as_of, anchors_in_area=anchors_in_area)
+                                  as_of=_day(compare_as_of) or report.as_of, anchors_in_area=anchors_in_area,
+                                  language=language)
             comparison = compare_reports(report, other)
     if out is not None:
-        _write(out, report, comparison)
+        _write(out, report, comparison, language)
         click.echo(cli_translator().gettext("Wrote the market report for {label} to {out}").format(
             label=report.label, out=out))
     elif fmt == "json":
@@ -67,21 +70,21 @@ def market_cmd(areas: tuple[str, ...], as_of: datetime | None, compare_areas: tu
         click.echo(_text(report, comparison))
 
 
-def _write(out: Path, report: MarketReport, comparison: MarketComparison | None) -> None:
+def _write(out: Path, report: MarketReport, comparison: MarketComparison | None, language: str) -> None:
     suffix = out.suffix.lower()
     if suffix == ".csv":
-        write_csv(out, report, comparison=comparison)
+        write_csv(out, report, comparison=comparison, language=language)
         return
     if suffix == ".pdf":
         from cedplans.insights.market_pdf import render_pdf
 
-        data = render_pdf(report, comparison=comparison)
+        data = render_pdf(report, comparison=comparison, language=language)
         with atomic_file(out, suffix) as tmp:
             tmp.write_bytes(data)
         return
     from cedplans.insights.market_html import render_html
 
-    html = render_html(report, comparison=comparison)
+    html = render_html(report, comparison=comparison, language=language)
     with atomic_file(out, suffix) as tmp:
         tmp.write_text(html, encoding="utf-8")
 
@@ -113,17 +116,17 @@ def _json(report: MarketReport, comparison: MarketComparison | None) -> dict[str
 
 def _text(report: MarketReport, comparison: MarketComparison | None) -> str:
     tr = cli_translator()
-    lines = [tr.gettext("The social-enterprise market: {label}").format(label=report.label), headline(report)]
+    lines = [tr.gettext("The social-enterprise market: {label}").format(label=report.label), headline(report, tr)]
     for t in report.tables:
-        header, rows, _ = table_cells(t, report.currency)
+        header, rows, _ = table_cells(t, report.currency, tr)
         lines += ["", f"{t.title}", output.table([dict(zip(header, r, strict=True)) for r in rows], header)]
-        lines += [note for note in (t.note, shown_rows(t)[1]) if note]
+        lines += [note for note in (t.note, shown_rows(t, tr)[1]) if note]
     if comparison is not None:
         lines += ["", tr.gettext("Compared: {a} (A) and {b} (B); changes are B less A.").format(
             a=comparison.a.label, b=comparison.b.label)]
         for ct in comparison.tables:
-            header, _ = comparison_columns(ct)
-            rows = comparison_cells(comparison, ct)
+            header, _ = comparison_columns(ct, tr)
+            rows = comparison_cells(comparison, ct, tr)
             lines += ["", tr.gettext("{title} (A and B)").format(title=ct.title),
                       output.table([dict(zip(header, r, strict=True)) for r in rows], header)]
     return "\n".join(lines)

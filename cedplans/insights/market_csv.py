@@ -63,8 +63,9 @@ def render_csv(report: MarketReport, *, comparison: MarketComparison | None = No
     return buf.getvalue()
 
 
-def write_csv(path: str | Path, report: MarketReport, *, comparison: MarketComparison | None = None) -> Path:
+def write_csv(path: str | Path, report: MarketReport, *, comparison: MarketComparison | None = None,
+              language: str | None = None) -> Path:
     """Write :func:`render_csv` to ``path`` (UTF-8), replacing it only once it is whole."""
     with atomic_file(path, ".csv") as tmp:
-        tmp.write_text(render_csv(report, comparison=comparison), encoding="utf-8", newline="")
+        tmp.write_text(render_csv(report, comparison=comparison, language=language), encoding="utf-8", newline="")
     return Path(path)

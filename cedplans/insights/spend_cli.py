@@ -65,7 +65,7 @@ def spend_cmd(anchor: str, date_from: datetime | None, date_to: datetime | None,
     shares = read_survey(survey) if survey is not None else None
     with cli_store(db, read_only=not record_needs) as store:
         report = spend_report(store, anchor, date_from=_day(date_from), date_to=_day(date_to), area_names=areas,
-                              survey=shares, top_leaks=top)
+                              survey=shares, top_leaks=top, language=cli_translator().code)
         recorded = record_leak_needs(store, report, by=author) if record_needs else None
     tr = cli_translator()
     click.echo(to_json(report) if fmt == "json" else render_table(report, tr))
