@@ -6,7 +6,8 @@ from datetime import date
 
 import streamlit as st
 
-from app import map_style, state
+from app import maps, state
+from app.language import _, ngettext
 from atlas.asset_filter import AssetFilter
 from atlas.asset_lists import months_before
 from atlas.models import SECTORS
@@ -16,7 +17,9 @@ VERIFIED_CHOICES: tuple[int | None, ...] = (None, 3, 6, 12, 24)
 
 
 def _verified_label(months: int | None) -> str:
-    return "Any (checked or not)" if months is None else f"Within the last {months} months"
+    if months is None:
+        return _("Any (checked or not)")
+    return ngettext("Within the last month", "Within the last {count} months", months).format(count=months)
 
 
 def asset_filter_sidebar(prefix: str, *, today: date | None = None) -> AssetFilter:
@@ -26,16 +29,17 @@ def asset_filter_sidebar(prefix: str, *, today: date | None = None) -> AssetFilt
     boundaries = state.list_boundaries()
     names = {b.id: f"{b.name} ({b.level})" for b in boundaries}
     with st.sidebar:
-        st.subheader("Filter assets")
-        scales = st.multiselect("Scale", ["macro", "micro"], format_func=map_style.SCALE_LABEL.__getitem__,
-                                key=f"{prefix}_scales", placeholder="Macro and micro")
-        sectors = st.multiselect("Sector", list(SECTORS), format_func=lambda s: map_style.SECTOR_LABEL.get(s, s),
-                                 key=f"{prefix}_sectors", placeholder="Every sector")
-        chosen_categories = st.multiselect("Category", categories, key=f"{prefix}_categories",
-                                           placeholder="Every category")
-        boundary = st.selectbox("Area", [None, *names], format_func=lambda i: "Everywhere" if i is None else names[i],
+        st.subheader(_("Filter assets"))
+        scales = st.multiselect(_("Scale"), ["macro", "micro"], format_func=maps.scale_label,
+                                key=f"{prefix}_scales", placeholder=_("Macro and micro"))
+        sectors = st.multiselect(_("Sector"), list(SECTORS), format_func=maps.sector_label,
+                                 key=f"{prefix}_sectors", placeholder=_("Every sector"))
+        chosen_categories = st.multiselect(_("Category"), categories, key=f"{prefix}_categories",
+                                           placeholder=_("Every category"))
+        boundary = st.selectbox(_("Area"), [None, *names],
+                                format_func=lambda i: _("Everywhere") if i is None else names[i],
                                 key=f"{prefix}_boundary")
-        months = st.selectbox("Verified", VERIFIED_CHOICES, format_func=_verified_label, key=f"{prefix}_verified")
+        months = st.selectbox(_("Verified"), VERIFIED_CHOICES, format_func=_verified_label, key=f"{prefix}_verified")
     return AssetFilter(
         scales=tuple(scales),
         sectors=tuple(sectors),

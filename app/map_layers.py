@@ -118,8 +118,10 @@ var {{ this.get_name() }} = (function () {
     var markers = [];
     for (var i = 0; i < rows.length; i++) {
         var r = rows[i];
+        // Out of the Tab order: the list before the map names every asset (a Tab stop
+        // for each of hundreds of markers would stand between a keyboard and the page).
         var m = L.marker([r[0], r[1]], {icon: icons[r[2]], title: r[3], alt: r[3],
-                                        keyboard: true, riseOnHover: true, bubblingMouseEvents: true});
+                                        keyboard: false, riseOnHover: true, bubblingMouseEvents: true});
         m.bindPopup(r[4], {className: "atlas-popup"});
         markers.push(m);
     }
@@ -159,7 +161,7 @@ var {{ this.get_name() }} = (function () {
     rows.forEach(function (r) {
         var m = L.marker([r[0], r[1]], {
             icon: L.divIcon({className: "atlas-cell " + r[5], html: r[2], iconSize: [r[3], r[3]]}),
-            title: r[4], alt: r[4], keyboard: true, bubblingMouseEvents: true});
+            title: r[4], alt: r[4], keyboard: false, bubblingMouseEvents: true});
         m.on("click", function () { {{ this._parent.get_name() }}.fitBounds([[r[6], r[7]], [r[8], r[9]]]); });
         group.addLayer(m);
     });
@@ -179,8 +181,9 @@ class ShapeLayer(_DataLayer):
     tooltips, optional text labels, SVG for a few shapes and canvas for many.
 
     Each feature's properties: ``s`` (style name), optional ``p`` (popup HTML, escaped),
-    ``t`` (tooltip text, escaped) and ``l`` (label text, escaped, drawn at ``lp`` =
-    [lat, lon])."""
+    ``t`` (tooltip text, escaped; also the shape's name for assistive technology) and ``l``
+    (label text, escaped, drawn at ``lp`` = [lat, lon], with the CSS class ``lc`` if given).
+    Shapes are kept out of the Tab order: the page lists them before the map."""
 
     _template = Template("""
 {% macro script(this, kwargs) %}
@@ -194,6 +197,21 @@ var {{ this.get_name() }} = (function () {
         onEachFeature: function (f, l) {
             if (f.properties.p) { l.bindPopup(f.properties.p, {className: "atlas-popup"}); }
             if (f.properties.t) { l.bindTooltip(f.properties.t, {sticky: true}); }
+            // Chromium puts an SVG shape with focus listeners (Leaflet's tooltips add them)
+            // in the Tab order, unnamed; the list before the map names them instead.
+            l.on("add", function () {
+                var el = l.getElement && l.getElement();
+                if (!el) { return; }
+                el.setAttribute("tabindex", "-1");
+                if (f.properties.t) {
+                    var text = document.createElement("textarea");
+                    text.innerHTML = f.properties.t;  // the escaped name, read back as text
+                    el.setAttribute("aria-label", text.value);
+                    el.setAttribute("role", "img");
+                } else {
+                    el.setAttribute("aria-hidden", "true");
+                }
+            });
         }
     });
     var group = L.featureGroup([layer]);
@@ -201,7 +219,9 @@ var {{ this.get_name() }} = (function () {
         var p = l.feature.properties;
         if (p.l) {
             L.marker(p.lp, {interactive: false, keyboard: false,
-                icon: L.divIcon({className: "atlas-label", html: "<span>" + p.l + "</span>", iconSize: null})
+                icon: L.divIcon({className: "atlas-label",
+                                 html: "<span" + (p.lc ? " class='" + p.lc + "'" : "") + ">" + p.l + "</span>",
+                                 iconSize: null})
             }).addTo(group);
         }
     });
@@ -221,15 +241,39 @@ var {{ this.get_name() }} = (function () {
         self.interactive = interactive
 
 
+LEGEND_OPEN_FROM_PX = 800
+"""A legend opens by itself on a map at least this wide; on a narrower one (a tablet, a
+phone, a column) it starts folded, a button in the corner. Once a person opens or folds
+it, that choice is kept for the browser tab (``sessionStorage``)."""
+
+
 class Legend(MacroElement):
-    """A collapsible legend in the map's corner. ``body_html`` must already be escaped."""
+    """A collapsible legend in the map's corner: a ``<details>`` element, so it opens and
+    folds with a click, Enter or Space. ``body_html`` and ``title`` must already be
+    escaped. ``open_`` None means: open on a wide map, folded on a narrow one (see
+    :data:`LEGEND_OPEN_FROM_PX`), unless the person chose otherwise in this tab. It never
+    grows taller than the map."""
 
     _template = Template("""
 {% macro script(this, kwargs) %}
 var {{ this.get_name() }} = L.control({position: "bottomright"});
-{{ this.get_name() }}.onAdd = function () {
-    var div = L.DomUtil.create("div", "atlas-legend");
+{{ this.get_name() }}.onAdd = function (map) {
+    var div = L.DomUtil.create("div", "atlas-legend leaflet-control");
     div.innerHTML = {{ this.html_js }};
+    var details = div.querySelector("details");
+    var remembered = null;
+    try { remembered = window.sessionStorage.getItem("atlas.legend.open"); } catch (e) {}
+    var open = {{ this.open_js }};
+    if (open === null) {
+        open = remembered !== null ? remembered === "1" : map.getSize().x >= {{ this.open_from_px }};
+    }
+    details.open = open;
+    details.addEventListener("toggle", function () {
+        try { window.sessionStorage.setItem("atlas.legend.open", details.open ? "1" : "0"); } catch (e) {}
+    });
+    var fit = function () { div.style.maxHeight = Math.max(80, map.getSize().y - 70) + "px"; };
+    fit();
+    map.on("resize", fit);
     L.DomEvent.disableClickPropagation(div);
     L.DomEvent.disableScrollPropagation(div);
     return div;
@@ -238,8 +282,48 @@ var {{ this.get_name() }} = L.control({position: "bottomright"});
 {% endmacro %}
 """)
 
-    def __init__(self, body_html: str, *, title: str = "Legend", open_: bool = True) -> None:
+    def __init__(self, body_html: str, *, title: str = "Legend", open_: bool | None = None) -> None:
         super().__init__()
         self._name = "AtlasLegend"
-        summary = f"<summary>{title}</summary>"
-        self.html_js = js_literal(f"<details{' open' if open_ else ''}>{summary}{body_html}</details>")
+        self.open_js = "null" if open_ is None else ("true" if open_ else "false")
+        self.open_from_px = LEGEND_OPEN_FROM_PX
+        self.html_js = js_literal(f"<details><summary>{title}</summary>{body_html}</details>")
+
+
+class MapTitle(MacroElement):
+    """The map's name for assistive technology and its controls' words in the page's
+    language. streamlit-folium's frame is announced by its component name
+    ("streamlit_folium.st_folium") and neither it nor Streamlit lets a page set its
+    ``title``; the frame is the app's own (same origin), so the map's script sets it from
+    inside. The map's keyboard area (Leaflet's container, a Tab stop for panning with the
+    arrow keys) is named too. ``words`` are plain text: title, keys (how to move the
+    map), zoom_in, zoom_out, layers."""
+
+    _template = Template("""
+{% macro script(this, kwargs) %}
+(function (map, words) {
+    try { if (window.frameElement) { window.frameElement.setAttribute("title", words.title); } } catch (e) {}
+    document.title = words.title;
+    var c = map.getContainer();
+    c.setAttribute("role", "region");
+    c.setAttribute("aria-label", words.title + ". " + words.keys);
+    var name = function (selector, text) {
+        c.querySelectorAll(selector).forEach(function (el) {
+            el.setAttribute("title", text); el.setAttribute("aria-label", text);
+        });
+    };
+    var controls = function () {
+        name(".leaflet-control-zoom-in", words.zoom_in);
+        name(".leaflet-control-zoom-out", words.zoom_out);
+        name(".leaflet-control-layers-toggle", words.layers);
+    };
+    controls();
+    map.whenReady(function () { window.setTimeout(controls, 0); });
+})({{ this._parent.get_name() }}, {{ this.words_js }});
+{% endmacro %}
+""")
+
+    def __init__(self, words: dict[str, str]) -> None:
+        super().__init__()
+        self._name = "AtlasMapTitle"
+        self.words_js = js_literal(words)

@@ -16,16 +16,18 @@ from dataclasses import dataclass, field, replace
 
 import folium
 import numpy as np
+import pandas as pd
 import shapely
 from folium.plugins import Draw
 from shapely.geometry import mapping, shape
 
 from app import map_style, static_assets
-from app.map_layers import AssetCells, AssetMarkers, AtlasMap, Legend, ShapeLayer
+from app.language import _, fmt, ngettext
+from app.map_layers import AssetCells, AssetMarkers, AtlasMap, Legend, MapTitle, ShapeLayer
+from app.text import leaflet_html, md
 from atlas.distance_rings import Ring
 from atlas.map_contents import AssetCell, AssetPoint, BoundaryShape, FeatureShape, MapContents
 from atlas.models import NearbyAsset, NearbyFeature, Site
-from atlas.output import area_words
 from atlas.viewport import Viewport, degrees_per_pixel
 from cedplans.linking import Link
 
@@ -110,17 +112,46 @@ def _lon_lat(latlng: object) -> tuple[float, float] | None:
     return None
 
 
+NARROW_MAIN_PX = 1100
+"""Below this window width (a tablet, either way up; a projector's 1024 px) a row of
+columns that holds a map is stacked: the map takes the width and what stood beside it
+comes below."""
+
+_STACK_CSS = f"""<style>
+@media (max-width: {NARROW_MAIN_PX}px) {{
+  [data-testid="stHorizontalBlock"]:has(iframe[src*="streamlit_folium"]) {{ flex-wrap: wrap; }}
+  [data-testid="stHorizontalBlock"]:has(iframe[src*="streamlit_folium"]) > [data-testid="stColumn"] {{
+    width: 100% !important; flex: 1 1 100% !important; min-width: 100% !important; }}
+}}
+</style>"""
+
+
+def map_words(title: str) -> dict[str, str]:
+    """What :class:`~app.map_layers.MapTitle` writes into a map, in the page's language."""
+    return {"title": title, "keys": _("Arrow keys move the map; plus and minus zoom."),
+            "zoom_in": _("Zoom in"), "zoom_out": _("Zoom out"), "layers": _("Layers shown on the map")}
+
+
 def show_map(m: folium.Map, *, key: str, height: int = MAP_HEIGHT_PX,
              returned: Sequence[str] = ("last_clicked",), center: tuple[float, float] | None = None,
-             zoom: int | None = None) -> MapView:
+             zoom: int | None = None, title: str | None = None, visible_title: bool = True) -> MapView:
     """Draw ``m`` in the page and return what the browser reports.
 
     Only the ``returned`` items make the page rerun when they change, so a map that is
     drawn once (everything fits) asks for clicks only and panning costs nothing.
-    ``center``/``zoom`` move the view without rebuilding the map."""
+    ``center``/``zoom`` move the view without rebuilding the map.
+
+    ``title`` (plain text) names the map: shown above it (unless not ``visible_title``)
+    and given to its frame for screen readers. On a narrow window a row of columns that
+    holds the map is stacked, so the map takes the width (:data:`NARROW_MAIN_PX`)."""
     import streamlit as st
     from streamlit_folium import st_folium
 
+    name = title or _("Map")
+    if title and visible_title:
+        st.markdown(f"**{md(title)}**")
+    MapTitle(map_words(name)).add_to(m)
+    st.html(_STACK_CSS)
     raw = st_folium(
         m, key=key, height=height, use_container_width=True, returned_objects=list(returned),
         center=None if center is None else (center[1], center[0]), zoom=zoom,
@@ -131,6 +162,49 @@ def show_map(m: folium.Map, *, key: str, height: int = MAP_HEIGHT_PX,
     st.session_state[f"{key}.clicks_seen"] = clicks
     new = [c if c != old else None for c, old in zip(clicks, seen, strict=True)]
     return replace(view, new_click=new[0], new_object_click=new[1])
+
+
+TEXT_ALTERNATIVE_ROWS = 1_000
+"""At most this many rows in a map's list (a map drawn one by one holds fewer)."""
+
+
+def text_alternative(label: str, rows: pd.DataFrame, *, expanded: bool = False) -> None:
+    """The map as a list, for people who cannot see it or use a pointer: what it shows (the
+    same filters applied) as a table (an HTML table, which screen readers read cell by
+    cell) in a folding section. Pages put it before their map, so the keyboard reaches it
+    first."""
+    import streamlit as st
+
+    with st.expander(label, expanded=expanded, icon=":material/list:"):
+        if rows.empty:
+            st.caption(_("The map shows nothing here."))
+        else:
+            st.table(rows.head(TEXT_ALTERNATIVE_ROWS), hide_index=True, alt=label)
+
+
+def contents_rows(contents: MapContents, *, focus_name: str | None = None) -> pd.DataFrame:
+    """What a map of ``contents`` shows, one row a thing: the place searched for, assets
+    (or their counts), sites and land, areas."""
+    what, name, details = _("Shown as"), _("Name"), _("Details")
+    rows: list[dict[str, str]] = []
+    if focus_name is not None:
+        rows.append({what: _("Chosen place"), name: focus_name, details: ""})
+    for a in sorted(contents.assets, key=lambda a: (a.scale, a.name)):
+        verified = (_("Verified {date}").format(date=fmt().date(a.verified_on)) if a.verified_on
+                    else _("Not yet verified"))
+        rows.append({what: scale_label(a.scale), name: a.name,
+                     details: " · ".join(x for x in (sector_label(a.sector), a.category or "", verified) if x)})
+    if contents.asset_cells:
+        rows.append({what: _("Assets"), name: fmt().number(contents.assets_in_view),
+                     details: _("Too many to list here: zoom in, or see the list of assets below the map.")})
+    for f in contents.features:
+        unnamed = _("Unnamed {kind}").format(kind=kind_label(f.kind).lower())
+        rows.append({what: kind_label(f.kind), name: f.name or unnamed,
+                     details: " · ".join(x for x in (status_label(f.status), f.land_use or "",
+                                                     "" if f.area_m2 is None else fmt().area_m2(f.area_m2)) if x)})
+    for b in contents.boundaries:
+        rows.append({what: _("Area boundary"), name: b.name, details: b.level})
+    return pd.DataFrame(rows, columns=[what, name, details])
 
 
 # -- building maps ---------------------------------------------------------------------
@@ -190,15 +264,35 @@ def _label_point(geom: shapely.Geometry, decimals: int) -> list[float]:
     return [round(p.y, decimals), round(p.x, decimals)]
 
 
+def kind_label(kind: str) -> str:
+    """A kind of feature in the page's language (an unknown kind as stored)."""
+    return _(map_style.FEATURE_KIND_LABEL[kind]) if kind in map_style.FEATURE_KIND_LABEL else kind
+
+
+def status_label(status: str) -> str:
+    return _(map_style.STATUS_LABEL[status]) if status in map_style.STATUS_LABEL else status
+
+
+def scale_label(scale: str) -> str:
+    return _(map_style.SCALE_LABEL[scale]) if scale in map_style.SCALE_LABEL else scale
+
+
+def sector_label(sector: str | None) -> str:
+    if not sector:
+        return ""
+    return _(map_style.SECTOR_LABEL[sector]) if sector in map_style.SECTOR_LABEL else sector
+
+
 def feature_popup(name: str | None, kind: str, status: str, land_use: str | None,
                   area_m2: float | None, extra: str = "") -> str:
     """Popup HTML for a feature; every stored text is escaped."""
-    lines = [f"<b>{_e(name or 'Unnamed ' + map_style.FEATURE_KIND_LABEL.get(kind, kind).lower())}</b>",
-             _e(f"{map_style.FEATURE_KIND_LABEL.get(kind, kind)} · {map_style.STATUS_LABEL.get(status, status)}")]
+    kind_words = kind_label(kind)
+    lines = [f"<b>{_e(name or _('Unnamed {kind}').format(kind=kind_words.lower()))}</b>",
+             _e(_("{kind} · {status}").format(kind=kind_words, status=status_label(status)))]
     if land_use:
-        lines.append(f"<span class='muted'>Use: {_e(land_use)}</span>")
+        lines.append(f"<span class='muted'>{_e(_('Use: {use}').format(use=land_use))}</span>")
     if area_m2 is not None:
-        lines.append(f"<span class='muted'>{_e(area_words(area_m2))}</span>")
+        lines.append(f"<span class='muted'>{_e(fmt().area_m2(area_m2))}</span>")
     if extra:
         lines.append(extra)
     return "<br>".join(lines)
@@ -207,8 +301,8 @@ def feature_popup(name: str | None, kind: str, status: str, land_use: str | None
 def asset_popup(name: str, scale: str, sector: str | None, category: str | None,
                 extra: Iterable[str] = ()) -> str:
     """Popup HTML for an asset; every stored text is escaped."""
-    kind = " · ".join(x for x in (map_style.SECTOR_LABEL.get(sector or "", sector or ""), category or "") if x)
-    lines = [f"<b>{_e(name)}</b>", _e(map_style.SCALE_LABEL.get(scale, scale))]
+    kind = " · ".join(x for x in (sector_label(sector), category or "") if x)
+    lines = [f"<b>{_e(name)}</b>", _e(scale_label(scale))]
     if kind:
         lines.append(f"<span class='muted'>{_e(kind)}</span>")
     lines.extend(_e(x) for x in extra)
@@ -228,13 +322,14 @@ def add_boundaries(m: folium.Map, boundaries: Sequence[BoundaryShape], *, decima
             props["lp"] = _label_point(b.geom, decimals)
         features.append({"type": "Feature", "geometry": _rounded(b.geom, decimals), "properties": props})
     style = dict(map_style.BOUNDARY_STYLE, className="atlas-boundary")
-    ShapeLayer(features, {"boundary": style}, name="Areas", interactive=False).add_to(m)
+    ShapeLayer(features, {"boundary": style}, name=leaflet_html(_("Areas")), interactive=False).add_to(m)
     _legend(m).boundaries = True
 
 
 def add_features(m: folium.Map, features: Sequence[FeatureShape | NearbyFeature], *, decimals: int,
-                 name: str = "Sites and land") -> None:
-    """Features filled by kind and outlined by status, with escaped popups."""
+                 name: str | None = None) -> None:
+    """Features filled by kind and outlined by status, with escaped popups. ``name`` is the
+    layer's name as text (default: "Sites and land", translated)."""
     if not features:
         return
     styles: dict[str, dict] = {}
@@ -246,41 +341,48 @@ def add_features(m: folium.Map, features: Sequence[FeatureShape | NearbyFeature]
             styles[key] = dict(map_style.feature_style(f.kind, f.status), className="atlas-feature")
         extra = ""
         if isinstance(f, NearbyFeature):
-            extra = f"<span class='muted'>{f.distance_m:,.0f} m away</span>"
+            away = _("{distance} away").format(distance=fmt().distance_m(f.distance_m))
+            extra = f"<span class='muted'>{_e(away)}</span>"
         out.append({
             "type": "Feature",
             "geometry": _rounded(f.geom, decimals),
             "properties": {"s": key, "p": feature_popup(f.name, f.kind, f.status, f.land_use, f.area_m2, extra),
-                           "t": _e(f.name or map_style.FEATURE_KIND_LABEL.get(f.kind, f.kind))},
+                           "t": _e(f.name or kind_label(f.kind))},
         })
         parts.kinds.add(f.kind)
         parts.statuses.add(f.status)
-    ShapeLayer(out, styles, name=name, canvas=len(out) > CANVAS_FROM).add_to(m)
+    ShapeLayer(out, styles, name=leaflet_html(name or _("Sites and land")), canvas=len(out) > CANVAS_FROM).add_to(m)
 
 
 def add_assets(m: folium.Map, assets: Sequence[AssetPoint | NearbyAsset], *, decimals: int,
-               name: str = "Assets", cluster: bool | None = None) -> None:
-    """Asset markers (macro and micro apart), clustered when there are many."""
+               name: str | None = None, cluster: bool | None = None) -> None:
+    """Asset markers (macro and micro apart), clustered when there are many. ``name`` is
+    the layer's name as text (default: "Assets", translated)."""
     if not assets:
         return
     rows: list[list[object]] = []
     for a in assets:
         if isinstance(a, NearbyAsset):
             lon, lat = a.geom.x, a.geom.y
-            extra = [f"{a.distance_m:,.0f} m away"]
+            extra = [_("{distance} away").format(distance=fmt().distance_m(a.distance_m))]
         else:
             lon, lat = a.lon, a.lat
-            extra = [f"Verified {a.verified_on:%d %b %Y}" if a.verified_on else "Not yet verified"]
+            extra = [_("Verified {date}").format(date=fmt().date(a.verified_on)) if a.verified_on
+                     else _("Not yet verified")]
         rows.append([round(lat, decimals), round(lon, decimals), a.scale, a.name,
                      asset_popup(a.name, a.scale, a.sector, a.category, extra)])
         _legend(m).scales.add(a.scale)
     if cluster is None:
         cluster = len(rows) > CLUSTER_FROM
-    AssetMarkers(rows, name=name, cluster=cluster).add_to(m)
+    AssetMarkers(rows, name=leaflet_html(name or _("Assets")), cluster=cluster).add_to(m)
 
 
 def _count_label(n: int) -> str:
-    return f"{n / 1_000_000:.1f}M" if n >= 1_000_000 else f"{n / 1000:.1f}k" if n >= 10_000 else f"{n:,}"
+    from babel.numbers import format_compact_decimal
+
+    if n < 10_000:
+        return fmt().number(n)
+    return str(format_compact_decimal(n, format_type="short", fraction_digits=1, locale=fmt().locale))
 
 
 def add_asset_cells(m: folium.Map, cells: Sequence[AssetCell], *, decimals: int) -> None:
@@ -291,11 +393,13 @@ def add_asset_cells(m: folium.Map, cells: Sequence[AssetCell], *, decimals: int)
     rows: list[list[object]] = []
     for c in cells:
         size = int(22 + 26 * math.sqrt(c.count / biggest))
-        title = f"{c.count:,} assets ({c.macro_count:,} macro): click to zoom in"
+        title = ngettext("{count} asset ({macro} macro): click to zoom in",
+                         "{count} assets ({macro} macro): click to zoom in", c.count).format(
+            count=fmt().number(c.count), macro=fmt().number(c.macro_count))
         css = "atlas-cell-macro" if c.macro_count else "atlas-cell-micro"
         rows.append([round(c.lat, decimals), round(c.lon, decimals), _e(_count_label(c.count)), size, title, css,
                      c.south, c.west, c.north, c.east])
-    AssetCells(rows).add_to(m)
+    AssetCells(rows, name=leaflet_html(_("Assets (counts)"))).add_to(m)
     _legend(m).cells = True
 
 
@@ -303,20 +407,32 @@ def add_site(m: folium.Map, site: Site, *, decimals: int = FULL_PRECISION_DECIMA
     """The site being explored, highlighted."""
     style = dict(map_style.SITE_STYLE, className="atlas-site", radius=10)
     feature = {"type": "Feature", "geometry": _rounded(site.geom, decimals),
-               "properties": {"s": "site", "t": _e(site.name), "p": f"<b>{_e(site.name)}</b><br>The site"}}
-    ShapeLayer([feature], {"site": style}, name="Site").add_to(m)
+               "properties": {"s": "site", "t": _e(site.name), "p": f"<b>{_e(site.name)}</b><br>{_e(_('The site'))}"}}
+    ShapeLayer([feature], {"site": style}, name=leaflet_html(_("Site"))).add_to(m)
     _legend(m).site = True
 
 
 def add_rings(m: folium.Map, rings: Sequence[Ring], *, decimals: int = FULL_PRECISION_DECIMALS) -> None:
-    """Distance rings around a site, each with its distance as a tooltip."""
+    """Distance rings around a site, each labelled with its distance on the map (at its
+    northernmost point, so the labels of nested rings stand in a column) and as a tooltip."""
     if not rings:
         return
-    features = [{"type": "Feature", "geometry": _rounded(r.geom, decimals),
-                 "properties": {"s": "ring", "t": f"{r.radius_m:,.0f} m"}} for r in rings]
+    features = []
+    for r in rings:
+        words = _e(fmt().distance_m(r.radius_m))
+        features.append({"type": "Feature", "geometry": _rounded(r.geom, decimals),
+                         "properties": {"s": "ring", "t": words, "l": words, "lc": "atlas-ring-label",
+                                        "lp": _top_point(r.geom, decimals)}})
     style = dict(map_style.RING_STYLE, className="atlas-ring")
-    ShapeLayer(features, {"ring": style}, name="Distance rings").add_to(m)
+    ShapeLayer(features, {"ring": style}, name=leaflet_html(_("Distance rings"))).add_to(m)
     _legend(m).rings = [r.radius_m for r in rings]
+
+
+def _top_point(geom: shapely.Geometry, decimals: int) -> list[float]:
+    """[lat, lon] of the northernmost corner of ``geom``."""
+    coords = shapely.get_coordinates(geom)
+    lon, lat = coords[int(np.argmax(coords[:, 1]))]
+    return [round(float(lat), decimals), round(float(lon), decimals)]
 
 
 @dataclass(frozen=True)
@@ -335,13 +451,14 @@ class MapPoint:
 
 def add_points(m: folium.Map, points: Sequence[MapPoint], *, name: str,
                decimals: int = FULL_PRECISION_DECIMALS) -> None:
-    """Points drawn as macro or micro assets, with popups."""
+    """Points drawn as macro or micro assets, with popups; ``name`` is the layer's name as
+    text (escaped here)."""
     if not points:
         return
     rows = [[round(p.lat, decimals), round(p.lon, decimals), p.scale, p.name,
              asset_popup(p.name, p.scale, p.sector, p.category, p.extra)] for p in points]
     _legend(m).scales.update(p.scale for p in points)
-    AssetMarkers(rows, name=name, cluster=False).add_to(m)
+    AssetMarkers(rows, name=leaflet_html(name), cluster=False).add_to(m)
 
 
 def add_links(m: folium.Map, links: Sequence[Link], *, decimals: int = FULL_PRECISION_DECIMALS) -> None:
@@ -354,14 +471,15 @@ def add_links(m: folium.Map, links: Sequence[Link], *, decimals: int = FULL_PREC
         line = {"type": "LineString",
                 "coordinates": [[round(link.from_point[0], decimals), round(link.from_point[1], decimals)],
                                 [round(link.to_point[0], decimals), round(link.to_point[1], decimals)]]}
-        popup = (f"<b>{_e(link.from_asset)}</b> and <b>{_e(link.to_asset)}</b><br>"
-                 f"<span class='muted'>{_e(link.label)}</span>")
+        popup = (_("{first} and {second}").format(first=f"<b>{_e(link.from_asset)}</b>",
+                                                  second=f"<b>{_e(link.to_asset)}</b>")
+                 + f"<br><span class='muted'>{_e(link.label)}</span>")
         features.append({"type": "Feature", "geometry": line,
                          "properties": {"s": link.kind, "p": popup, "t": _e(f"{link.from_asset} – {link.to_asset}")}})
         _legend(m).links.add(link.kind)
     styles = {kind: dict(style, className=f"atlas-link atlas-link-{kind}")
               for kind, style in map_style.LINK_STYLE.items()}
-    ShapeLayer(features, styles, name="Links between assets").add_to(m)
+    ShapeLayer(features, styles, name=leaflet_html(_("Links between assets"))).add_to(m)
 
 
 def add_pin(m: folium.Map, lon: float, lat: float, label: str) -> None:
@@ -369,7 +487,7 @@ def add_pin(m: folium.Map, lon: float, lat: float, label: str) -> None:
     style = dict(map_style.PIN_STYLE, className="atlas-pin")
     feature = {"type": "Feature", "geometry": {"type": "Point", "coordinates": [round(lon, 7), round(lat, 7)]},
                "properties": {"s": "pin", "t": _e(label)}}
-    ShapeLayer([feature], {"pin": style}, name="Chosen place").add_to(m)
+    ShapeLayer([feature], {"pin": style}, name=leaflet_html(_("Chosen place"))).add_to(m)
     _legend(m).pin = label
 
 
@@ -402,55 +520,60 @@ def _legend_html(parts: _LegendParts) -> str:
     def row(swatch: str, text: str) -> None:
         rows.append(f"<div class='row'>{swatch}<span>{_e(text)}</span></div>")
 
+    # A fill's swatch has the in-use outline, as the shapes on the map have.
+    edge = map_style.STATUS_OUTLINE["in_use"][0]
     if parts.scales or parts.cells:
-        section("Assets")
+        section(_("Assets"))
         for scale in ("macro", "micro"):
             if scale in parts.scales:
                 row(f"<span class='atlas-symbol'><span class='atlas-asset atlas-{scale}'></span></span>",
-                    map_style.SCALE_LABEL[scale])
+                    scale_label(scale))
         if parts.cells:
-            row("<span class='atlas-cell'>n</span>", "Number of assets here (zoom in to see them)")
+            row("<span class='atlas-cell'>n</span>", _("Number of assets here (zoom in to see them)"))
     if parts.kinds:
-        section("Sites and land")
+        section(_("Sites and land"))
         for kind in map_style.FEATURE_FILL:
             if kind in parts.kinds:
-                row(f"<span class='sw' style='background:{map_style.FEATURE_FILL[kind]}'></span>",
-                    map_style.FEATURE_KIND_LABEL[kind])
+                row(f"<span class='sw' style='background:{map_style.FEATURE_FILL[kind]};border:1px solid {edge}'>"
+                    "</span>", kind_label(kind))
     if parts.statuses:
-        section("Status (outline)")
+        section(_("Status (outline)"))
         for status, (colour, dash, _w) in map_style.STATUS_OUTLINE.items():
             if status in parts.statuses:
                 border = "dashed" if dash else "solid"
-                row(f"<span class='sw' style='border:2px {border} {colour}'></span>", map_style.STATUS_LABEL[status])
+                row(f"<span class='sw' style='border:2px {border} {colour}'></span>", status_label(status))
     if parts.links:
-        section("Links")
+        section(_("Links"))
         for kind, style in map_style.LINK_STYLE.items():
             if kind in parts.links:
                 dash = "dashed" if style.get("dashArray") else "solid"
                 row(f"<span class='sw' style='border-top:3px {dash} {style['color']};height:0'></span>",
-                    map_style.LINK_LABEL[kind])
+                    _(map_style.LINK_LABEL[kind]))
     if parts.boundaries or parts.site or parts.rings or parts.pin:
-        section("Other")
+        section(_("Other"))
     if parts.boundaries:
-        row(f"<span class='sw' style='border:2px dashed {map_style.BOUNDARY_STYLE['color']}'></span>", "Area boundary")
+        row(f"<span class='sw' style='border:2px dashed {map_style.BOUNDARY_STYLE['color']}'></span>",
+            _("Area boundary"))
     if parts.site:
         row(f"<span class='sw' style='background:{map_style.SITE_STYLE['fillColor']};"
-            f"border:2px solid {map_style.SITE_STYLE['color']}'></span>", "The site")
+            f"border:2px solid {map_style.SITE_STYLE['color']}'></span>", _("The site"))
     if parts.rings:
         row(f"<span class='sw' style='border:2px dotted {map_style.RING_STYLE['color']}'></span>",
-            "Distance from the site: " + ", ".join(f"{r:,.0f} m" for r in parts.rings))
+            _("Distance from the site: {distances}").format(
+                distances=", ".join(fmt().distance_m(r) for r in parts.rings)))
     if parts.pin:
-        row(f"<span class='sw' style='background:{map_style.PIN_STYLE['fillColor']};border-radius:50%'></span>",
-            parts.pin)
-    return "".join(rows) or "<div class='row'>Nothing to show here yet.</div>"
+        row(f"<span class='sw' style='background:{map_style.PIN_STYLE['fillColor']};border-radius:50%;"
+            f"border:2px solid {map_style.PIN_STYLE['color']}'></span>", parts.pin)
+    return "".join(rows) or f"<div class='row'>{_e(_('Nothing to show here yet.'))}</div>"
 
 
-def finish(m: folium.Map, *, legend: bool = True, legend_open: bool = True,
+def finish(m: folium.Map, *, legend: bool = True, legend_open: bool | None = None,
            layer_control: bool = True) -> folium.Map:
-    """Add the legend (listing what the map shows; folded when not ``legend_open``) and
-    the layer switcher."""
+    """Add the legend (listing what the map shows; ``legend_open`` None: open on a wide
+    map, folded on a narrow one, see :class:`~app.map_layers.Legend`) and the layer
+    switcher."""
     if legend:
-        Legend(_legend_html(_legend(m)), open_=legend_open).add_to(m)
+        Legend(_legend_html(_legend(m)), title=_e(_("Legend")), open_=legend_open).add_to(m)
     if layer_control:
         folium.LayerControl(collapsed=True, position="topright").add_to(m)
     return m

@@ -18,7 +18,9 @@ import shapely
 from shapely.geometry import mapping
 
 from app import map_style, maps
+from app.language import _, ngettext
 from app.map_layers import AtlasMap, Legend, ShapeLayer
+from app.text import leaflet_html
 from atlas.models import NearbyAsset, NearbyFeature
 from atlas.viewport import Viewport
 from cedplans.colours import IDEA_COLOUR, zone_colour
@@ -84,47 +86,60 @@ IDEA_STYLE = {"color": "#ffffff", "weight": 2, "fillColor": IDEA_COLOUR, "fillOp
               "className": "plan-idea"}
 
 
+def zone_title(z: MapZone) -> str:
+    """"Zone 2: Community garden", as text."""
+    return _("Zone {number}: {label}").format(number=z.number, label=z.zone.label)
+
+
 def zone_tooltip(z: MapZone) -> str:
-    words = f"Zone {z.number}: {z.zone.label}" + (f" ({z.zone.use})" if z.zone.name else "")
-    return _e(words + (" – not saved yet" if z.new else ""))
+    words = zone_title(z)
+    if z.zone.name:
+        words = _("{zone} ({use})").format(zone=words, use=z.zone.use)
+    if z.new:
+        words = _("{zone} – not saved yet").format(zone=words)
+    return _e(words)
 
 
 def zone_popup(z: MapZone, size: str) -> str:
     zone = z.zone
-    lines = [f"<b>{_e(f'Zone {z.number}: {zone.label}')}</b>", _e(f"Use: {zone.use} · {size}")]
+    lines = [f"<b>{_e(zone_title(z))}</b>", _e(_("Use: {use} · {size}").format(use=zone.use, size=size))]
     if zone.description:
         lines.append(f"<span class='muted'>{_e(zone.description)}</span>")
     if z.new:
-        lines.append("<i>Not saved yet</i>")
+        lines.append(f"<i>{_e(_('Not saved yet'))}</i>")
     return "<br>".join(lines)
 
 
 def idea_popup(i: MapIdea) -> str:
     idea = i.idea
-    votes = f"{idea.votes} vote{'s' if idea.votes != 1 else ''}"
+    votes = ngettext("{count} vote", "{count} votes", idea.votes).format(count=idea.votes)
+    by = _("{votes} · by {name}").format(votes=votes, name=idea.by)
     return "<br>".join([f"<b>{_e(f'{i.number}. {idea.category.capitalize()}')}</b>", _e(idea.text),
-                        f"<span class='muted'>{_e(f'{votes} · by {idea.by}')}</span>"])
+                        f"<span class='muted'>{_e(by)}</span>"])
 
 
 def plan_map(viewport: Viewport, *, site: shapely.Geometry | None = None, site_name: str = "",
              zones: Sequence[MapZone] = (), ideas: Sequence[MapIdea] = (),
              features: Sequence[NearbyFeature] = (), assets: Sequence[NearbyAsset] = (),
              sizes: dict[int, str] | None = None, pin: tuple[float, float] | None = None,
-             pin_label: str = "Chosen place", tiles: bool = False) -> AtlasMap:
+             pin_label: str | None = None, tiles: bool = False) -> AtlasMap:
     """A map of one plan. ``sizes`` maps a zone's number to its size in words; ``pin`` is a
-    chosen point (longitude, latitude) drawn on top."""
+    chosen point (longitude, latitude) drawn on top, named ``pin_label`` (text; default
+    "Chosen place", translated). The legend opens on a wide map and starts folded on a
+    narrow one (:class:`~app.map_layers.Legend`)."""
     decimals = maps.FULL_PRECISION_DECIMALS
     m = maps.base_map(viewport, tiles=tiles)
     if features:
-        maps.add_features(m, features, decimals=decimals, name="Sites and land nearby")
+        maps.add_features(m, features, decimals=decimals, name=_("Sites and land nearby"))
     if site is not None and not site.is_empty:
-        label = site_name or "The plan's site"
+        what = _("The plan's site")
+        label = site_name or what
         feature = {"type": "Feature", "geometry": _rounded(site),
-                   "properties": {"s": "site", "t": _e(label), "p": f"<b>{_e(label)}</b><br>The plan's site"}}
+                   "properties": {"s": "site", "t": _e(label), "p": f"<b>{_e(label)}</b><br>{_e(what)}"}}
         style = dict(map_style.SITE_STYLE, className="atlas-site", fillOpacity=0.12, radius=10)
-        ShapeLayer([feature], {"site": style}, name="The plan's site").add_to(m)
+        ShapeLayer([feature], {"site": style}, name=leaflet_html(_("The plan's site"))).add_to(m)
     if assets:
-        maps.add_assets(m, assets, decimals=decimals, name="Assets nearby")
+        maps.add_assets(m, assets, decimals=decimals, name=_("Assets nearby"))
     if zones:
         styles: dict[str, dict] = {}
         out = []
@@ -134,19 +149,19 @@ def plan_map(viewport: Viewport, *, site: shapely.Geometry | None = None, site_n
             out.append({"type": "Feature", "geometry": _rounded(z.zone.geom),
                         "properties": {"s": key, "t": zone_tooltip(z),
                                        "p": zone_popup(z, (sizes or {}).get(z.number, ""))}})
-        ShapeLayer(out, styles, name="Zones").add_to(m)
+        ShapeLayer(out, styles, name=leaflet_html(_("Zones"))).add_to(m)
     pinned = [i for i in ideas if i.place is not None]
     if pinned:
         out = [{"type": "Feature", "geometry": _rounded(i.place.representative_point()),
                 "properties": {"s": "idea", "t": _e(f"{i.number}. {_short(i.idea.text)}"),
                                "p": idea_popup(i)}}
                for i in pinned]
-        ShapeLayer(out, {"idea": IDEA_STYLE}, name="Workshop ideas").add_to(m)
+        ShapeLayer(out, {"idea": IDEA_STYLE}, name=leaflet_html(_("Workshop ideas"))).add_to(m)
     if pin is not None:
         # Before the layer switcher, which needs every layer to exist when it is made.
-        maps.add_pin(m, pin[0], pin[1], pin_label)
+        maps.add_pin(m, pin[0], pin[1], pin_label or _("Chosen place"))
     Legend(legend_html(zones, bool(site is not None and not site.is_empty), assets, bool(pinned),
-                       bool(features))).add_to(m)
+                       bool(features)), title=_e(_("Legend"))).add_to(m)
     folium.LayerControl(collapsed=True, position="topright").add_to(m)
     return m
 
@@ -161,26 +176,27 @@ def legend_html(zones: Sequence[MapZone], site: bool, assets: Sequence[NearbyAss
 
     uses = list(dict.fromkeys(z.zone.use for z in zones))
     if uses:
-        rows.append("<h4>Zones by use</h4>")
+        rows.append(f"<h4>{_e(_('Zones by use'))}</h4>")
         for use in uses:
             c = zone_colour(use)
             row(f"<span class='sw' style='background:{c};border:2px solid {c}'></span>", use.capitalize())
         if any(z.new for z in zones):
-            row("<span class='sw' style='border:2px dashed #555'></span>", "Drawn, not saved yet")
+            row("<span class='sw' style='border:2px dashed #555'></span>", _("Drawn, not saved yet"))
     if site or ideas or assets or features:
-        rows.append("<h4>Also shown</h4>")
+        rows.append(f"<h4>{_e(_('Also shown'))}</h4>")
     if site:
         row(f"<span class='sw' style='background:{map_style.SITE_STYLE['fillColor']};"
-            f"border:2px solid {map_style.SITE_STYLE['color']}'></span>", "The plan's site")
+            f"border:2px solid {map_style.SITE_STYLE['color']}'></span>", _("The plan's site"))
     if ideas:
-        row(f"<span class='sw' style='background:{IDEA_COLOUR};border-radius:50%'></span>", "Workshop idea")
+        row(f"<span class='sw' style='background:{IDEA_COLOUR};border-radius:50%;border:2px solid #fff;"
+            "box-shadow:0 0 0 1px rgba(0,0,0,.7)'></span>", _("Workshop idea"))
     for scale in ("macro", "micro"):
         if any(a.scale == scale for a in assets):
-            row(f"<span class='atlas-asset atlas-{scale}'></span>", map_style.SCALE_LABEL[scale])
+            row(f"<span class='atlas-asset atlas-{scale}'></span>", maps.scale_label(scale))
     if features:
-        row(f"<span class='sw' style='background:{map_style.FEATURE_FILL['land']}'></span>",
-            "Sites and land in the atlas")
-    return "".join(rows) or "<div class='row'>Draw on the map to add zones.</div>"
+        row(f"<span class='sw' style='background:{map_style.FEATURE_FILL['land']};"
+            f"border:1px solid {map_style.STATUS_OUTLINE['in_use'][0]}'></span>", _("Sites and land in the atlas"))
+    return "".join(rows) or f"<div class='row'>{_e(_('Draw on the map to add zones.'))}</div>"
 
 
 def _rounded(geom: shapely.Geometry) -> dict:

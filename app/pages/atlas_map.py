@@ -7,6 +7,7 @@ import streamlit as st
 
 from app import maps, session, state
 from app.filters import asset_filter_sidebar
+from app.language import _, fmt
 from app.text import md
 from atlas.access import Permission
 from atlas.asset_filter import AssetFilter
@@ -21,30 +22,42 @@ LIST_LIMIT = 500
 
 def _focus_from_search() -> tuple[float, float, str] | None:
     """(lon, lat, name) of the search result chosen, if any."""
-    text = st.text_input("Find a place, site or organisation", key="atlas_search",
-                         placeholder="For example: Summerfield Park, Brushstrokes, Ladywood")
+    text = st.text_input(_("Find a place, site or organisation"), key="atlas_search",
+                         placeholder=_("For example: Summerfield Park, Brushstrokes, Ladywood"))
     if not text.strip():
         return None
     hits = state.search(text, limit=20)
     if not hits:
-        st.caption(f"Nothing in the atlas is called anything like “{text.strip()}”.")
+        st.caption(_("Nothing in the atlas is called anything like “{text}”.").format(text=md(text.strip())))
         return None
-    hit = st.selectbox("Results", hits, key="atlas_search_hit",
+    hit = st.selectbox(_("Results"), hits, key="atlas_search_hit",
                        format_func=lambda h: f"{h.name} · {h.kind}{f' ({h.detail})' if h.detail else ''}")
     return (hit.lon, hit.lat, hit.name)
 
 
+MAP_TITLE = "Map of the atlas"
+
+
 def _caption(contents: MapContents) -> str:
+    n = fmt().number
     if contents.assets_aggregated:
-        text = (f"{contents.assets_in_view:,} assets in this view, shown as counts: zoom in (or click a count) "
-                "to see them one by one.")
+        text = _("{count} assets in this view, shown as counts: zoom in (or click a count) to see them "
+                 "one by one.").format(count=n(contents.assets_in_view))
     else:
         macro = sum(a.scale == "macro" for a in contents.assets)
-        text = (f"Showing {len(contents.assets):,} assets ({macro:,} macro, {len(contents.assets) - macro:,} micro) "
-                f"and {len(contents.features):,} sites and parcels of land.")
+        text = _("Showing {count} assets ({macro} macro, {micro} micro) and {sites} sites and parcels of "
+                 "land.").format(count=n(len(contents.assets)), macro=n(macro),
+                                 micro=n(len(contents.assets) - macro), sites=n(len(contents.features)))
     if contents.features_truncated:
-        text += f" Only the {len(contents.features):,} largest sites here are drawn: zoom in for the rest."
+        text += " " + _("Only the {count} largest sites here are drawn: zoom in for the rest.").format(
+            count=n(len(contents.features)))
     return text
+
+
+def _as_list(contents: MapContents, focus: tuple[float, float, str] | None) -> None:
+    """The map's text alternative, before it: what it shows, filtered the same way."""
+    rows = maps.contents_rows(contents, focus_name=None if focus is None else focus[2])
+    maps.text_alternative(_("The map as a list ({count} items)").format(count=fmt().number(len(rows))), rows)
 
 
 def _static_map(extent: tuple[float, float, float, float], filters: AssetFilter, tiles: bool,
@@ -62,7 +75,8 @@ def _static_map(extent: tuple[float, float, float, float], filters: AssetFilter,
         maps.add_pin(m, focus[0], focus[1], focus[2])
     maps.finish(m)
     st.caption(_caption(contents))
-    maps.show_map(m, key="atlas_map", returned=())
+    _as_list(contents, focus)
+    maps.show_map(m, key="atlas_map", returned=(), title=_(MAP_TITLE))
 
 
 @st.fragment
@@ -95,54 +109,59 @@ def _dynamic_map(extent: tuple[float, float, float, float], filters: AssetFilter
         maps.add_pin(m, focus[0], focus[1], focus[2])
     maps.finish(m)
     st.caption(_caption(contents))
-    maps.show_map(m, key="atlas_map_view", returned=("bounds", "zoom", "center"))
+    _as_list(contents, focus)
+    maps.show_map(m, key="atlas_map_view", returned=("bounds", "zoom", "center"), title=_(MAP_TITLE))
 
 
 def _asset_table(filters: AssetFilter) -> None:
     rows, total = state.asset_rows(filters, limit=LIST_LIMIT)
-    shown = "" if total <= len(rows) else f" (the first {len(rows):,} by name)"
-    st.subheader(f"{total:,} assets match the filters{shown}")
+    if total <= len(rows):
+        st.subheader(_("{count} assets match the filters").format(count=fmt().number(total)))
+    else:
+        st.subheader(_("{count} assets match the filters (the first {shown} by name)").format(
+            count=fmt().number(total), shown=fmt().number(len(rows))))
     frame = pd.DataFrame(
         {
-            "Name": [r.name for r in rows],
-            "Scale": [r.scale for r in rows],
-            "Sector": [r.sector for r in rows],
-            "Category": [r.category for r in rows],
-            "Open offers": ["; ".join(r.offers) for r in rows],
-            "Open needs": ["; ".join(r.needs) for r in rows],
-            "Verified on": [r.verified_on for r in rows],
+            _("Name"): [r.name for r in rows],
+            _("Scale"): [r.scale for r in rows],
+            _("Sector"): [r.sector for r in rows],
+            _("Category"): [r.category for r in rows],
+            _("Open offers"): ["; ".join(r.offers) for r in rows],
+            _("Open needs"): ["; ".join(r.needs) for r in rows],
+            _("Verified on"): [r.verified_on for r in rows],
         }
     )
     st.dataframe(frame, hide_index=True, width="stretch")
-    st.download_button("Download this list (CSV)", frame.to_csv(index=False).encode("utf-8"),
-                       file_name="assets.csv", mime="text/csv", disabled=not rows)
+    st.download_button(_("Download this list (CSV)"), frame.to_csv(index=False).encode("utf-8"),
+                       file_name="assets.csv", mime="text/csv", disabled=not rows, key="atlas_download")
 
 
 def _untapped() -> None:
     """Micro assets with offers that meet open needs nearby and no link yet."""
     found = state.untapped()
-    with st.expander(f"Untapped assets ({len(found)}): community assets that could meet a need nearby and are not "
-                     "linked yet", expanded=False):
+    with st.expander(_("Untapped assets ({count}): community assets that could meet a need nearby and are not "
+                       "linked yet").format(count=fmt().number(len(found))), expanded=False):
         if not found:
-            st.caption("Every micro asset whose offers meet an open need nearby is already linked.")
+            st.caption(_("Every micro asset whose offers meet an open need nearby is already linked."))
         for u in found:
             st.markdown(f"**{md(u.asset)}**: {md(u.summary)}")
-            session.page_link("app/pages/matches.py", Permission.PLAN, label=f"See the matches of {md(u.asset)}",
+            session.page_link("app/pages/matches.py", Permission.PLAN,
+                              label=_("See the matches of {name}").format(name=md(u.asset)),
                               icon=":material/handshake:", query_params={"asset": str(u.asset_id)})
 
 
-st.title("Atlas")
+st.title(_("Atlas"))
 state.handle_or_stop()
 filters = asset_filter_sidebar("atlas")
-tiles = st.sidebar.toggle("Street map background (needs internet)", value=False, key="atlas_tiles",
-                          help="Without it the atlas's own areas, sites and land are the base map.")
-show_links = st.sidebar.toggle("Links between assets", value=True, key="atlas_links",
-                               help="Accepted matches (dashed) and partners in a plan (solid).")
+tiles = st.sidebar.toggle(_("Street map background (needs internet)"), value=False, key="atlas_tiles",
+                          help=_("Without it the atlas's own areas, sites and land are the base map."))
+show_links = st.sidebar.toggle(_("Links between assets"), value=True, key="atlas_links",
+                               help=_("Accepted matches (dashed) and partners in a plan (solid)."))
 extent = state.map_extent()
 if extent is None:
-    st.info("This atlas is empty. Import a file on the Asset register page, or load the demo with "
-            "`atlas demo` (with the app stopped).")
-    session.page_link("app/pages/asset_register.py", Permission.EDIT_REGISTER, label="Open the asset register",
+    st.info(_("This atlas is empty. Import a file on the Asset register page, or load the demo with "
+              "`atlas demo` (with the app stopped)."))
+    session.page_link("app/pages/asset_register.py", Permission.EDIT_REGISTER, label=_("Open the asset register"),
                       icon=":material/edit_location_alt:")
 else:
     focus = _focus_from_search()

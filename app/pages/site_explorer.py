@@ -1,22 +1,35 @@
-"""Site explorer: what lies within walking distance of a site, macro and micro apart."""
+"""Site explorer: what lies within walking distance of a site, macro and micro apart.
+
+A click on the map shows what is there (an asset's card: its scale and why, its offers and
+needs, when it was last verified) and never moves the search by itself; the card's button,
+or the site list, makes it the new centre."""
 
 from __future__ import annotations
+
+from datetime import date
 
 import pandas as pd
 import streamlit as st
 
-from app import map_style, maps, session, state
+from app import maps, session, state
+from app.language import N_, _, fmt
+from app.text import md
 from atlas.access import Permission
 from atlas.asset_filter import AssetFilter
-from atlas.distance_rings import distance_rings
+from atlas.distance_rings import WALKING_DISTANCES_M, distance_rings
 from atlas.errors import AtlasError, InvalidInput
-from atlas.models import NearbyAsset, NearbyResult
-from atlas.site_refs import LonLat, SiteQuery, parse_site
+from atlas.models import OPEN_STATUSES, NearbyAsset, NearbyResult
+from atlas.site_refs import LonLat, SiteQuery, SiteRef, parse_site
 from atlas.viewport import Viewport
 
-DISTANCES_M = (400, 800, 1600)  # five, ten and twenty minutes' walk
+DISTANCES_M = tuple(int(d) for d in WALKING_DISTANCES_M)
 
 OTHER = "Other"
+OTHER_LABEL = N_("Other")
+
+CARD = "explorer_card"
+"""Session key of what the card below the map shows: a SiteRef (asset or feature), a
+LonLat (a point with nothing stored there) or None."""
 
 
 def _site_options() -> dict[SiteQuery, str]:
@@ -33,8 +46,14 @@ def _linked_site() -> SiteQuery | None:
         return None
 
 
+def _recentre(ref: SiteQuery) -> None:
+    """Make ``ref`` the centre of the search (the card's button), closing the card."""
+    st.session_state["explorer_pending"] = ref
+    st.session_state[CARD] = None
+
+
 def _choose_site(options: dict[SiteQuery, str]) -> SiteQuery:
-    """The chosen site: from the list, a map click, or the link."""
+    """The chosen site: from the list, the card's "explore around" button, or the link."""
     if "explorer_site" not in st.session_state:
         first = next((r for r, label in options.items() if "Edgbaston Reservoir" in label), next(iter(options)))
         st.session_state["explorer_site"] = _linked_site() or first
@@ -42,27 +61,34 @@ def _choose_site(options: dict[SiteQuery, str]) -> SiteQuery:
         st.session_state["explorer_site"] = st.session_state.pop("explorer_pending")
     current = st.session_state["explorer_site"]
     if current not in options:
-        options = {current: f"Point on the map · {current}", **options}
+        options = {current: _("Point on the map · {point}").format(point=current), **options}
     st.session_state["explorer_pick"] = current
-    st.selectbox("Site", list(options), format_func=options.__getitem__, key="explorer_pick",
-                 on_change=lambda: st.session_state.update(explorer_site=st.session_state["explorer_pick"]),
-                 help="Or click anywhere on the map: an asset or site there, or the point itself, becomes the site.")
+    st.selectbox(_("Site"), list(options), format_func=options.__getitem__, key="explorer_pick",
+                 on_change=lambda: st.session_state.update(explorer_site=st.session_state["explorer_pick"],
+                                                           **{CARD: None}),
+                 help=_("The centre of the search. A click on the map shows what is there; its card "
+                        "can make it the centre."))
     return current
 
 
 TYPED_MIN_M, TYPED_MAX_M = 10, 20_000
 
 
+def _distance_label(choice: int | str) -> str:
+    return _(OTHER_LABEL) if isinstance(choice, str) else fmt().distance_m(choice)
+
+
 def _choose_distance() -> float:
     linked = st.query_params.get("radius")
-    default = int(float(linked)) if linked and linked.replace(".", "", 1).isdigit() else 800
+    default = int(float(linked)) if linked and linked.replace(".", "", 1).isdigit() else DISTANCES_M[1]
     default = min(max(default, TYPED_MIN_M), TYPED_MAX_M)  # a hand-edited link may ask for anything
-    choices = [*DISTANCES_M, OTHER]
+    choices: list[int | str] = [*DISTANCES_M, OTHER]
     index = choices.index(default) if default in DISTANCES_M else len(choices) - 1
-    picked = st.radio("Distance from the site's edge", choices, index=index, horizontal=True, key="explorer_distance",
-                      format_func=lambda d: d if d == OTHER else f"{d:,} m")
+    picked = st.radio(_("Distance from the site's edge"), choices, index=index, horizontal=True,
+                      key="explorer_distance",
+                      format_func=_distance_label)
     if picked == OTHER:
-        return float(st.number_input("Distance in metres", min_value=TYPED_MIN_M, max_value=TYPED_MAX_M,
+        return float(st.number_input(_("Distance in metres"), min_value=TYPED_MIN_M, max_value=TYPED_MAX_M,
                                      value=default if default not in DISTANCES_M else 1000, step=50,
                                      key="explorer_distance_m"))
     return float(picked)
@@ -71,13 +97,13 @@ def _choose_distance() -> float:
 def _table(assets: list[NearbyAsset]) -> pd.DataFrame:
     return pd.DataFrame(
         {
-            "Distance (m)": [round(a.distance_m) for a in assets],
-            "Name": [a.name for a in assets],
-            "Scale": [a.scale for a in assets],
-            "Sector": [a.sector for a in assets],
-            "Category": [a.category for a in assets],
-            "Offers": [", ".join(a.offers) for a in assets],
-            "Needs": [", ".join(a.needs) for a in assets],
+            _("Distance (m)"): [round(a.distance_m) for a in assets],
+            _("Name"): [a.name for a in assets],
+            _("Scale"): [a.scale for a in assets],
+            _("Sector"): [a.sector for a in assets],
+            _("Category"): [a.category for a in assets],
+            _("Offers"): [", ".join(a.offers) for a in assets],
+            _("Needs"): [", ".join(a.needs) for a in assets],
         }
     )
 
@@ -87,58 +113,168 @@ def _counts(result: NearbyResult) -> pd.DataFrame:
     counts = pd.DataFrame([(c.kind, c.status, c.count) for c in result.feature_counts],
                           columns=["kind", "status", "count"])
     table = counts.pivot_table(index="kind", columns="status", values="count", aggfunc="sum", fill_value=0)
-    table = table.rename(index=map_style.FEATURE_KIND_LABEL, columns=map_style.STATUS_LABEL)
-    table["All"] = table.sum(axis=1)
-    return table.rename_axis(index="Kind", columns=None).reset_index()
+    table = table.rename(index=maps.kind_label, columns=maps.status_label)
+    table[_("All")] = table.sum(axis=1)
+    return table.rename_axis(index=_("Kind"), columns=None).reset_index()
 
 
-def _map(result: NearbyResult, metric_epsg: int) -> maps.MapView:
-    radii = [d for d in DISTANCES_M if d < result.radius_m] + [result.radius_m]
+def _as_list(result: NearbyResult, radii: list[float]) -> None:
+    """The map's text alternative, before it: the site, its rings, then each asset and
+    site drawn, nearest first."""
+    what, name, distance, details = _("Shown as"), _("Name"), _("Distance"), _("Details")
+    rows = [{what: _("The site"), name: result.site.name, distance: "", details: ""}]
+    rows.append({what: _("Distance rings"), name: ", ".join(fmt().distance_m(r) for r in radii), distance: "",
+                 details: _("From the site's edge")})
+    things = [(a.distance_m, {what: maps.scale_label(a.scale), name: a.name, distance: fmt().distance_m(a.distance_m),
+                              details: " · ".join(x for x in (maps.sector_label(a.sector), a.category or "") if x)})
+              for a in result.assets]
+    things += [(f.distance_m, {what: maps.kind_label(f.kind), name: f.name or maps.kind_label(f.kind),
+                               distance: fmt().distance_m(f.distance_m), details: maps.status_label(f.status)})
+               for f in result.features]
+    rows += [row for _d, row in sorted(things, key=lambda t: t[0])]
+    maps.text_alternative(_("The map as a list ({count} items)").format(count=fmt().number(len(rows))),
+                          pd.DataFrame(rows, columns=[what, name, distance, details]))
+
+
+def _map(result: NearbyResult, metric_epsg: int, radii: list[float]) -> maps.MapView:
     rings = distance_rings(result.site.geom_m, radii, metric_epsg)
     view = Viewport.fitting(rings[-1].geom.bounds, height_px=maps.MAP_HEIGHT_PX)
     m = maps.base_map(view, tiles=st.session_state.get("explorer_tiles", False), fit=True)
     maps.add_boundaries(m, state.map_contents(view, AssetFilter()).boundaries,
                         decimals=maps.FULL_PRECISION_DECIMALS)
-    layer = f"Nearest {len(result.features):,} sites and land" if result.features_truncated else "Sites and land nearby"
+    if result.features_truncated:
+        layer = _("Nearest {count} sites and land").format(count=fmt().number(len(result.features)))
+    else:
+        layer = _("Sites and land nearby")
     maps.add_features(m, result.features, decimals=maps.FULL_PRECISION_DECIMALS, name=layer)
     maps.add_site(m, result.site)
     maps.add_rings(m, rings)
-    maps.add_assets(m, result.assets, decimals=maps.FULL_PRECISION_DECIMALS, name="Assets nearby", cluster=False)
-    maps.finish(m, legend_open=False)
-    return maps.show_map(m, key="explorer_map", returned=("last_clicked", "last_object_clicked"))
+    maps.add_assets(m, result.assets, decimals=maps.FULL_PRECISION_DECIMALS, name=_("Assets nearby"),
+                    cluster=False)
+    maps.finish(m)
+    title = _("Map of what lies within {distance} of {site}").format(
+        distance=fmt().distance_m(result.radius_m), site=result.site.name)
+    return maps.show_map(m, key="explorer_map", returned=("last_clicked", "last_object_clicked"),
+                         title=title, visible_title=False)
 
 
 def _follow_click(view: maps.MapView) -> None:
-    """A new click on the map (or on a marker or shape) makes what is there, or the point
-    itself, the site."""
+    """A new click on the map (or on a marker or shape) opens the card of what is there, or
+    of the point itself. The search stays where it is."""
     new = view.new_object_click or view.new_click
     if new is None:
         return
     lon, lat = new
     place = state.what_is_here(lon, lat)
     try:
-        st.session_state["explorer_pending"] = place.ref if place else LonLat(round(lon, 6), round(lat, 6))
+        st.session_state[CARD] = place.ref if place else LonLat(round(lon, 6), round(lat, 6))
     except InvalidInput as exc:  # a click on a copy of the world beyond the 180th meridian
         st.warning(str(exc))
+
+
+def _card_picker(result: NearbyResult) -> None:
+    """The same cards without the map: choose an asset from the list."""
+    card = st.session_state.get(CARD)
+    ids = [a.id for a in result.assets]
+    names = {a.id: f"{a.name} · {fmt().distance_m(a.distance_m)}" for a in result.assets}
+    st.session_state["explorer_card_pick"] = (card.id if isinstance(card, SiteRef) and card.kind == "asset"
+                                              and card.id in names else None)
+
+    def picked() -> None:
+        chosen = st.session_state["explorer_card_pick"]
+        st.session_state[CARD] = None if chosen is None else SiteRef("asset", chosen)
+
+    st.selectbox(_("Show the card of an asset"), [None, *ids], key="explorer_card_pick", on_change=picked,
+                 format_func=lambda i: _("Choose an asset, or click one on the map") if i is None else names[i])
+
+
+def _verified_words(verified_on: date | None, by: str | None) -> str:
+    if verified_on is None:
+        return _("Not yet verified")
+    day = fmt().date(verified_on)
+    return _("{date}, by {name}").format(date=day, name=by) if by else day
+
+
+def _asset_card(asset_id: int, result: NearbyResult) -> None:
+    try:
+        a = state.get_asset(asset_id)
+    except AtlasError as exc:
+        st.warning(str(exc))
         return
-    st.rerun()
+    near = next((n for n in result.assets if n.id == asset_id), None)
+    st.markdown(f"#### {md(a.name)}")
+    if near is not None:
+        st.caption(_("{distance} from {site}").format(distance=fmt().distance_m(near.distance_m),
+                                                      site=md(result.site.name)))
+    kind = " · ".join(x for x in (maps.sector_label(a.sector), a.category or "") if x)
+    st.markdown(_("**Scale:** {scale}. {reason}").format(scale=md(maps.scale_label(a.scale)),
+                                                          reason=md(a.scale_reason)))
+    if kind:
+        st.markdown(_("**Kind:** {kind}").format(kind=md(kind)))
+    items = [i for i in state.needs_offers_of(asset_id) if i.status in OPEN_STATUSES]
+    offers = [i.title for i in items if i.side == "offer"] or list(a.offers)
+    needs = [i.title for i in items if i.side == "need"] or list(a.needs)
+    st.markdown(_("**Offers:** {items}").format(items=md("; ".join(offers)) if offers else _("none recorded")))
+    st.markdown(_("**Needs:** {items}").format(items=md("; ".join(needs)) if needs else _("none recorded")))
+    st.markdown(_("**Last verified:** {when}").format(when=md(_verified_words(a.verified_on, a.verified_by))))
+    st.button(_("Explore around this asset"), key="explorer_card_recentre", icon=":material/my_location:",
+              on_click=_recentre, args=(SiteRef("asset", asset_id),))
 
 
-st.title("Site explorer")
-st.caption("Choose a site and a distance: the anchor (macro) and community (micro) assets within it, nearest first.")
+def _feature_card(ref: SiteRef, result: NearbyResult) -> None:
+    f = next((f for f in result.features if f.id == ref.id), None)
+    if f is None and ref == st.session_state.get("explorer_site"):
+        st.markdown(f"#### {md(result.site.name)}")
+        st.caption(_("The centre of this search."))
+        return
+    name = (f.name if f is not None else None) or next(
+        (label for r, label in _site_options().items() if r == ref), str(ref))
+    st.markdown(f"#### {md(name)}")
+    if f is not None:
+        st.markdown(" · ".join(md(x) for x in (maps.kind_label(f.kind), maps.status_label(f.status),
+                                                f.land_use or "", "" if f.area_m2 is None else fmt().area_m2(f.area_m2))
+                               if x))
+        st.caption(_("{distance} from {site}").format(distance=fmt().distance_m(f.distance_m),
+                                                      site=md(result.site.name)))
+    st.button(_("Explore around this site"), key="explorer_card_recentre", icon=":material/my_location:",
+              on_click=_recentre, args=(ref,))
+
+
+def _card(result: NearbyResult) -> None:
+    """The card of what was clicked or chosen, with the way to make it the search's centre."""
+    card = st.session_state.get(CARD)
+    with st.container(border=True, key="explorer_card_box"):
+        _card_picker(result)
+        if isinstance(card, SiteRef) and card.kind == "asset":
+            _asset_card(card.id, result)
+        elif isinstance(card, SiteRef):
+            _feature_card(card, result)
+        elif isinstance(card, LonLat):
+            st.markdown("#### " + _("A point on the map"))
+            st.caption(_("{lat}° N, {lon}° E: nothing in the atlas is here.").format(
+                lat=fmt().number(card.lat, digits=5), lon=fmt().number(card.lon, digits=5)))
+            st.button(_("Explore around this point"), key="explorer_card_recentre", icon=":material/my_location:",
+                      on_click=_recentre, args=(card,))
+        else:
+            return
+        st.button(_("Close the card"), key="explorer_card_close", on_click=lambda: st.session_state.update(
+            **{CARD: None}))
+
+
+st.title(_("Site explorer"))
+st.caption(_("Choose a site and a distance: the anchor (macro) and community (micro) assets within it, "
+             "nearest first."))
 state.handle_or_stop()
 options = _site_options()
 if not options:
-    st.info("This atlas has no sites or assets yet. Add some on the Asset register page.")
-    session.page_link("app/pages/asset_register.py", Permission.EDIT_REGISTER, label="Open the asset register",
+    st.info(_("This atlas has no sites or assets yet. Add some on the Asset register page."))
+    session.page_link("app/pages/asset_register.py", Permission.EDIT_REGISTER, label=_("Open the asset register"),
                       icon=":material/edit_location_alt:")
     st.stop()
 
-left, right = st.columns([2, 1])
-with right:
-    ref = _choose_site(options)
-    radius_m = _choose_distance()
-    st.toggle("Street map background (needs internet)", value=False, key="explorer_tiles")
+ref = _choose_site(options)
+radius_m = _choose_distance()
+st.toggle(_("Street map background (needs internet)"), value=False, key="explorer_tiles")
 st.query_params.update(site=str(ref), radius=f"{radius_m:g}")
 
 try:
@@ -148,40 +284,45 @@ except AtlasError as exc:
     st.error(str(exc))
     st.stop()
 
-with right:
-    st.metric("Macro assets", len(result.macro))
-    st.metric("Micro assets", len(result.micro))
-    st.metric("Sites and land", f"{result.features_found:,}")
-    if result.features_truncated:
-        st.caption(f"The map and the list show the nearest {len(result.features):,}; all "
-                   f"{result.features_found:,} are counted under Sites and land.")
-with left:
-    _follow_click(_map(result, metric_epsg))
+st.subheader(_("Within {distance} of {site}").format(distance=fmt().distance_m(radius_m), site=md(result.site.name)))
+macro_box, micro_box, land_box = st.columns(3)
+macro_box.metric(_("Macro assets"), len(result.macro))
+micro_box.metric(_("Micro assets"), len(result.micro))
+land_box.metric(_("Sites and land"), fmt().number(result.features_found))
+if result.features_truncated:
+    st.caption(_("The map and the list show the nearest {shown}; all {found} are counted under Sites and "
+                 "land.").format(shown=fmt().number(len(result.features)), found=fmt().number(result.features_found)))
+radii = [float(d) for d in DISTANCES_M if d < result.radius_m] + [result.radius_m]
+_as_list(result, radii)
+_follow_click(_map(result, metric_epsg, radii))
+_card(result)
 
-st.subheader(f"Within {radius_m:,.0f} m of {result.site.name}")
-macro_tab, micro_tab, land_tab = st.tabs([f"Macro ({len(result.macro)})", f"Micro ({len(result.micro)})",
-                                          f"Sites and land ({result.features_found:,})"])
+macro_tab, micro_tab, land_tab = st.tabs([
+    _("Macro ({count})").format(count=fmt().number(len(result.macro))),
+    _("Micro ({count})").format(count=fmt().number(len(result.micro))),
+    _("Sites and land ({count})").format(count=fmt().number(result.features_found))])
 with macro_tab:
     st.dataframe(_table(result.macro), hide_index=True, width="stretch")
 with micro_tab:
     st.dataframe(_table(result.micro), hide_index=True, width="stretch")
 with land_tab:
     if result.features_truncated:
-        st.caption(f"The nearest {len(result.features):,} of {result.features_found:,}, nearest first; "
-                   "every one is counted below.")
+        st.caption(_("The nearest {shown} of {found}, nearest first; every one is counted below.").format(
+            shown=fmt().number(len(result.features)), found=fmt().number(result.features_found)))
     st.dataframe(
         pd.DataFrame({
-            "Distance (m)": [round(f.distance_m) for f in result.features],
-            "Name": [f.name for f in result.features],
-            "Kind": [f.kind for f in result.features],
-            "Status": [f.status for f in result.features],
-            "Area (m²)": [None if f.area_m2 is None else round(f.area_m2) for f in result.features],
+            _("Distance (m)"): [round(f.distance_m) for f in result.features],
+            _("Name"): [f.name for f in result.features],
+            _("Kind"): [f.kind for f in result.features],
+            _("Status"): [f.status for f in result.features],
+            _("Area (m²)"): [None if f.area_m2 is None else round(f.area_m2) for f in result.features],
         }),
         hide_index=True, width="stretch",
     )
     if result.feature_counts:
         st.dataframe(_counts(result), hide_index=True, width="content")
 st.download_button(
-    "Download the assets (CSV)", _table(result.assets).to_csv(index=False).encode("utf-8"),
+    _("Download the assets (CSV)"), _table(result.assets).to_csv(index=False).encode("utf-8"),
     file_name=f"assets-within-{radius_m:g}m.csv", mime="text/csv", disabled=not result.assets,
+    key="explorer_download",
 )
