@@ -9,6 +9,7 @@ titles and text are translated."""
 from __future__ import annotations
 
 import streamlit as st
+from streamlit.runtime.scriptrunner import get_script_run_ctx
 
 from app import state
 from atlas import i18n, models
@@ -18,7 +19,11 @@ _KEY = "language"
 
 
 def current() -> str:
-    """The code of the language this session reads in."""
+    """The code of the language this session reads in (English outside a page's run)."""
+    if get_script_run_ctx(suppress_warning=True) is None:
+        # No session to ask (a test calling a page's function directly): never open the
+        # store just to learn its language.
+        return i18n.SOURCE_LANGUAGE
     chosen = i18n.supported(st.session_state.get(_KEY))
     if chosen:
         return chosen

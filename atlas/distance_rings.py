@@ -10,13 +10,7 @@ from dataclasses import dataclass
 
 from shapely.geometry.base import BaseGeometry
 
-from atlas import settings
 from atlas.projection import WGS84, reproject
-
-WALKING_DISTANCES_M: tuple[float, ...] = (400.0, settings.DEFAULT_RADIUS_M, 1_600.0)
-"""Five, ten and twenty minutes' walk, in metres: the distances a site's rings are drawn
-at and offered as choices (the site explorer, the plan sketcher). The middle one is the
-default 'near this site' (:data:`atlas.settings.DEFAULT_RADIUS_M`)."""
 
 
 @dataclass(frozen=True)

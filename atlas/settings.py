@@ -30,6 +30,10 @@ CURRENCY = "GBP"
 DEFAULT_RADIUS_M = 800.0
 """A ten-minute walk: the default 'near this site' distance, in metres."""
 
+WALKING_DISTANCES_M: tuple[float, ...] = (400.0, DEFAULT_RADIUS_M, 1_600.0)
+"""Five, ten and twenty minutes' walk, in metres: the distances a site's rings are drawn
+at and offered as choices (site explorer, plan sketcher, site dossier)."""
+
 NEARBY_FEATURE_LIMIT = 200
 """How many features (buildings, land, green spaces) 'near this site' lists by default:
 the nearest 200, with every feature within the distance counted by kind and status. A

@@ -34,7 +34,9 @@ CHROMIUM_ARGS = [
 ]
 ARTIFACTS = ROOT / "test-artifacts"
 SERVER_START_TIMEOUT_S = 60
-MAP_FRAME = 'iframe[title="streamlit_folium.st_folium"]'
+MAP_FRAME = 'iframe[src*="streamlit_folium"]'
+"""The app's maps (streamlit-folium's frames), found by where they load from: each map
+names its own frame (the page's words for it), so the title is no handle."""
 
 
 def _missing_browser(reason: str) -> None:

@@ -125,9 +125,9 @@ def test_site_rings_and_pin():
     maps.add_rings(m, rings)
     maps.add_pin(m, -1.94, 52.48, "New place")
     page = html_of(maps.finish(m))
-    assert page.count('"s":"ring"') == 2 and '"t":"400 m"' in page and '"t":"800 m"' in page
+    assert page.count('"s":"ring"') == 2 and '"t":"400\u00a0m"' in page and '"t":"800\u00a0m"' in page
     assert "atlas-site" in page and "atlas-pin" in page and "fitBounds" in page
-    assert "Distance from the site: 400 m, 800 m" in page
+    assert "Distance from the site: 400\u00a0m, 800\u00a0m" in page
 
 
 def test_coordinates_keep_the_precision_the_zoom_needs():
@@ -182,3 +182,25 @@ def test_jinja_syntax_typed_by_a_user_stays_text():
     rows = json.loads(re.search(r"var rows = (\[.*\]);$", page, flags=re.MULTILINE).group(1))
     assert rows[0][3] == name  # JavaScript reads it back exactly as typed
     assert "{{" not in page and "{%" not in page and "{#" not in page
+
+
+def test_every_map_symbol_stands_out_from_white_and_the_base_map():
+    # WCAG 2.1's 1.4.11 (non-text contrast), worked out independently of map_style's own
+    # function: relative luminance as the standard defines it.
+    from app import map_style
+
+    def luminance(colour: str) -> float:
+        channels = [int(colour[i:i + 2], 16) / 255 for i in (1, 3, 5)]
+        linear = [c / 12.92 if c <= 0.03928 else ((c + 0.055) / 1.055) ** 2.4 for c in channels]
+        return 0.2126 * linear[0] + 0.7152 * linear[1] + 0.0722 * linear[2]
+
+    def ratio(a: str, b: str) -> float:
+        high, low = sorted((luminance(a), luminance(b)), reverse=True)
+        return (high + 0.05) / (low + 0.05)
+
+    assert round(ratio("#777777", "#ffffff"), 2) == 4.48  # the standard's own example
+    edges = map_style.symbol_edges()
+    assert {"macro", "micro", "boundary"} <= set(edges)
+    weak = {name: (colour, round(ratio(colour, ground), 2)) for name, colour in edges.items()
+            for ground in ("#ffffff", map_style.BASE_MAP) if ratio(colour, ground) < map_style.MIN_SYMBOL_CONTRAST}
+    assert not weak, f"symbols below {map_style.MIN_SYMBOL_CONTRAST}:1: {weak}"

@@ -67,7 +67,7 @@ def test_a_typed_distance(run_page, demo_store_path, demo):
     want = expected(demo, "Edgbaston Reservoir", 250)
     macro, micro = tab_frames(at)
     assert len(macro) + len(micro) == len(want)
-    assert any("Within 250 m" in s.value for s in at.subheader)
+    assert any("Within 250\u00a0m" in s.value for s in at.subheader)
 
 
 def test_another_site_from_the_list(run_page, demo_store_path, demo):
@@ -134,5 +134,5 @@ def test_a_busy_site_shows_the_nearest_features_and_counts_them_all(run_page, st
     assert any("nearest 200" in c.value and "299" in c.value for c in at.caption)
     script = map_args(at)["script"]
     assert "Nearest 200 sites and land" in script
-    assert script.count(" m away") == 200, "only the nearest 200 are drawn"
+    assert script.count("\u00a0m away") == 200, "only the nearest 200 are drawn"
     assert '"t":"Unit 200"' in script and '"t":"Unit 201"' not in script

@@ -35,6 +35,7 @@ from cedplans import linking, repository, workshops
 from cedplans.demo import EDGBASTON_TITLE, HOLY_TRINITY_TITLE
 from tests.app_fixtures import SESSION_VIEWER
 from tests.browser_fixtures import (
+    MAP_FRAME,
     ROOT,
     SLOW_MS,
     full_page_shot,
@@ -380,7 +381,7 @@ def test_a_visitor_on_the_workshop_page_gets_only_the_join_form(app_page, app_se
         assert _buttons(page).count("Join") == 1
         assert not [b for b in _buttons(page) if re.search(r"I agree|You agreed|Add my idea|Choose", b)]
         assert page.get_by_role("textbox", name="Your idea in a sentence").count() == 0
-        assert page.locator('iframe[title="streamlit_folium.st_folium"]').count() == 0
+        assert page.locator(MAP_FRAME).count() == 0
 
     open_settled(page, app_server, "workshop")
     only_the_join_form()

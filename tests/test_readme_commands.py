@@ -68,6 +68,8 @@ RUNS: dict[str, str] = {
     "atlas plan show 1": "Plan 1: A community vision for Edgbaston Reservoir",
     "atlas plan history 1 --diff 2": "Changes since version 2",
     "atlas plan export 1 --to pdf --out plan.pdf": "Wrote plan 1 as pdf to plan.pdf",
+    "atlas plan pack 1 --size A3 --out pack.pdf --language de": "pack.pdf",
+    'atlas plan paper-idea 1 --square B3 --text "Benches by the water"': "B3",
     "atlas needs --asset \"Port Loop residents' group\"": "Port Loop residents' group",
     "atlas import needs.csv --as needs": "Imported needs.csv",
     "atlas match": "score",
@@ -112,6 +114,7 @@ BEFORE: dict[str, list[list[str]]] = {
 WRITES: dict[str, str] = {
     "atlas report market --area Ladywood --out market.pdf": "market.pdf",
     "atlas plan export 1 --to pdf --out plan.pdf": "plan.pdf",
+    "atlas plan pack 1 --size A3 --out pack.pdf --language de": "pack.pdf",
     'atlas dossier "Port Loop historic building" --out dossier.pdf': "dossier.pdf",
     "atlas backup backups/atlas-2025-06-01.duckdb": "backups/atlas-2025-06-01.duckdb",
     "atlas restore backups/atlas-2025-06-01.duckdb --db data/atlas.duckdb": "data/atlas.duckdb",

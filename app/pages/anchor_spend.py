@@ -224,7 +224,8 @@ def _map(report: SpendReport) -> None:
                 name=leaflet_html(p.name), amount=leaflet_html(_money(report, p.amount)),
                 where=_(RING_WORDS[ring]))),
         ).add_to(layer)
-    maps.show_map(maps.finish(m, legend=False), key="spd.map", returned=())
+    maps.show_map(maps.finish(m, legend=False), key="spd.map", returned=(),
+                  title=_("Map of the anchor's suppliers, sized by spend"), visible_title=False)
     # The map opens on the city, so say what lies beyond it: often most of the money.
     away = [p for p in placed if not p.in_city]
     beyond = _("{count} of the suppliers, paid {amount}, are outside the city, beyond this first view: zoom out "

@@ -103,7 +103,8 @@ def _place_picker() -> None:
     if place:
         maps.add_pin(m, place[0], place[1], _("The asset's place"))
     maps.finish(m, legend_open=False)
-    clicked = maps.show_map(m, key="reg_map", height=420, returned=("last_clicked",)).new_click
+    clicked = maps.show_map(m, key="reg_map", height=420, returned=("last_clicked",),
+                            title=_("Map for placing the asset: click where it is"), visible_title=False).new_click
     if clicked:
         st.session_state["reg_place"] = clicked
         st.rerun()

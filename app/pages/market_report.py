@@ -59,7 +59,8 @@ def _drawn_area() -> BaseGeometry | None:
             return None
         m = maps.base_map(Viewport.fitting(extent), fit=True)
         maps.add_draw_tool(m, shapes=("polygon", "rectangle"))
-        view = maps.show_map(maps.finish(m, legend=False), key="mkt.draw_map", returned=("all_drawings",))
+        view = maps.show_map(maps.finish(m, legend=False), key="mkt.draw_map", returned=("all_drawings",),
+                             title=_("Map for drawing the area of the report"), visible_title=False)
         shapes = [g for g in view.drawn_geometries() if g.geom_type in ("Polygon", "MultiPolygon")]
         if shapes:
             ss["mkt.drawn"] = shapes[-1].wkt
@@ -122,7 +123,8 @@ def _map(report: MarketReport) -> None:
                        extra=tuple(x for x in (o.legal_form, o.trading_band) if x))
               for o in report.organisations if o.lon is not None and o.lat is not None]
     maps.add_points(m, points, name=_("Organisations"))
-    maps.show_map(maps.finish(m), key="mkt.map", returned=())
+    maps.show_map(maps.finish(m), key="mkt.map", returned=(), title=_("Map of the organisations counted"),
+                  visible_title=False)
 
 
 def _downloads(report: MarketReport, comparison: MarketComparison | None) -> None:

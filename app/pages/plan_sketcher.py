@@ -21,7 +21,7 @@ from app.language import _, current, fmt, ngettext
 from app.plan_forms import Draft
 from app.static_assets import MissingWebAsset
 from app.text import html_text, md
-from atlas import queries
+from atlas import queries, settings
 from atlas.access import Permission
 from atlas.errors import AtlasError, InvalidInput
 from atlas.models import NearbyResult
@@ -40,7 +40,7 @@ NO_SITE, SKETCHED = "none", "sketched"
 no site yet, and the area sketched for the plan."""
 SiteChoice = SiteRef | str
 
-RADII_M = (400, 800, 1600)
+RADII_M = tuple(int(d) for d in settings.WALKING_DISTANCES_M)
 DEFAULT_RADIUS_M = 800
 DRAW_SHAPES = ("polygon", "rectangle", "polyline", "marker")
 
@@ -331,7 +331,8 @@ def draw_map(draft: Draft, base: Plan, site_geom, zones, nearby: NearbyResult | 
         st.warning(_("Drawing is not available: {reason}").format(reason=exc))
     st.caption(_("Draw with the tools on the map's left edge: an area (⬟ or ▭), a line or a point. "
                  "Each shape becomes a zone in the list. Nothing is stored until you press **Save**."))
-    result = maps.show_map(m, key=f"sk.map.{draft.plan_id}.{draft.map_gen}", returned=("all_drawings",))
+    result = maps.show_map(m, key=f"sk.map.{draft.plan_id}.{draft.map_gen}", returned=("all_drawings",),
+                           title=_("Map of the plan: its site and the zones drawn"), visible_title=False)
     if result.drawings:
         ss["sk.drawn"] = list(result.drawings)
     take_drawings(draft, site_geom, extent)

@@ -17,7 +17,7 @@ import streamlit as st
 from app import author, session, state
 from app.language import N_, _, current, fmt
 from app.text import md
-from atlas import sites
+from atlas import settings, sites
 from atlas.access import PUBLIC, Permission
 from atlas.errors import AtlasError
 from atlas.sites import ACV_STATUSES, SiteRecord
@@ -27,7 +27,7 @@ from cedplans.dossier import DEFAULT_RADIUS_M, Dossier, build_dossier
 ss = st.session_state
 flash = functools.partial(state.flash, "dos")
 
-RADII = (400.0, 800.0, 1_600.0)
+RADII = settings.WALKING_DISTANCES_M
 MIME = {"pdf": "application/pdf", "html": "text/html", "gpkg": "application/geopackage+sqlite3"}
 FORMATS = (("pdf", N_("Download PDF")), ("html", N_("Download HTML report")),
            ("gpkg", N_("Download GeoPackage for QGIS")))

@@ -16,9 +16,10 @@ from app.language import N_, _, fmt
 from app.text import md
 from atlas.access import Permission
 from atlas.asset_filter import AssetFilter
-from atlas.distance_rings import WALKING_DISTANCES_M, distance_rings
+from atlas.distance_rings import distance_rings
 from atlas.errors import AtlasError, InvalidInput
 from atlas.models import OPEN_STATUSES, NearbyAsset, NearbyResult
+from atlas.settings import WALKING_DISTANCES_M
 from atlas.site_refs import LonLat, SiteQuery, SiteRef, parse_site
 from atlas.viewport import Viewport
 

@@ -119,7 +119,8 @@ def _map(search: TenantSearch) -> None:
                                           distance=fmt().distance_m(t.distance_m))))
                         for t in search.tenants], name=_("Possible tenants"))
     maps.finish(m, legend_open=False)
-    maps.show_map(m, key="ten.map", height=420, returned=())
+    maps.show_map(m, key="ten.map", height=420, returned=(), title=_("Map of the groups that fit the space"),
+                  visible_title=False)
 
 
 def _save(search: TenantSearch, chosen: list[int]) -> None:

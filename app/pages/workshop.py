@@ -447,7 +447,8 @@ def plan_map(plan: Plan, ideas: list, site: BaseGeometry | None) -> None:
     m = plan_maps.plan_map(view, site=site, site_name=plan.site_name,
                            zones=[plan_maps.MapZone(z, n) for n, z in enumerate(plan.zones, 1)], ideas=places,
                            pin=ss.get("ws.pin"), pin_label=_("Your idea goes here"))
-    result = maps.show_map(m, key=f"ws.map.{plan.id}", height=620, returned=("last_clicked",))
+    result = maps.show_map(m, key=f"ws.map.{plan.id}", height=620, returned=("last_clicked",),
+                           title=_("Map of the plan: tap where your idea belongs"), visible_title=False)
     if result.new_click is not None:
         forget_place()
         ss["ws.pin"] = result.new_click
