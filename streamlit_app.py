@@ -43,10 +43,12 @@ if handle.demo_loaded and not st.session_state.get("demo_notice_shown"):
     st.toast(_("The atlas was empty, so the USE-IT! demo (approximate data) was loaded."), icon=":material/info:")
 
 session.refresh()
-language.switcher()
-accessibility.apply()
+language.start_run()
 who = session.viewer()
 session.keep_sign_in()
+page = st.navigation(page_list(who))
+language.switcher(page.url_path)
+accessibility.apply()
 if who.signed_in:
     st.sidebar.caption(_("Signed in: {name} ({role})").format(name=md(who.label), role=_(who.role.value)))
-st.navigation(page_list(who)).run()
+page.run()

@@ -7,7 +7,7 @@ from datetime import date
 import streamlit as st
 
 from app import maps, state
-from app.language import _, ngettext
+from app.language import _, ngettext, value_label
 from atlas.asset_filter import AssetFilter
 from atlas.asset_lists import months_before
 from atlas.models import SECTORS
@@ -34,8 +34,9 @@ def asset_filter_sidebar(prefix: str, *, today: date | None = None) -> AssetFilt
                                 key=f"{prefix}_scales", placeholder=_("Macro and micro"))
         sectors = st.multiselect(_("Sector"), list(SECTORS), format_func=maps.sector_label,
                                  key=f"{prefix}_sectors", placeholder=_("Every sector"))
+        category_labels = {c: value_label(c) for c in categories}
         chosen_categories = st.multiselect(_("Category"), categories, key=f"{prefix}_categories",
-                                           placeholder=_("Every category"))
+                                           format_func=category_labels.__getitem__, placeholder=_("Every category"))
         boundary = st.selectbox(_("Area"), [None, *names],
                                 format_func=lambda i: _("Everywhere") if i is None else names[i],
                                 key=f"{prefix}_boundary")

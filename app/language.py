@@ -16,6 +16,7 @@ from atlas import i18n, models
 from atlas.i18n import N_ as N_  # re-exported for pages' module-level tables
 
 _KEY = "language"
+_PAGE_KEY = "language_page"
 
 
 def current() -> str:
@@ -24,6 +25,18 @@ def current() -> str:
         # No session to ask (a test calling a page's function directly): never open the
         # store just to learn its language.
         return i18n.SOURCE_LANGUAGE
+    wanted = wanted_language()
+    if wanted in i18n.WORKSHOP_LANGUAGES and st.session_state.get(_PAGE_KEY, "workshop") != "workshop":
+        # Arabic and Urdu are complete for the workshop only: elsewhere the page reads in
+        # the place's language (or English) rather than half in one and half in another.
+        place = i18n.supported(_place_language())
+        return place if place in i18n.COMPLETE_LANGUAGES else i18n.SOURCE_LANGUAGE
+    return wanted
+
+
+def wanted_language() -> str:
+    """The language this session asked for: chosen in the menu, else the browser's, else
+    the place's, else English (:func:`current` is what the page can give in it)."""
     chosen = i18n.supported(st.session_state.get(_KEY))
     if chosen:
         return chosen
@@ -31,6 +44,12 @@ def current() -> str:
     if browser:
         return browser
     return i18n.supported(_place_language()) or i18n.SOURCE_LANGUAGE
+
+
+def start_run() -> None:
+    """At the start of each run, before the menu is drawn: the menu is in the language asked
+    for (the workshop's languages translate it too); the page is not known yet."""
+    st.session_state.pop(_PAGE_KEY, None)
 
 
 def fmt() -> i18n.Translator:
@@ -48,8 +67,9 @@ def ngettext(singular: str, plural: str, n: int) -> str:
 
 
 def value_label(value: str) -> str:
-    """A stored value of one of the fixed lists (a feature kind, a need's kind, a scale) or a
-    shipped vocabulary category's label, as this session reads it; other text unchanged."""
+    """A stored value of one of the fixed lists (a feature kind, a need's kind, a scale), a
+    common asset category or a shipped vocabulary category's label, as this session reads
+    it; a value the catalogues do not know is shown as entered."""
     return _(models.VALUE_LABELS.get(value, value)) if value else value
 
 
@@ -58,13 +78,20 @@ def currency() -> str:
     return state.store_settings().thresholds.currency
 
 
-def switcher() -> None:
-    """The language menu, in the sidebar: each language named in itself."""
+def switcher(page: str) -> None:
+    """The language menu, in the sidebar (each language named in itself), for ``page`` (its
+    address, ``workshop``), which the rest of the run reads in :func:`current`."""
     codes = list(i18n.LANGUAGES)
+    wanted = wanted_language()
+    st.session_state[_PAGE_KEY] = page or "atlas_map"
     here = current()
     st.sidebar.selectbox(
-        _("Language"), codes, index=codes.index(here), key="language_choice",
+        i18n.translator(wanted).gettext("Language"), codes, index=codes.index(wanted), key="language_choice",
         format_func=lambda code: i18n.LANGUAGES[code], on_change=_chosen)
+    if here != wanted:
+        st.sidebar.caption(i18n.translator(wanted).gettext(
+            "This page is not translated into {language} yet; it is shown in {shown}.").format(
+            language=i18n.LANGUAGES[wanted], shown=i18n.LANGUAGES[here]))
     if i18n.is_rtl(here):
         _right_to_left()
 

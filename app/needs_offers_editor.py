@@ -12,7 +12,7 @@ import pandas as pd
 import streamlit as st
 
 from app import author, session, state
-from app.language import N_, _, fmt
+from app.language import N_, _, fmt, value_label
 from app.text import md
 from atlas import needs_offers
 from atlas.access import Permission
@@ -133,6 +133,11 @@ def needs_offers_section(names: dict[int, str]) -> None:
         ss["reg_no_loaded"] = loaded
     voc = state.vocabulary_of_store()
     tag_options = sorted({c.label.lower() for c in voc.categories.values()} | set(ss.get("reg_no_tags") or []))
+    # A tag is stored as chosen (the matcher reads it in the vocabulary's words); it is shown
+    # in the reader's language when it is a shipped category's label.
+    shipped = {c.label.lower(): c.label for c in voc.categories.values() if not c.local}
+    tag_labels = {t: _(shipped[t]) if t in shipped and _(shipped[t]) != shipped[t] else value_label(t)
+                  for t in tag_options}
     site_names = {f.id: f.name or "" for f in state.list_features(named_only=True)}
     with st.form("reg_no_form"):
         a, b = st.columns([1, 2])
@@ -142,6 +147,7 @@ def needs_offers_section(names: dict[int, str]) -> None:
                      else _("e.g. Church hall for hire"))
         st.text_area(_("Description"), key="reg_no_description", height=80, max_chars=needs_offers.DESCRIPTION_MAX)
         st.multiselect(_("Tags"), tag_options, key="reg_no_tags", accept_new_options=True,
+                       format_func=lambda t: tag_labels.get(t, t),
                        help=_("Words from the shared vocabulary match best; any other may be typed."))
         a, b, c, d = st.columns(4)
         a.number_input(_("Quantity"), min_value=0.0, key="reg_no_quantity", value=None, step=1.0)

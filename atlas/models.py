@@ -27,6 +27,18 @@ OFFER_KINDS = ("skills", "people", "services", "products", "space", "land", "vol
 kinds of offer meet which kinds of need."""
 NEED_OFFER_STATUSES = ("open", "in progress", "met", "closed")
 
+COMMON_ASSET_CATEGORIES = (
+    N_("arts"), N_("business network"), N_("cafe"), N_("canal volunteers"), N_("charity"), N_("charity trust"),
+    N_("college"), N_("community association"), N_("community centre"), N_("community group"), N_("council"),
+    N_("credit union"), N_("developer"), N_("faith group"), N_("food bank"), N_("food growing"),
+    N_("heritage group"), N_("hospital"), N_("housing association"), N_("library"), N_("manufacturer"),
+    N_("prison"), N_("residents association"), N_("skills"), N_("social enterprise"), N_("sports club"),
+    N_("student volunteering"), N_("traders association"), N_("transport authority"), N_("university"),
+    N_("youth"),
+)
+"""Asset categories many places use, marked for the catalogues: shown translated wherever
+a category is a label (a filter, a legend); a category of a place's own is shown as entered."""
+
 VALUE_LABELS: dict[str, str] = {
     # The stored values of the fixed lists above as people read them, marked for the
     # catalogues (atlas.i18n.N_) and translated where shown; the stored value never changes.
