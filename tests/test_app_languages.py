@@ -62,6 +62,8 @@ def _role_for(page: str) -> str | None:
     return "admin" if spec is not None and spec.needs is not None else None
 
 
+@pytest.mark.duckdb_only("the words a page shows do not depend on the engine; the place's language is read "
+                         "from both engines below")
 @pytest.mark.parametrize("code", LANGUAGES)
 @pytest.mark.parametrize("page", PAGES)
 def test_every_page_runs_in_other_languages_with_nothing_left_in_english(run_page, demo_store_path, page, code):
