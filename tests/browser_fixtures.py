@@ -21,6 +21,7 @@ import sys
 import time
 import urllib.request
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -291,3 +292,31 @@ def full_page_shot(page, path) -> None:
         page.screenshot(path=str(path))
     finally:
         page.set_viewport_size(size)
+
+
+@dataclass(frozen=True)
+class WorkshopApp:
+    """The app on a copy of the demo store in which one plan's workshop is open."""
+
+    server: AppServer
+    plan_id: int
+    code: str
+
+
+@contextmanager
+def app_with_open_workshop(demo_store_file: Path, folder: Path, plan_word: str) -> Iterator[WorkshopApp]:
+    """Start the app on a copy of the demo store (in ``folder``) after opening a workshop
+    code on the plan whose title holds ``plan_word``; stopped when the block ends."""
+    from atlas.store import open_store
+    from cedplans import repository, workshops
+
+    db_path = folder / "atlas.duckdb"
+    shutil.copy(demo_store_file, db_path)
+    with open_store(db_path) as store:
+        plan_id = next(p.id for p in repository.list_plans(store) if plan_word in p.title)
+        code = workshops.open_workshop(store, plan_id, by="browser test", hours=8).code
+    server = start_app(db_path, folder / "streamlit.log", extra_env={"ATLAS_DEMO": "0"})
+    try:
+        yield WorkshopApp(server, plan_id, code)
+    finally:
+        stop_app(server)

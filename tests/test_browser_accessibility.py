@@ -27,9 +27,7 @@ from typing import Any
 
 import pytest
 
-from atlas.store import open_store
-from cedplans import repository, workshops
-from tests.browser_fixtures import ARTIFACTS, ROOT, AppServer, local_page, settle, sign_in, start_app, stop_app
+from tests.browser_fixtures import ARTIFACTS, ROOT, WorkshopApp, app_with_open_workshop, local_page, settle, sign_in
 
 pytestmark = pytest.mark.browser
 
@@ -93,27 +91,16 @@ RUN_AXE_JS = """async (tags) => {
 }"""
 
 
-@dataclass
-class Visit:
-    server: AppServer
-    plan_id: int
-    code: str
+Visit = WorkshopApp
 
 
 @pytest.fixture(scope="module")
 def visit(chromium_path, _demo_store_file, tmp_path_factory) -> Iterator[Visit]:
     """The app on a copy of the demo store in which a workshop is open on a plan."""
-    folder = tmp_path_factory.mktemp("axe")
-    db_path = folder / "atlas.duckdb"
-    shutil.copy(_demo_store_file, db_path)
-    with open_store(db_path) as store:
-        plan_id = next(p.id for p in repository.list_plans(store) if WORKSHOP_PLAN in p.title)
-        code = workshops.open_workshop(store, plan_id, by="axe test", hours=8).code
-    server = start_app(db_path, folder / "streamlit.log", extra_env={"ATLAS_DEMO": "0"})
-    shutil.rmtree(AXE_DIR, ignore_errors=True)
-    AXE_DIR.mkdir(parents=True)
-    yield Visit(server, plan_id, code)
-    stop_app(server)
+    with app_with_open_workshop(_demo_store_file, tmp_path_factory.mktemp("axe"), WORKSHOP_PLAN) as app:
+        shutil.rmtree(AXE_DIR, ignore_errors=True)
+        AXE_DIR.mkdir(parents=True)
+        yield app
 
 
 @pytest.fixture(scope="module")

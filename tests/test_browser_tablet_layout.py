@@ -13,23 +13,12 @@ window (for the legend: inside the map's frame), and its content fits its box
 
 from __future__ import annotations
 
-import shutil
 from collections.abc import Iterator
 from dataclasses import dataclass
 
 import pytest
 
-from atlas.store import open_store
-from cedplans import repository, workshops
-from tests.browser_fixtures import (
-    AppServer,
-    full_page_shot,
-    local_page,
-    settle,
-    sign_in,
-    start_app,
-    stop_app,
-)
+from tests.browser_fixtures import WorkshopApp, app_with_open_workshop, full_page_shot, local_page, settle, sign_in
 
 pytestmark = pytest.mark.browser
 
@@ -96,23 +85,13 @@ PAGES = (
 )
 
 
-@dataclass
-class Visit:
-    server: AppServer
-    plan_id: int
+Visit = WorkshopApp
 
 
 @pytest.fixture(scope="module")
 def visit(chromium_path, _demo_store_file, tmp_path_factory) -> Iterator[Visit]:
-    folder = tmp_path_factory.mktemp("tablet")
-    db_path = folder / "atlas.duckdb"
-    shutil.copy(_demo_store_file, db_path)
-    with open_store(db_path) as store:
-        plan_id = next(p.id for p in repository.list_plans(store) if PLAN_WORD in p.title)
-        workshops.open_workshop(store, plan_id, by="tablet test", hours=8)
-    server = start_app(db_path, folder / "streamlit.log", extra_env={"ATLAS_DEMO": "0"})
-    yield Visit(server, plan_id)
-    stop_app(server)
+    with app_with_open_workshop(_demo_store_file, tmp_path_factory.mktemp("tablet"), PLAN_WORD) as app:
+        yield app
 
 
 @pytest.fixture(scope="module")
