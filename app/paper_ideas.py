@@ -53,11 +53,13 @@ def render_pack_downloads(plan_id: int) -> None:
     title = state.query(repository.get_plan, plan_id).title
     base_url = _app_url()
 
+    who = session.viewer()  # now, in the run: the file is made later, when a button is pressed
+
     def make(size: str) -> Callable[[], bytes]:
         def data() -> bytes:
-            with session.writing(Permission.PLAN, plan_id=plan_id) as store:
+            with session.writing(Permission.PLAN, plan_id=plan_id, who=who) as store:
                 return workshop_pack.build_pack(store, plan_id, size=size, base_url=base_url,
-                                                by=session.viewer().label, language=language)
+                                                by=who.label, language=language)
         return data
 
     columns = st.columns(len(workshop_pack.PAPER_SIZES))

@@ -125,10 +125,11 @@ def can(permission: Permission, *, plan_id: int | None = None) -> bool:
 
 
 @contextlib.contextmanager
-def writing(permission: Permission, *, plan_id: int | None = None) -> Iterator[Store]:
-    """The store for a write this session's viewer may make (NotAllowed otherwise, before
-    anything is touched), with the viewer recorded on every change in the audit trail."""
-    who = viewer()
+def writing(permission: Permission, *, plan_id: int | None = None, who: Viewer | None = None) -> Iterator[Store]:
+    """The store for a write this session's viewer (or ``who``, taken during a run for a
+    file made later, when its download button is pressed) may make (NotAllowed otherwise,
+    before anything is touched), with the viewer recorded on every change in the audit trail."""
+    who = who or viewer()
     who.require(permission, plan_id=plan_id)
     with state.writing() as store, audit.acting(who):
         yield store

@@ -389,7 +389,7 @@ def test_record_needs_writes_the_leaks_as_supply_needs_once_and_the_matcher_find
     for _ in range(2):  # recording again updates the same needs
         code, out, err = _run(place, *args)
         assert code == 0, err
-    assert "Recorded 4 supply need(s) of Testham General Hospital (0 new, 4 updated)" in out
+    assert "Recorded 4 supply needs of Testham General Hospital (0 new, 4 updated)" in out
     with open_store(place.path) as store:
         rows = store.con.execute(
             "SELECT title, annual_value, kind, side, asset_id, recorded_by FROM needs_offers WHERE source = ? "
