@@ -224,11 +224,11 @@ def test_the_demo_resident_sees_no_contact_note_or_reason_on_any_page(browser, a
         assert CONTACT_ASSET in atlas_csv and _leaks(atlas_csv) == []
 
         _go(page, "Site explorer")
-        page.get_by_role("combobox").first.click()
+        page.get_by_role("combobox", name="Site", exact=True).click()
         page.keyboard.type("Port Loop historic")
         page.get_by_role("option", name=re.compile(NOTE_SITE)).first.click()
         settle(page)
-        page.get_by_text(re.compile(rf"^Within [\d,]+ m of {NOTE_SITE}")).wait_for()
+        page.get_by_text(re.compile(rf"^Within [\d,]+\s+m of {NOTE_SITE}")).wait_for()
         check("site explorer, Port Loop")
         explorer_csv = _download(page, page.get_by_role("button", name="Download the assets (CSV)"))
         assert explorer_csv.count("\n") > 1 and _leaks(explorer_csv) == []
