@@ -62,7 +62,7 @@ the app they fall back to the place's language."""
 
 RIGHT_TO_LEFT = frozenset({"ar", "ur"})
 
-WORKSHOP_SOURCES = ("app/pages/workshop.py", "app/participant.py", "app/language.py")
+WORKSHOP_SOURCES = ("app/pages/workshop.py", "app/participant.py", "app/language.py", "atlas/access.py")
 """The files whose messages the workshop languages must translate."""
 
 
