@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import html
 import math
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 
 import folium
@@ -264,23 +264,26 @@ def _label_point(geom: shapely.Geometry, decimals: int) -> list[float]:
     return [round(p.y, decimals), round(p.x, decimals)]
 
 
+def _labelled(table: Mapping[str, str], value: str) -> str:
+    """``value``'s label from ``table`` in the page's language; a value not in it as stored."""
+    return _(table[value]) if value in table else value
+
+
 def kind_label(kind: str) -> str:
     """A kind of feature in the page's language (an unknown kind as stored)."""
-    return _(map_style.FEATURE_KIND_LABEL[kind]) if kind in map_style.FEATURE_KIND_LABEL else kind
+    return _labelled(map_style.FEATURE_KIND_LABEL, kind)
 
 
 def status_label(status: str) -> str:
-    return _(map_style.STATUS_LABEL[status]) if status in map_style.STATUS_LABEL else status
+    return _labelled(map_style.STATUS_LABEL, status)
 
 
 def scale_label(scale: str) -> str:
-    return _(map_style.SCALE_LABEL[scale]) if scale in map_style.SCALE_LABEL else scale
+    return _labelled(map_style.SCALE_LABEL, scale)
 
 
 def sector_label(sector: str | None) -> str:
-    if not sector:
-        return ""
-    return _(map_style.SECTOR_LABEL[sector]) if sector in map_style.SECTOR_LABEL else sector
+    return _labelled(map_style.SECTOR_LABEL, sector) if sector else ""
 
 
 def feature_popup(name: str | None, kind: str, status: str, land_use: str | None,
