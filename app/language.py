@@ -17,6 +17,7 @@ from atlas.i18n import N_ as N_  # re-exported for pages' module-level tables
 
 _KEY = "language"
 _PAGE_KEY = "language_page"
+_SETTLED_KEY = "language_settled"
 
 
 def current() -> str:
@@ -25,6 +26,22 @@ def current() -> str:
         # No session to ask (a test calling a page's function directly): never open the
         # store just to learn its language.
         return i18n.SOURCE_LANGUAGE
+    # Settled once per run: a page asks hundreds of times, and the place's default is a
+    # query on the store. A new choice or page settles it again, as does forget().
+    asked = (st.session_state.get(_KEY), st.session_state.get(_PAGE_KEY, "workshop"))
+    settled = st.session_state.get(_SETTLED_KEY)
+    if settled is None or settled[0] != asked:
+        settled = (asked, _language_here())
+        st.session_state[_SETTLED_KEY] = settled
+    return settled[1]
+
+
+def forget() -> None:
+    """Work the language out again on its next use: the place's default has just changed."""
+    st.session_state.pop(_SETTLED_KEY, None)
+
+
+def _language_here() -> str:
     wanted = wanted_language()
     if wanted in i18n.WORKSHOP_LANGUAGES and st.session_state.get(_PAGE_KEY, "workshop") != "workshop":
         # Arabic and Urdu are complete for the workshop only: elsewhere the page reads in
@@ -50,6 +67,7 @@ def start_run() -> None:
     """At the start of each run, before the menu is drawn: the menu is in the language asked
     for (the workshop's languages translate it too); the page is not known yet."""
     st.session_state.pop(_PAGE_KEY, None)
+    forget()  # another session may have changed the place's default since the last run
 
 
 def fmt() -> i18n.Translator:
@@ -85,8 +103,11 @@ def switcher(page: str) -> None:
     wanted = wanted_language()
     st.session_state[_PAGE_KEY] = page or "atlas_map"
     here = current()
+    # The menu shows what the page reads in: before anyone chooses, that follows the place's
+    # default, which an admin may change while this session is open.
+    st.session_state["language_choice"] = wanted
     st.sidebar.selectbox(
-        i18n.translator(wanted).gettext("Language"), codes, index=codes.index(wanted), key="language_choice",
+        i18n.translator(wanted).gettext("Language"), codes, key="language_choice",
         format_func=lambda code: i18n.LANGUAGES[code], on_change=_chosen)
     if here != wanted:
         st.sidebar.caption(i18n.translator(wanted).gettext(

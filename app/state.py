@@ -23,6 +23,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Concatenate, ParamSpec, TypeVar
 
+import shapely
 import streamlit as st
 
 from atlas import (
@@ -205,10 +206,19 @@ def show_flashes(page: str) -> None:
 
 # -- cached domain calls ---------------------------------------------------------------
 
+# A shape is part of a cache key by its WKB (st.cache_data cannot hash shapely's objects,
+# and matches hash functions by exact type, so each geometry type is named).
+_GEOMETRY_HASH: dict[type, Callable[[object], object]] = {
+    cls: shapely.to_wkb for cls in (shapely.Point, shapely.LineString, shapely.LinearRing, shapely.Polygon,
+                                     shapely.MultiPoint, shapely.MultiLineString, shapely.MultiPolygon,
+                                     shapely.GeometryCollection)}
+
+
 def _cached_query(fn: Callable[Concatenate[Store, P], T]) -> Callable[P, T]:
     """``fn`` run on the app's store under the lock and cached (``st.cache_data``) until
     the next write: the handle's (path, revision) key is part of every cache key.
-    Arguments must be hashable values; the frozen dataclasses of the atlas's map queries are.
+    Arguments must be hashable values (the frozen dataclasses of the atlas's map queries are)
+    or shapes.
 
     st.cache_data leaves every parameter whose name starts with an underscore out of the
     key, so ``store_key`` must never be renamed ``_key``: that hid every write from every
@@ -220,7 +230,7 @@ def _cached_query(fn: Callable[Concatenate[Store, P], T]) -> Callable[P, T]:
 
     # st.cache_data tells functions apart by module and qualified name; give each its own.
     run.__qualname__ = f"cached_{fn.__module__.replace('.', '_')}_{fn.__name__}"
-    cached_run = st.cache_data(max_entries=64, show_spinner=False)(run)
+    cached_run = st.cache_data(max_entries=64, show_spinner=False, hash_funcs=_GEOMETRY_HASH)(run)
 
     @functools.wraps(fn)
     def call(*args: P.args, **kwargs: P.kwargs) -> T:

@@ -90,6 +90,10 @@ def test_new_currency_and_spend_threshold_reach_every_session(run_page, demo_sto
 
 
 def test_default_language_reaches_a_fresh_session(run_page, demo_store_path):
+    # A session open before the change, in the default (English) without choosing: the
+    # language is settled once per run, so its next run must work it out again.
+    before = run_page("sign_in", demo_store_path, role=None)
+    assert before.selectbox(key="language_choice").value == "en"
     admin = run_page("admin", demo_store_path)
     admin.selectbox(key="admin.language").select("de")
     button(admin, "Save and reclassify every asset").click().run()
@@ -98,6 +102,12 @@ def test_default_language_reaches_a_fresh_session(run_page, demo_store_path):
     saved = i18n.translator("de").gettext(
         "Saved. The thresholds and currency are as they were, so no asset changed scale.")
     assert any(s.value == saved for s in admin.success), [s.value for s in admin.success]
+
+    before.run()
+    no_exception(before)
+    assert before.selectbox(key="language_choice").value == "de"
+    assert before.selectbox(key="language_choice").label == i18n.translator("de").gettext("Language")
+    assert i18n.translator("de").gettext("Sign in") in [t.value for t in before.title]
 
     # A fresh session: no browser language (AppTest sends none) and nothing chosen.
     fresh = run_page("sign_in", demo_store_path, role=None)

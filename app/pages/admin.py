@@ -10,6 +10,7 @@ import streamlit as st
 
 from app import session, state
 from app.language import _, fmt, ngettext
+from app.language import forget as forget_language
 from app.text import md
 from atlas import accounts, audit, backup, i18n, place_settings
 from atlas.access import ROLES, Permission
@@ -135,6 +136,7 @@ def _save_settings(current: StoreSettings, place: str, language: str, currency_c
     except AtlasError as exc:
         st.error(str(exc))
         return
+    forget_language()  # the rest of this run reads in the new default, if it changed
     if changed is None:
         said = _("Saved. The thresholds and currency are as they were, so no asset changed scale.")
     else:

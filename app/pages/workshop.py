@@ -32,7 +32,7 @@ from shapely.geometry.base import BaseGeometry
 from app import maps, paper_ideas, participant, plan_maps, session, state
 from app.language import N_, _, fmt, ngettext
 from app.text import html_text, md
-from atlas import queries, settings
+from atlas import settings
 from atlas.access import Permission
 from atlas.errors import AtlasError
 from atlas.importers import postcodes
@@ -185,10 +185,8 @@ def places_near(plan: Plan, site: BaseGeometry | None) -> list[Place]:
     if anchor is None:
         return places
     try:
-        if plan.site_feature_id is not None:  # cached: a reference is a key, a shape is not
-            near = state.nearby(SiteRef("feature", plan.site_feature_id), PLACES_RADIUS_M, limit=PLACES_MAX)
-        else:
-            near = state.query(queries.nearby, anchor, PLACES_RADIUS_M, limit=PLACES_MAX)
+        where = SiteRef("feature", plan.site_feature_id) if plan.site_feature_id is not None else anchor
+        near = state.nearby(where, PLACES_RADIUS_M, limit=PLACES_MAX)
     except AtlasError:
         return places  # an atlas without a metric CRS yet: the map and the zones still work
     found = [(f.distance_m, f.id, "feature", f.name, f.geom) for f in near.features
