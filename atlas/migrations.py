@@ -528,9 +528,52 @@ ALTER TABLE plan_ideas ADD COLUMN paper_square VARCHAR;
 """
 
 
+# Version 11 (issue 14): the ground under the atlas, from an OpenStreetMap extract (or the
+# demo's approximate lines): the streets, railways, water, parks and buildings the base
+# map is drawn from (WGS84, lon/lat), the walking network derived from the walkable ways
+# (edges in the store's metric CRS, nodes numbered by the build), and the base map's
+# PMTiles archive itself, so the store carries everything a hall with no internet needs.
+# ground_sources says where the ground came from, and whether it is approximate.
+_GROUND = """
+CREATE SEQUENCE ground_feature_id_seq START 1;
+CREATE TABLE ground_features (
+    id BIGINT PRIMARY KEY DEFAULT nextval('ground_feature_id_seq'),
+    layer VARCHAR NOT NULL CHECK (layer IN ('road', 'path', 'rail', 'waterway', 'water', 'park', 'building')),
+    kind VARCHAR NOT NULL,
+    name VARCHAR,
+    walkable BOOLEAN NOT NULL DEFAULT false,
+    osm_id VARCHAR,
+    geom GEOMETRY NOT NULL
+);
+CREATE TABLE ground_sources (
+    source VARCHAR NOT NULL,
+    licence VARCHAR,
+    approximate BOOLEAN NOT NULL,
+    imported_at TIMESTAMP NOT NULL DEFAULT current_timestamp
+);
+CREATE TABLE walk_edges (
+    id BIGINT PRIMARY KEY,
+    u BIGINT NOT NULL,
+    v BIGINT NOT NULL,
+    length_m DOUBLE NOT NULL CHECK (length_m >= 0),
+    geom_m GEOMETRY NOT NULL
+);
+CREATE TABLE basemaps (
+    name VARCHAR PRIMARY KEY,
+    built_at TIMESTAMP NOT NULL,
+    source VARCHAR NOT NULL,
+    approximate BOOLEAN NOT NULL,
+    min_zoom INTEGER NOT NULL,
+    max_zoom INTEGER NOT NULL,
+    tiles INTEGER NOT NULL,
+    archive BLOB NOT NULL
+);
+"""
+
+
 Migration = str | Callable[[duckdb.DuckDBPyConnection], None]
 MIGRATIONS: list[Migration] = [_V1_CORE, _V2_MEMBERSHIP, _PLANS, _POSTCODES, _LINKING, _trust, _bbox,
-                               _partner_order, _REGISTERS, _PAPER_IDEAS]
+                               _partner_order, _REGISTERS, _PAPER_IDEAS, _GROUND]
 
 SCHEMA_VERSION = len(MIGRATIONS)
 
