@@ -88,7 +88,7 @@ def value_label(value: str) -> str:
     """A stored value of one of the fixed lists (a feature kind, a need's kind, a scale), a
     common asset category or a shipped vocabulary category's label, as this session reads
     it; a value the catalogues do not know is shown as entered."""
-    return _(models.VALUE_LABELS.get(value, value)) if value else value
+    return models.value_label(fmt(), value)
 
 
 def currency() -> str:

@@ -6,13 +6,14 @@ name ends in ``_m`` (the store's metric CRS).
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
 from shapely import Point
 from shapely.geometry.base import BaseGeometry
 
-from atlas.i18n import N_
+from atlas.i18n import N_, Translator
 
 FEATURE_KINDS = ("land", "building", "green_space", "water", "other")
 FEATURE_STATUSES = ("in_use", "vacant", "disused", "underused", "unknown")
@@ -53,6 +54,19 @@ VALUE_LABELS: dict[str, str] = {
     "in progress": N_("in progress"), "met": N_("met"), "closed": N_("closed"), "macro": N_("macro"),
     "micro": N_("micro"),
 }
+
+
+def value_label(tr: Translator, value: str | None, known: Collection[str] | None = None) -> str:
+    """A stored value as the reader of ``tr`` reads it: a value of the fixed lists above by
+    its label, and a value of ``known`` (a caller's own fixed lists, such as a plan's
+    statuses) translated; anything else (what a person typed) exactly as entered. With
+    ``known`` None, any value the catalogues translate (a shipped vocabulary category, a
+    common asset category) is translated too. Reports and pages both label through here."""
+    if not value:
+        return value or ""
+    if value in VALUE_LABELS:
+        return tr.gettext(VALUE_LABELS[value])
+    return tr.gettext(value) if known is None or value in known else value
 
 OPEN_STATUSES = ("open", "in progress")
 """Needs and offers in these statuses are still looking for a match."""

@@ -11,6 +11,7 @@ import base64
 from datetime import datetime
 
 from atlas.i18n import Translator
+from atlas.models import value_label
 from cedplans.colours import zone_colour
 from cedplans.model import (
     ACTION_STATUSES,
@@ -23,7 +24,7 @@ from cedplans.model import (
     Zone,
 )
 from cedplans.report import PlanReport
-from cedplans.templates_env import fixed_value, render, report_translator
+from cedplans.templates_env import render, report_translator
 
 FIXED_VALUES = frozenset((*PLAN_STATUSES, *FOCUS_KINDS, *PARTNER_ROLES, *ZONE_USES, *ACTION_STATUSES,
                           *STANDARD_INDICATORS, *IDEA_CATEGORIES))
@@ -54,8 +55,8 @@ def render_html(report: PlanReport, *, epsg: int, language: str | None = None) -
         place=report.place, radius_m=report.radius_m, epsg=epsg,
         map_b64=base64.b64encode(report.map_png).decode("ascii"),
         zone_colour=zone_colour, indicator_text=report.indicator_text,
-        status=fixed_value(tr, report.plan.status, FIXED_VALUES),
-        value=lambda v: fixed_value(tr, v, FIXED_VALUES),
+        status=value_label(tr, report.plan.status, FIXED_VALUES),
+        value=lambda v: value_label(tr, v, FIXED_VALUES),
         zone_size=lambda z: zone_size(tr, z),
         saved_on=when(tr, report.version.saved_at), generated_on=when(tr, report.generated_at),
     )

@@ -22,12 +22,11 @@ from matplotlib.patches import Patch
 from shapely.geometry.base import BaseGeometry
 
 from atlas.i18n import Translator, translator
-from atlas.models import NearbyResult, Site
+from atlas.models import NearbyResult, Site, value_label
 from atlas.needs_offers import NearbyNeedOffer
 from atlas.projection import WGS84, reproject
 from cedplans import colours
 from cedplans.model import ZONE_USES, Idea, Partner, Plan
-from cedplans.templates_env import fixed_value
 
 SITE_MARGIN_M = 25.0
 """Space left around the site and zones in the left panel, in metres."""
@@ -98,7 +97,7 @@ def plan_map_png(plan: Plan, *, epsg: int, site: BaseGeometry | None, nearby: Ne
         handles.insert(0, Line2D([], [], color=colours.SITE_COLOUR, linestyle="--", label=_("Site")))
     for use in dict.fromkeys(z.use for z in plan.zones):
         handles.append(Patch(facecolor=colours.zone_colour(use), alpha=0.7,
-                             label=_("Zone: {use}").format(use=fixed_value(tr, use, ZONE_USES))))
+                             label=_("Zone: {use}").format(use=value_label(tr, use, ZONE_USES))))
     if ideas_m:
         handles.append(Line2D([], [], color=colours.IDEA_COLOUR, marker="^", linestyle="",
                               label=_("Idea pinned to a point ({count})").format(count=tr.number(len(ideas_m)))))

@@ -10,10 +10,11 @@ from reportlab.lib.pagesizes import A4
 from reportlab.lib.units import mm
 from reportlab.platypus import Image, SimpleDocTemplate, Spacer
 
+from atlas.models import value_label
 from cedplans.html_report import FIXED_VALUES, when, zone_size
 from cedplans.pdf_layout import Layout
 from cedplans.report import PlanReport
-from cedplans.templates_env import fixed_value, report_translator
+from cedplans.templates_env import report_translator
 
 
 def render_pdf(report: PlanReport, *, epsg: int, language: str | None = None) -> bytes:
@@ -22,7 +23,7 @@ def render_pdf(report: PlanReport, *, epsg: int, language: str | None = None) ->
     _ = tr.gettext
 
     def value(v: str | None) -> str:
-        return fixed_value(tr, v, FIXED_VALUES)
+        return value_label(tr, v, FIXED_VALUES)
 
     layout = Layout(rtl=tr.rtl)
     p, table = layout.p, layout.table

@@ -11,14 +11,12 @@ side by side.
 from __future__ import annotations
 
 import threading
-from collections.abc import Collection
 from typing import Any
 
 from jinja2 import Environment, PackageLoader, StrictUndefined
 
 from atlas import i18n
 from atlas.i18n import Translator
-from atlas.models import VALUE_LABELS
 
 TEMPLATES = Environment(
     loader=PackageLoader("cedplans", "templates"),
@@ -48,12 +46,3 @@ def render(template: str, tr: Translator, **values: Any) -> str:
             tr.gettext, tr.ngettext, newstyle=True)
         return TEMPLATES.get_template(template).render(
             lang=tr.code, dir="rtl" if tr.rtl else "ltr", tr=tr, **values)
-
-
-def fixed_value(tr: Translator, value: str | None, known: Collection[str]) -> str:
-    """A stored value of a fixed list (``known``: a plan status, a zone use, a kind) as the
-    reader reads it; anything else (what a person typed) exactly as entered."""
-    if not value:
-        return ""
-    label = VALUE_LABELS.get(value, value)
-    return tr.gettext(label) if value in known or value in VALUE_LABELS else value
