@@ -33,7 +33,7 @@ KINDS = {
 }
 
 STAGES = {"reading": N_("Reading the file"), "checking": N_("Checking every row"),
-          "writing": N_("Writing to the atlas")}
+          "writing": N_("Writing to the atlas"), "base map": N_("Drawing the base map")}
 
 FACT_WORDS = {
     "format": N_("Format"), "layer": N_("Layer"), "stored_as": N_("Stored as"), "source": N_("Source"),

@@ -13,6 +13,7 @@ import html
 import math
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
+from typing import Literal
 
 import folium
 import numpy as np
@@ -21,7 +22,8 @@ import shapely
 from folium.plugins import Draw
 from shapely.geometry import mapping, shape
 
-from app import map_style, static_assets
+from app import basemap, map_style, static_assets
+from app.basemap import ServedBasemap
 from app.language import _, fmt, ngettext
 from app.map_layers import AssetCells, AssetMarkers, AtlasMap, Legend, MapTitle, ShapeLayer
 from app.text import leaflet_html, md
@@ -222,23 +224,40 @@ class _LegendParts:
         self.rings: list[float] = []
         self.pin: str | None = None
         self.links: set[str] = set()
+        self.extra: list[tuple[str, str]] = []
+        """(swatch style, words) of layers other modules draw (app.walking_view's catchments)."""
 
 
 def base_map(viewport: Viewport, *, tiles: bool = False, fit: bool = False,
-             open_at: tuple[float, float, float] | None = None) -> AtlasMap:
+             open_at: tuple[float, float, float] | None = None,
+             ground: ServedBasemap | None | Literal["app"] = "app") -> AtlasMap:
     """An empty map centred on ``viewport``, with Leaflet served by the app.
 
     ``fit`` makes the browser fit the viewport's bounds to the map's real size (best when
     the whole of something must show); ``open_at`` (lon, lat, zoom) opens it exactly
-    there; otherwise the map opens at the viewport's centre and zoom. ``tiles`` adds an
-    OpenStreetMap background, which needs internet; without it the store's boundaries and
-    features are the base map."""
+    there; otherwise the map opens at the viewport's centre and zoom.
+
+    The background: the offline base map (``ground``; by default the app's store's, see
+    :func:`app.basemap.current`) when there is one, with the online street map beside it in
+    the layer switcher; ``tiles`` shows the online street map (which needs internet)
+    instead. Without a base map and without ``tiles`` the store's boundaries and features
+    are the base map."""
     lon, lat, zoom = open_at or (*viewport.centre, viewport.zoom)
-    m = AtlasMap((lat, lon), zoom, tiles=tiles)
+    m = AtlasMap((lat, lon), zoom)
+    basemap.add_background(m, basemap.current() if ground == "app" else ground, online=tiles,
+                           names=(_("Base map (offline)"), _("Street map background (needs internet)")),
+                           approximate_note=_("Approximate base map"))
     if fit:
         m.fit_bounds([[viewport.south, viewport.west], [viewport.north, viewport.east]], padding=(12, 12))
     m.atlas_legend = _LegendParts()  # type: ignore[attr-defined]
     return m
+
+
+def add_legend_row(m: folium.Map, swatch_style: str, text: str) -> None:
+    """A row under Other in ``m``'s legend for a layer another module draws (the walking
+    catchments): ``swatch_style`` the swatch's inline CSS (the app's own, never a person's
+    words), ``text`` plain words (escaped here)."""
+    _legend(m).extra.append((swatch_style, text))
 
 
 def _legend(m: folium.Map) -> _LegendParts:
@@ -552,7 +571,7 @@ def _legend_html(parts: _LegendParts) -> str:
                 dash = "dashed" if style.get("dashArray") else "solid"
                 row(f"<span class='sw' style='border-top:3px {dash} {style['color']};height:0'></span>",
                     _(map_style.LINK_LABEL[kind]))
-    if parts.boundaries or parts.site or parts.rings or parts.pin:
+    if parts.boundaries or parts.site or parts.rings or parts.pin or parts.extra:
         section(_("Other"))
     if parts.boundaries:
         row(f"<span class='sw' style='border:2px dashed {map_style.BOUNDARY_STYLE['color']}'></span>",
@@ -564,6 +583,8 @@ def _legend_html(parts: _LegendParts) -> str:
         row(f"<span class='sw' style='border:2px dotted {map_style.RING_STYLE['color']}'></span>",
             _("Distance from the site: {distances}").format(
                 distances=", ".join(fmt().distance_m(r) for r in parts.rings)))
+    for swatch_style, text in parts.extra:
+        row(f"<span class='sw' style='{swatch_style}'></span>", text)
     if parts.pin:
         row(f"<span class='sw' style='background:{map_style.PIN_STYLE['fillColor']};border-radius:50%;"
             f"border:2px solid {map_style.PIN_STYLE['color']}'></span>", parts.pin)

@@ -1,7 +1,8 @@
 """The browser libraries the map needs, served by the app itself: no CDN.
 
 A community hall often has no internet, and tests must not touch the network, so Leaflet,
-jQuery (folium's templates use it), Leaflet.markercluster and Leaflet.draw are copied
+jQuery (folium's templates use it), Leaflet.markercluster, Leaflet.draw and
+protomaps-leaflet (which draws the offline base map, :mod:`app.basemap`) are copied
 from installed packages into ``static/`` when the app starts, and Streamlit serves that
 folder (``server.enableStaticServing`` in ``.streamlit/config.toml``) at ``/app/static/``.
 
@@ -9,8 +10,10 @@ Where each comes from (none is committed to this repository):
 
 - Leaflet, jQuery, Leaflet.markercluster: the PyPI packages XStatic-Leaflet,
   XStatic-jQuery and XStatic-Leaflet-MarkerCluster (``pip install -e .``).
-- Leaflet.draw: the npm package ``leaflet-draw`` (``npm install``, from ``package.json``),
-  which lands in ``node_modules/``.
+- Leaflet.draw and protomaps-leaflet: the npm packages ``leaflet-draw`` and
+  ``protomaps-leaflet`` (``npm install``, from ``package.json``), which land in
+  ``node_modules/``. protomaps-leaflet's ``dist/protomaps-leaflet.js`` is one file with its
+  own dependencies (the PMTiles reader among them) bundled in.
 
 Each library is copied to ``static/<name>-<version>/``, so an upgrade gets a fresh URL
 and no browser keeps a stale cached copy.
@@ -74,15 +77,13 @@ def _xstatic(module: str, hint: str) -> Callable[[], tuple[Path, str]]:
     return locate
 
 
-def _npm(package: str) -> Callable[[], tuple[Path, str]]:
+def _npm(package: str, what: str) -> Callable[[], tuple[Path, str]]:
     @functools.lru_cache(maxsize=1)
     def locate() -> tuple[Path, str]:
         root = NODE_MODULES / package
         manifest = root / "package.json"
         if not manifest.exists():
-            raise MissingWebAsset(
-                f"The map drawing tool ({package}) is not installed. In the project folder run: npm install"
-            )
+            raise MissingWebAsset(f"{what} ({package}) is not installed. In the project folder run: npm install")
         return root / "dist", str(json.loads(manifest.read_text())["version"])
 
     return locate
@@ -103,11 +104,15 @@ MARKER_CLUSTER = Library(
     js=("leaflet.markercluster.js",), css=("MarkerCluster.css", "MarkerCluster.Default.css"),
 )
 LEAFLET_DRAW = Library(
-    "leaflet-draw", _npm("leaflet-draw"),
+    "leaflet-draw", _npm("leaflet-draw", "The map drawing tool"),
     files=("leaflet.draw.js", "leaflet.draw.css", "images/"), js=("leaflet.draw.js",), css=("leaflet.draw.css",),
 )
+PROTOMAPS_LEAFLET = Library(
+    "protomaps-leaflet", _npm("protomaps-leaflet", "The offline base map's drawing library"),
+    files=("protomaps-leaflet.js",), js=("protomaps-leaflet.js",),
+)
 
-LIBRARIES = (LEAFLET, JQUERY, MARKER_CLUSTER, LEAFLET_DRAW)
+LIBRARIES = (LEAFLET, JQUERY, MARKER_CLUSTER, LEAFLET_DRAW, PROTOMAPS_LEAFLET)
 
 
 @dataclass(frozen=True)
@@ -170,6 +175,12 @@ def _base_url() -> str:
 def url(lib: Library, file: str) -> str:
     """The URL the browser loads ``file`` of ``lib`` from."""
     return f"{_base_url()}{URL_PREFIX}/{lib.folder}/{file}"
+
+
+def static_url(name: str) -> str:
+    """The URL the browser loads ``static/<name>`` from (a file the app wrote there, such as
+    the base map's archive)."""
+    return f"{_base_url()}{URL_PREFIX}/{name}"
 
 
 def js_links(*libs: Library) -> list[tuple[str, str]]:

@@ -14,6 +14,8 @@ import pandas as pd
 
 from atlas import accounts, writes
 from atlas.errors import NotFound
+from atlas.ground.demo_ground import DEMO_GROUND_SOURCE, load_demo_ground
+from atlas.ground.layers import ground_source
 from atlas.importers.needs_offers import import_needs_offers
 from atlas.projection import BRITISH_NATIONAL_GRID, WGS84
 from atlas.store import Store
@@ -64,11 +66,21 @@ def load_demo(store: Store, directory: Path = DEMO_DIR) -> dict[str, int]:
             import_needs_offers(store, files[f"{as_}.csv"], as_, source=DEMO_SOURCE)
         _load_registers_and_spend(store, files)
         add_demo_accounts(store)
+        _load_ground(store)
     counts = {t: store.con.execute(f"SELECT count(*) FROM {t}").fetchone()[0]
               for t in ("boundaries", "features", "assets")}
     for side in ("need", "offer"):
         counts[f"{side}s"] = store.con.execute("SELECT count(*) FROM needs_offers WHERE side = ?", [side]).fetchone()[0]
     return counts
+
+
+def _load_ground(store: Store) -> None:
+    """The demo's approximate ground and its base map (:mod:`atlas.ground.demo_ground`), unless
+    the store already holds ground from somewhere else (an OpenStreetMap extract imported
+    before the demo was loaded again), which is better than a sketch."""
+    held = ground_source(store)
+    if held is None or held.source == DEMO_GROUND_SOURCE:
+        load_demo_ground(store)
 
 
 def _load_registers_and_spend(store: Store, files: dict[str, Path]) -> None:

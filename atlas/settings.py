@@ -34,6 +34,15 @@ WALKING_DISTANCES_M: tuple[float, ...] = (400.0, DEFAULT_RADIUS_M, 1_600.0)
 """Five, ten and twenty minutes' walk, in metres: the distances a site's rings are drawn
 at and offered as choices (site explorer, plan sketcher, site dossier)."""
 
+DEFAULT_WALKING_SPEED_KMH = 4.8
+"""Walking pace, in km/h, for walking times and catchments (80 m a minute): an adult's usual
+pace in the UK's and Germany's planning guidance. A store may keep its own
+(:func:`atlas.ground.walking.set_walking_speed`); slower for a pushchair or an older walker."""
+
+WALKING_CATCHMENT_MINUTES: tuple[float, ...] = (5.0, 10.0, 15.0)
+"""The walking catchments drawn around a site, in minutes on foot (site explorer, plan
+report, dossier)."""
+
 NEARBY_FEATURE_LIMIT = 200
 """How many features (buildings, land, green spaces) 'near this site' lists by default:
 the nearest 200, with every feature within the distance counted by kind and status. A

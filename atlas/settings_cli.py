@@ -26,6 +26,7 @@ from atlas.cli_support import (
     remember_store_language,
 )
 from atlas.errors import InvalidInput
+from atlas.ground import walking
 from atlas.i18n import N_, Translator
 from atlas.store import StoreSettings
 
@@ -76,13 +77,17 @@ def _rows(s: StoreSettings, tr: Translator) -> list[dict[str, str]]:
               help=N_("Macro when an asset spends more than this a year, in the currency; reclassifies every asset."))
 @click.option("--land-ha", "land_ha", type=float,
               help=N_("Macro when an asset holds more than this many hectares; reclassifies every asset."))
+@click.option("--walking-speed", "walking_speed_kmh", type=float, metavar="KMH",
+              help=N_("Walking pace in km/h for walking times and catchments (4.8 by default; "
+                      "about 3 with a pushchair)."))
 @db_option
 @format_choice(JSON_OR_TABLE, N_("How to print the settings."))
 @handle_errors
 def settings_cmd(place: str | None, language: str | None, currency: str | None, employees: int | None,
-                 spend: float | None, land_ha: float | None, db: Path, fmt: str) -> None:
-    """Show the place's settings (name, default language, currency, macro thresholds), or change
-    those given. A new currency or threshold reclassifies every asset."""
+                 spend: float | None, land_ha: float | None, walking_speed_kmh: float | None, db: Path,
+                 fmt: str) -> None:
+    """Show the place's settings (name, default language, currency, macro thresholds, walking
+    speed), or change those given. A new currency or threshold reclassifies every asset."""
     changed: int | None = None
     with cli_store(db) as store:
         tr = cli_translator()
@@ -101,13 +106,18 @@ def settings_cmd(place: str | None, language: str | None, currency: str | None, 
                     spend=now.spend if spend is None else spend,
                     land_ha=now.land_ha if land_ha is None else land_ha)
                 changed = place_settings.set_thresholds(store, Thresholds(**dataclasses.asdict(new)), by=by)
+            if walking_speed_kmh is not None:
+                walking.set_walking_speed(store, walking_speed_kmh, by=by)
         result = place_settings.read(store)
+        speed = walking.walking_speed(store)
         remember_store_language(store)  # a new default language speaks from this answer on
         tr = cli_translator()
     if fmt == "json":
-        click.echo(output.to_json({**_as_json(result), **({} if changed is None else {"changed_scale": changed})}))
+        extra = {} if changed is None else {"changed_scale": changed}
+        click.echo(output.to_json({**_as_json(result), "walking_speed_kmh": speed, **extra}))
         return
-    click.echo(output.table(_rows(result, tr), ["what", "value"],
+    rows = [*_rows(result, tr), {"what": tr.gettext("walking speed"), "value": f"{tr.number(speed)} km/h"}]
+    click.echo(output.table(rows, ["what", "value"],
                             headers={"what": tr.gettext("setting"), "value": tr.gettext("value")}))
     if changed is not None:
         click.echo(tr.ngettext("Reclassified every asset: {count} asset changed scale.",

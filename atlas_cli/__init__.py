@@ -49,6 +49,7 @@ COMMAND_MODULES: dict[str, str] = {
     "report": "cedplans.insights_cli",
     "demo": "atlas_cli.demo",
     "settings": "atlas.settings_cli",
+    "basemap": "atlas.ground.cli",
 }
 """Command name -> the module whose ``COMMANDS`` holds it (tests/test_cli.py checks that
 the two agree, so a new command cannot be left out)."""

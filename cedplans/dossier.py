@@ -3,9 +3,10 @@ gathered once for the page, the PDF, the HTML report and the GeoPackage.
 
 Its facts (area, owner, land use, status, the areas it lies in), its Asset of Community
 Value record, the plans for it with their community evidence, the macro and micro assets
-around it, the open needs and offers nearby, the matches that involve it, and the
-officers' confidential notes, which are gathered only when the caller asks for them
-(:mod:`atlas.confidential`).
+around it, the open needs and offers nearby, the matches that involve it, the walking
+catchment (the assets within a ten-minute walk, when the store has a walking network;
+:mod:`cedplans.walking_catchment`), and the officers' confidential notes, which are
+gathered only when the caller asks for them (:mod:`atlas.confidential`).
 """
 
 from __future__ import annotations
@@ -16,6 +17,8 @@ from datetime import datetime
 from atlas import needs_offers, queries, sites
 from atlas.access import PUBLIC, Viewer
 from atlas.errors import InvalidInput
+from atlas.ground import walking
+from atlas.ground.walking import WalkingNearby, WalkingNetwork
 from atlas.models import Boundary, Feature, NearbyResult, Site
 from atlas.needs_offers import NearbyNeedOffer
 from atlas.site_refs import SiteQuery, SiteRef
@@ -25,6 +28,7 @@ from cedplans import linking, mapimage
 from cedplans.linking import Decision
 from cedplans.matching import Match, MatchIndex
 from cedplans.templates_env import report_translator
+from cedplans.walking_catchment import WALK_MINUTES
 
 DEFAULT_RADIUS_M = 800.0
 """How far around the site the dossier looks, in metres: a ten-minute walk."""
@@ -72,6 +76,9 @@ class Dossier:
     map_png: bytes
     language: str = "en"
     """The code of the language the dossier is written in (its map is drawn in it)."""
+    walking: WalkingNearby | None = None
+    """The assets within :data:`~cedplans.walking_catchment.WALK_MINUTES` on foot of the
+    site; None when the store has no walking network."""
 
     @property
     def area_m2(self) -> float | None:
@@ -150,9 +157,12 @@ def _matches(store: Store, index: MatchIndex, feature: Feature,
 
 
 def build_dossier(store: Store, site_ref: SiteQuery | int, *, radius_m: float = DEFAULT_RADIUS_M,
-                  viewer: Viewer = PUBLIC, index: MatchIndex | None = None, language: str | None = None) -> Dossier:
+                  viewer: Viewer = PUBLIC, index: MatchIndex | None = None, language: str | None = None,
+                  network: WalkingNetwork | None = None) -> Dossier:
     """Gather the dossier of the site ``site_ref`` (an id, a name or ``feature:ID``), to be
-    written in ``language`` (a code of atlas.i18n.LANGUAGES; None: the place's default)."""
+    written in ``language`` (a code of atlas.i18n.LANGUAGES; None: the place's default).
+    ``network``: the store's walking network when the caller holds it already (None: it
+    is loaded here, if the store has one)."""
     feature = _site_feature(store, site_ref)
     site = queries.resolve_site(store, SiteRef("feature", feature.id))
     owner = None
@@ -167,10 +177,13 @@ def build_dossier(store: Store, site_ref: SiteQuery | int, *, radius_m: float = 
     items = needs_offers.near(store, site, radius_m)
     index = index or MatchIndex.build(store)
     matches, decisions = _matches(store, index, feature, viewer)
+    net = network if network is not None else walking.load_network(store)
+    walked = (None if net is None
+              else walking.walking_nearby(store, net, site, WALK_MINUTES, walking.walking_speed(store)))
     settings = store.settings
     tr = report_translator(language, settings.language)
     png = mapimage.site_map_png(site, nearby=nearby, needs_offers=items, epsg=store.metric_epsg, radius_m=radius_m,
-                                tr=tr)
+                                tr=tr, catchment=walked.catchment if walked is not None else None)
     return Dossier(
         feature=feature, site=site, owner=owner, boundaries=boundaries, acv=sites.site_record(store, feature.id),
         plans=_plans(store, feature), nearby=nearby, needs_offers=items, matches=matches, decisions=decisions,
@@ -178,4 +191,5 @@ def build_dossier(store: Store, site_ref: SiteQuery | int, *, radius_m: float = 
         include_confidential=viewer.sees_confidential, radius_m=float(radius_m),
         generated_at=utc_now(), place=settings.place,
         currency=settings.thresholds.currency, metric_epsg=store.metric_epsg, map_png=png, language=tr.code,
+        walking=walked,
     )

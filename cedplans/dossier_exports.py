@@ -42,10 +42,13 @@ from cedplans.html_report import when
 from cedplans.pdf_layout import Layout
 from cedplans.templates_env import render as render_template
 from cedplans.templates_env import report_translator
+from cedplans.walking_catchment import walking_section
 
 FORMATS = ("pdf", "html", "gpkg")
-GPKG_LAYERS = ("site", "boundaries", "assets_nearby", "features_nearby", "needs_offers_nearby", "matches")
-"""Spatial layers every dossier GeoPackage holds (each may be empty); ``plans``,
+GPKG_LAYERS = ("site", "boundaries", "assets_nearby", "features_nearby", "needs_offers_nearby", "matches",
+               "walking_catchment")
+"""Spatial layers every dossier GeoPackage holds (each may be empty: ``walking_catchment``
+when the store has no walking network); ``plans``,
 ``decisions`` and ``dossier`` are attribute tables (the decisions' reasons only in a
 confidential copy), and ``confidential_notes`` is there only when asked for."""
 
@@ -124,6 +127,10 @@ def sections(d: Dossier, language: str | None = None) -> list[Section]:
         out.append(Section(title.format(radius=radius), header=[_("Asset"), _("Sector"), _("Category"), _("Distance")],
                            rows=[[a.name, _word(tr, a.sector), a.category or "", tr.distance_m(a.distance_m)]
                                  for a in assets], widths_mm=[80, 25, 40, 25], empty=_("None.")))
+    walk = walking_section(tr, d.walking, network=d.walking is not None)
+    if walk is not None:
+        out.append(Section(walk.title, lines=walk.lines, header=walk.header, rows=walk.rows,
+                           widths_mm=[62, 20, 63, 25], empty=walk.empty))
     out.append(Section(
         _("Open needs and offers within {radius} m").format(radius=radius),
         header=["", _("Asset"), _("Kind"), _("What"), _("Size"), _("Distance")],
@@ -251,10 +258,19 @@ def write_gpkg(d: Dossier, path: Path) -> None:
                          for b in d.boundaries], ["boundary_id", "name", "level", "code"], epsg)
     boundaries["geometry"] = _multi(boundaries.geometry)
     _write(boundaries, path, "boundaries", "MultiPolygon")
-    _write(_layer([{"asset_id": a.id, "name": a.name, "scale": a.scale, "sector": a.sector, "category": a.category,
-                    "distance_m": round(a.distance_m, 1), "geometry": a.geom} for a in d.nearby.assets],
-                  ["asset_id", "name", "scale", "sector", "category", "distance_m"], epsg),
-           path, "assets_nearby", "Point")
+    walks = {} if d.walking is None else {a.id: w for a, w in (*d.walking.assets, *d.walking.beyond)}
+    assets = _layer([{"asset_id": a.id, "name": a.name, "scale": a.scale, "sector": a.sector, "category": a.category,
+                      "distance_m": round(a.distance_m, 1), "geometry": a.geom} for a in d.nearby.assets],
+                    ["asset_id", "name", "scale", "sector", "category", "distance_m"], epsg)
+    # Walks along streets and paths beside the straight line: empty without a walking network,
+    # or for an asset the network does not reach.
+    for column, value in (("walk_m", lambda w: w.walk_m), ("walk_min", lambda w: w.walk_min),
+                          ("snap_m", lambda w: w.snap_m)):
+        assets[column] = pd.Series([None if (w := walks.get(i)) is None or value(w) is None else round(value(w), 1)
+                                    for i in assets["asset_id"]], index=assets.index, dtype="float64")
+    assets["far_from_street"] = pd.Series([None if (w := walks.get(i)) is None else w.far_from_street
+                                           for i in assets["asset_id"]], index=assets.index, dtype="boolean")
+    _write(assets, path, "assets_nearby", "Point")
     areas = [x for x in d.nearby.features if shapely.get_dimensions(x.geom) == 2]
     features = _layer([{"feature_id": x.id, "name": x.name, "kind": x.kind, "status": x.status, "area_m2": x.area_m2,
                         "distance_m": round(x.distance_m, 1), "geometry": x.geom} for x in areas],
@@ -275,6 +291,12 @@ def write_gpkg(d: Dossier, path: Path) -> None:
                    for m in d.matches],
                   ["need_id", "need", "need_asset", "offer_id", "offer", "offer_asset", "score", "distance_m", "why",
                    "gaps"], epsg), path, "matches", "LineString")
+    catchment = d.walking.catchment if d.walking is not None else None
+    walked = _layer([] if catchment is None or catchment.area.is_empty else
+                    [{"minutes": catchment.minutes, "speed_kmh": catchment.speed_kmh, "geometry": catchment.area}],
+                    ["minutes", "speed_kmh"], epsg)
+    walked["geometry"] = _multi(walked.geometry)
+    _write(walked, path, "walking_catchment", "MultiPolygon")
     plans = pd.DataFrame([{"plan_id": p.id, "title": p.title, "status": p.status, "version": p.version,
                            "ideas": p.ideas, "votes": p.votes, "contributors": p.contributors,
                            "partners": json.dumps(p.partners, ensure_ascii=False)} for p in d.plans],

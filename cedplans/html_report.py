@@ -59,4 +59,5 @@ def render_html(report: PlanReport, *, epsg: int, language: str | None = None) -
         value=lambda v: value_label(tr, v, FIXED_VALUES),
         zone_size=lambda z: zone_size(tr, z),
         saved_on=when(tr, report.version.saved_at), generated_on=when(tr, report.generated_at),
+        walking=report.walking_section(tr),
     )

@@ -21,12 +21,18 @@ from matplotlib.lines import Line2D
 from matplotlib.patches import Patch
 from shapely.geometry.base import BaseGeometry
 
+from atlas.ground.walking import Catchment
 from atlas.i18n import Translator, translator
 from atlas.models import NearbyResult, Site, value_label
 from atlas.needs_offers import NearbyNeedOffer
 from atlas.projection import WGS84, reproject
 from cedplans import colours
 from cedplans.model import ZONE_USES, Idea, Partner, Plan
+from cedplans.walking_catchment import minutes_words
+
+WALK_COLOUR = "#88CCEE"
+"""The walking catchment's wash: the light cyan of the same colour-blind-safe palette as the
+asset symbols, pale enough for them to stand out on it."""
 
 SITE_MARGIN_M = 25.0
 """Space left around the site and zones in the left panel, in metres."""
@@ -38,9 +44,10 @@ def plan_map_png(plan: Plan, *, epsg: int, site: BaseGeometry | None, nearby: Ne
                  partners: Sequence[tuple[Partner, BaseGeometry | None]],
                  ideas: Sequence[tuple[Idea, BaseGeometry | None]],
                  width_in: float = 10.0, height_in: float = 5.6, dpi: int = 150,
-                 tr: Translator | None = None) -> bytes:
+                 tr: Translator | None = None, catchment: Catchment | None = None) -> bytes:
     """A PNG map of the plan. Geometries come in WGS84 and are drawn in ``epsg`` (metres),
-    its words in the language of ``tr`` (English when None)."""
+    its words in the language of ``tr`` (English when None); ``catchment``, the walking
+    catchment, is washed in under the assets on the right."""
     tr = tr or translator(None)
     _ = tr.gettext
     def m(g: BaseGeometry) -> BaseGeometry:
@@ -71,6 +78,7 @@ def plan_map_png(plan: Plan, *, epsg: int, site: BaseGeometry | None, nearby: Ne
 
     # Right: the setting, with the assets around.
     _context(right, features_m)
+    handles += _catchment(right, catchment, tr)
     _site(right, site_m)
     for _number, z, g in zones_m:
         _zone(right, z.use, g, None)
@@ -121,6 +129,16 @@ def _context(ax: Axes, features: Sequence[tuple[str, BaseGeometry]]) -> None:
     for kind, group in frame.groupby("kind"):
         group.plot(ax=ax, color=colours.FEATURE_FILLS.get(str(kind), "#EEEEEE"), edgecolor="#AAAAAA",
                    linewidth=0.4, zorder=1)
+
+
+def _catchment(ax: Axes, catchment: Catchment | None, tr: Translator) -> list[Patch]:
+    """The walking catchment washed in under everything but the land, and its legend entry."""
+    if catchment is None or catchment.area_m.is_empty:
+        return []
+    gpd.GeoSeries([catchment.area_m]).plot(ax=ax, facecolor=WALK_COLOUR, alpha=0.35, edgecolor=WALK_COLOUR,
+                                           linewidth=0.8, zorder=1.5)
+    label = tr.gettext("{minutes} walk").format(minutes=minutes_words(tr, catchment.minutes))
+    return [Patch(facecolor=WALK_COLOUR, alpha=0.6, edgecolor=WALK_COLOUR, label=label)]
 
 
 def _site(ax: Axes, site: BaseGeometry | None) -> None:
@@ -206,11 +224,12 @@ def _north_arrow(ax: Axes, tr: Translator) -> None:
 
 def site_map_png(site: Site, *, nearby: NearbyResult, needs_offers: Sequence[NearbyNeedOffer], epsg: int,
                  radius_m: float, width_in: float = 8.0, height_in: float = 6.0, dpi: int = 150,
-                 tr: Translator | None = None) -> bytes:
+                 tr: Translator | None = None, catchment: Catchment | None = None) -> bytes:
     """A PNG map of a site for its dossier: the site, the ring at ``radius_m`` metres from
     its edge, the land and buildings around, macro and micro assets, and the places of
-    open needs and offers. Drawn in ``epsg`` (metres), from ``site.geom_m`` and WGS84 rest;
-    its words in the language of ``tr`` (English when None)."""
+    open needs and offers, and the walking ``catchment`` if there is one. Drawn in ``epsg``
+    (metres), from ``site.geom_m`` and WGS84 rest; its words in the language of ``tr``
+    (English when None)."""
     tr = tr or translator(None)
     _ = tr.gettext
     def m(g: BaseGeometry) -> BaseGeometry:
@@ -225,7 +244,8 @@ def site_map_png(site: Site, *, nearby: NearbyResult, needs_offers: Sequence[Nea
     gpd.GeoSeries([site.geom_m]).plot(ax=ax, facecolor=colours.SITE_COLOUR, alpha=0.12, zorder=2)
     handles: list = [Line2D([], [], color=colours.SITE_COLOUR, linestyle="--", label=site.name[:50]),
                      Line2D([], [], color="#777777", linestyle=":",
-                            label=_("{distance} from the site").format(distance=tr.distance_m(radius_m)))]
+                            label=_("{distance} from the site").format(distance=tr.distance_m(radius_m))),
+                     *_catchment(ax, catchment, tr)]
     for scale, colour, marker, size, label in (("macro", colours.MACRO_COLOUR, "s", 46, _("Macro asset ({count})")),
                                                ("micro", colours.MICRO_COLOUR, "o", 22, _("Micro asset ({count})"))):
         pts = [m(a.geom) for a in nearby.assets if a.scale == scale]

@@ -84,6 +84,13 @@ def render_pdf(report: PlanReport, *, epsg: int, language: str | None = None) ->
                         [[a.name, value(a.scale), a.category or "", tr.distance_m(a.distance_m)]
                          for a in report.others_nearby[:15]],
                         [80, 20, 45, 25])]
+    walking = report.walking_section(tr)
+    if walking is not None:
+        story += [p(walking.title, "h2"), *(p(line, "small") for line in walking.lines)]
+        if walking.rows:
+            story.append(table(walking.header, walking.rows, [62, 20, 63, 25]))
+        elif walking.empty:
+            story.append(p(walking.empty))
     story += [Spacer(1, 4 * mm),
               p(_("Report made by Asset Atlas on {when} UTC. Areas and distances are measured in "
                   "EPSG:{epsg}.").format(when=when(tr, report.generated_at), epsg=epsg), "small")]

@@ -1,7 +1,10 @@
 """Everything a printable plan report shows, gathered once for the HTML and PDF writers.
 
 Hidden workshop ideas are left out (and counted). Nearby assets are those within
-``radius_m`` metres of the site and zones, measured in the store's metric CRS.
+``radius_m`` metres of the site and zones, measured in the store's metric CRS. When the
+store has a walking network, the report also gives the walking catchment: the assets within
+a ten-minute walk of the site and zones (:mod:`cedplans.walking_catchment`), each with its
+walk beside its straight line; without one it says so.
 """
 
 from __future__ import annotations
@@ -12,12 +15,15 @@ from datetime import datetime
 from shapely.geometry.base import BaseGeometry
 
 from atlas import queries
+from atlas.ground import walking
+from atlas.ground.walking import WalkingNearby, WalkingNetwork
 from atlas.i18n import Translator
 from atlas.models import NearbyAsset, NearbyResult
 from atlas.store import utc_now
 from cedplans import mapimage, repository
 from cedplans.model import Idea, Indicator, Partner, Plan, Version
 from cedplans.templates_env import report_translator
+from cedplans.walking_catchment import WALK_MINUTES, WalkingSection, walking_section
 
 NEARBY_RADIUS_M = 500.0
 """How far from the site and zones, in metres, the report looks for assets: a short walk."""
@@ -57,10 +63,20 @@ class PlanReport:
     radius_m: float
     language: str = "en"
     """The code of the language the report is written in (its map is drawn in it)."""
+    walking: WalkingNearby | None = None
+    """The assets within :data:`~cedplans.walking_catchment.WALK_MINUTES` on foot of the
+    site and zones; None without a walking network (or a site)."""
+    walking_network: bool = False
+    """Whether the store has a walking network (if not, the report says distances are in a
+    straight line)."""
 
     @property
     def tr(self) -> Translator:
         return report_translator(self.language)
+
+    def walking_section(self, tr: Translator | None = None) -> WalkingSection | None:
+        """The walking catchment section as the HTML and PDF print it (None: no section)."""
+        return walking_section(tr or self.tr, self.walking, network=self.walking_network)
 
     def indicator_text(self, ind: Indicator, value: float | None, tr: Translator | None = None) -> str:
         tr = tr or self.tr
@@ -79,9 +95,11 @@ def _figure(tr: Translator, value: float) -> str:
 
 
 def build_report(store, plan_id: int, *, version: int | None = None, radius_m: float = NEARBY_RADIUS_M,
-                 language: str | None = None) -> PlanReport:
+                 language: str | None = None, network: WalkingNetwork | None = None) -> PlanReport:
     """Gather the report of ``plan_id`` (its latest version, or ``version``), written in
-    ``language`` (a code of atlas.i18n.LANGUAGES; None: the place's default language)."""
+    ``language`` (a code of atlas.i18n.LANGUAGES; None: the place's default language).
+    ``network``: the store's walking network when the caller holds it already (None: it
+    is loaded here, if the store has one)."""
     settings = store.settings
     tr = report_translator(language, settings.language)
     _ = tr.gettext
@@ -99,10 +117,13 @@ def build_report(store, plan_id: int, *, version: int | None = None, radius_m: f
                  else _("a point on the map") if idea.point is not None else _("a zone since removed"))
         ideas.append(IdeaRow(idea, place, repository.idea_location(plan, idea)))
     extent = repository.plan_extent(store, plan)
-    nearby = None
+    nearby = walked = None
+    net = network if network is not None else walking.load_network(store)
     if extent is not None:
         around = queries.site_from_geometry(store, extent, plan.site_name or plan.title)
         nearby = queries.nearby(store, around, radius_m)
+        if net is not None:
+            walked = walking.walking_nearby(store, net, around, WALK_MINUTES, walking.walking_speed(store))
     partner_ids = {p.asset_id for p in plan.partners}
     others = [a for a in nearby.assets if a.id not in partner_ids] if nearby else []
     png = mapimage.plan_map_png(
@@ -110,10 +131,12 @@ def build_report(store, plan_id: int, *, version: int | None = None, radius_m: f
         partners=[(r.partner, r.geom) for r in partners],
         # Ideas pinned to a zone are listed by zone; a marker would sit on the zone's number.
         ideas=[(r.idea, r.geom) for r in ideas if r.idea.point is not None], tr=tr,
+        catchment=walked.catchment if walked is not None else None,
     )
     return PlanReport(
         plan=plan, version=version_row, partners=partners, ideas=ideas,
         hidden_ideas=len(all_ideas) - len(ideas), nearby=nearby, others_nearby=others,
         currency=settings.thresholds.currency, place=settings.place, map_png=png,
-        generated_at=utc_now(), radius_m=radius_m, language=tr.code,
+        generated_at=utc_now(), radius_m=radius_m, language=tr.code, walking=walked,
+        walking_network=net is not None,
     )

@@ -154,7 +154,8 @@ st.title(_("Atlas"))
 state.handle_or_stop()
 filters = asset_filter_sidebar("atlas")
 tiles = st.sidebar.toggle(_("Street map background (needs internet)"), value=False, key="atlas_tiles",
-                          help=_("Without it the atlas's own areas, sites and land are the base map."))
+                          help=_("Without it the map shows the offline base map, when the atlas has one, "
+                                 "or else the atlas's own areas, sites and land."))
 show_links = st.sidebar.toggle(_("Links between assets"), value=True, key="atlas_links",
                                help=_("Accepted matches (dashed) and partners in a plan (solid)."))
 extent = state.map_extent()

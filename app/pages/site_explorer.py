@@ -2,7 +2,12 @@
 
 A click on the map shows what is there (an asset's card: its scale and why, its offers and
 needs, when it was last verified) and never moves the search by itself; the card's button,
-or the site list, makes it the new centre."""
+or the site list, makes it the new centre.
+
+When the store has a walking network, the map shades the 5, 10 and 15 minute walks from
+the site and each asset's walk (time and distance along streets and paths) stands beside
+its straight-line distance (:mod:`app.walking_view`); without one, the page says so once
+and keeps straight lines."""
 
 from __future__ import annotations
 
@@ -11,9 +16,10 @@ from datetime import date
 import pandas as pd
 import streamlit as st
 
-from app import maps, session, state
+from app import maps, session, state, walking_view
 from app.language import N_, _, fmt
 from app.text import md
+from app.walking_view import SiteWalks
 from atlas.access import Permission
 from atlas.asset_filter import AssetFilter
 from atlas.distance_rings import distance_rings
@@ -95,10 +101,41 @@ def _choose_distance() -> float:
     return float(picked)
 
 
-def _table(assets: list[NearbyAsset]) -> pd.DataFrame:
+def _walk_columns(assets: list[NearbyAsset], walks: SiteWalks) -> dict[str, list]:
+    """Each asset's walk beside its straight line: metres and minutes along streets and
+    paths (empty when longer than the search), and a note where the time is approximate or
+    the walk longer than searched."""
+    got = [walks.walk_of(a) for a in assets]
+    notes = ["" if w is None or (w.walk_m is not None and not w.far_from_street) else walking_view.walk_words(walks, w)
+             for w in got]
+    return {
+        _("Straight line (m)"): [round(a.distance_m) for a in assets],
+        _("Walk (m)"): [None if w is None or w.walk_m is None else round(w.walk_m) for w in got],
+        _("Walk (min)"): [None if w is None or w.walk_min is None else round(w.walk_min, 1) for w in got],
+        _("On foot"): notes,
+    }
+
+
+def _by_walk(assets: list[NearbyAsset], walks: SiteWalks | None) -> list[NearbyAsset]:
+    """Nearest first: on foot when there is a network (those not reached last, nearest in
+    a straight line first), else in a straight line."""
+    if walks is None:
+        return assets
+
+    def order(a: NearbyAsset) -> tuple[float, float]:
+        w = walks.walk_of(a)
+        return (float("inf") if w is None or w.walk_m is None else w.walk_m, a.distance_m)
+
+    return sorted(assets, key=order)
+
+
+def _table(assets: list[NearbyAsset], walks: SiteWalks | None) -> pd.DataFrame:
+    assets = _by_walk(assets, walks)
+    distance = (_walk_columns(assets, walks) if walks is not None
+                else {_("Distance (m)"): [round(a.distance_m) for a in assets]})
     return pd.DataFrame(
         {
-            _("Distance (m)"): [round(a.distance_m) for a in assets],
+            **distance,
             _("Name"): [a.name for a in assets],
             _("Scale"): [a.scale for a in assets],
             _("Sector"): [a.sector for a in assets],
@@ -119,30 +156,46 @@ def _counts(result: NearbyResult) -> pd.DataFrame:
     return table.rename_axis(index=_("Kind"), columns=None).reset_index()
 
 
-def _as_list(result: NearbyResult, radii: list[float]) -> None:
-    """The map's text alternative, before it: the site, its rings, then each asset and
-    site drawn, nearest first."""
+def _as_list(result: NearbyResult, radii: list[float], walks: SiteWalks | None) -> None:
+    """The map's text alternative, before it: the site, its rings and walking catchments,
+    then each asset and site drawn, nearest first (in a straight line; each asset's walk
+    beside it)."""
     what, name, distance, details = _("Shown as"), _("Name"), _("Distance"), _("Details")
+    walk = _("On foot")
     rows = [{what: _("The site"), name: result.site.name, distance: "", details: ""}]
     rows.append({what: _("Distance rings"), name: ", ".join(fmt().distance_m(r) for r in radii), distance: "",
                  details: _("From the site's edge")})
+    if walks is not None:
+        rows += [{what: _("Walking catchment"), name: walking_view.catchment_words(c.minutes), distance: "",
+                  details: _("Along streets and paths from the site, at {speed} km/h").format(
+                      speed=fmt().number(walks.speed_kmh, digits=1))}
+                 for c in walks.catchments if not c.area.is_empty]
+
+    def walked(a: NearbyAsset) -> dict[str, str]:
+        w = None if walks is None else walks.walk_of(a)
+        return {} if walks is None or w is None else {walk: walking_view.walk_words(walks, w)}
+
     things = [(a.distance_m, {what: maps.scale_label(a.scale), name: a.name, distance: fmt().distance_m(a.distance_m),
+                              **walked(a),
                               details: " · ".join(x for x in (maps.sector_label(a.sector), a.category or "") if x)})
               for a in result.assets]
     things += [(f.distance_m, {what: maps.kind_label(f.kind), name: f.name or maps.kind_label(f.kind),
                                distance: fmt().distance_m(f.distance_m), details: maps.status_label(f.status)})
                for f in result.features]
     rows += [row for _d, row in sorted(things, key=lambda t: t[0])]
+    columns = [what, name, distance, walk, details] if walks is not None else [what, name, distance, details]
     maps.text_alternative(_("The map as a list ({count} items)").format(count=fmt().number(len(rows))),
-                          pd.DataFrame(rows, columns=[what, name, distance, details]))
+                          pd.DataFrame(rows, columns=columns).fillna(""))
 
 
-def _map(result: NearbyResult, metric_epsg: int, radii: list[float]) -> maps.MapView:
+def _map(result: NearbyResult, metric_epsg: int, radii: list[float], walks: SiteWalks | None) -> maps.MapView:
     rings = distance_rings(result.site.geom_m, radii, metric_epsg)
     view = Viewport.fitting(rings[-1].geom.bounds, height_px=maps.MAP_HEIGHT_PX)
     m = maps.base_map(view, tiles=st.session_state.get("explorer_tiles", False), fit=True)
     maps.add_boundaries(m, state.map_contents(view, AssetFilter()).boundaries,
                         decimals=maps.FULL_PRECISION_DECIMALS)
+    if walks is not None:
+        walking_view.add_catchments(m, walks, decimals=maps.FULL_PRECISION_DECIMALS)
     if result.features_truncated:
         layer = _("Nearest {count} sites and land").format(count=fmt().number(len(result.features)))
     else:
@@ -196,7 +249,7 @@ def _verified_words(verified_on: date | None, by: str | None) -> str:
     return _("{date}, by {name}").format(date=day, name=by) if by else day
 
 
-def _asset_card(asset_id: int, result: NearbyResult) -> None:
+def _asset_card(asset_id: int, result: NearbyResult, walks: SiteWalks | None) -> None:
     try:
         a = state.get_asset(asset_id)
     except AtlasError as exc:
@@ -207,6 +260,9 @@ def _asset_card(asset_id: int, result: NearbyResult) -> None:
     if near is not None:
         st.caption(_("{distance} from {site}").format(distance=fmt().distance_m(near.distance_m),
                                                       site=md(result.site.name)))
+        walk = None if walks is None else walks.walk_of(near)
+        if walks is not None and walk is not None:
+            st.caption(_("On foot: {walk}").format(walk=md(walking_view.walk_words(walks, walk))))
     kind = " · ".join(x for x in (maps.sector_label(a.sector), a.category or "") if x)
     st.markdown(_("**Scale:** {scale}. {reason}").format(scale=md(maps.scale_label(a.scale)),
                                                           reason=md(a.scale_reason)))
@@ -241,13 +297,13 @@ def _feature_card(ref: SiteRef, result: NearbyResult) -> None:
               on_click=_recentre, args=(ref,))
 
 
-def _card(result: NearbyResult) -> None:
+def _card(result: NearbyResult, walks: SiteWalks | None) -> None:
     """The card of what was clicked or chosen, with the way to make it the search's centre."""
     card = st.session_state.get(CARD)
     with st.container(border=True, key="explorer_card_box"):
         _card_picker(result)
         if isinstance(card, SiteRef) and card.kind == "asset":
-            _asset_card(card.id, result)
+            _asset_card(card.id, result, walks)
         elif isinstance(card, SiteRef):
             _feature_card(card, result)
         elif isinstance(card, LonLat):
@@ -281,6 +337,7 @@ st.query_params.update(site=str(ref), radius=f"{radius_m:g}")
 try:
     result = state.nearby(ref, radius_m)
     metric_epsg = state.query(lambda store: store.metric_epsg)
+    walks = walking_view.site_walks(ref, radius_m)
 except AtlasError as exc:
     st.error(str(exc))
     st.stop()
@@ -293,19 +350,29 @@ land_box.metric(_("Sites and land"), fmt().number(result.features_found))
 if result.features_truncated:
     st.caption(_("The map and the list show the nearest {shown}; all {found} are counted under Sites and "
                  "land.").format(shown=fmt().number(len(result.features)), found=fmt().number(result.features_found)))
+if walks is None:
+    st.info(walking_view.no_network_words(), icon=":material/straighten:")
+else:
+    st.caption(_("Shaded on the map: how far a walk of {minutes} from the site reaches along streets and paths, at "
+                 "{speed} km/h. Each asset's walk stands beside its straight-line distance.").format(
+        minutes=", ".join(walking_view.minutes_words(c.minutes) for c in walks.catchments),
+        speed=fmt().number(walks.speed_kmh, digits=1)))
+    if walks.origin.far_from_street:
+        st.warning(_("The site is about {distance} from the nearest path: walking times are approximate.").format(
+            distance=fmt().distance_m(walks.origin.snap_m)))
 radii = [float(d) for d in DISTANCES_M if d < result.radius_m] + [result.radius_m]
-_as_list(result, radii)
-_follow_click(_map(result, metric_epsg, radii))
-_card(result)
+_as_list(result, radii, walks)
+_follow_click(_map(result, metric_epsg, radii, walks))
+_card(result, walks)
 
 macro_tab, micro_tab, land_tab = st.tabs([
     _("Macro ({count})").format(count=fmt().number(len(result.macro))),
     _("Micro ({count})").format(count=fmt().number(len(result.micro))),
     _("Sites and land ({count})").format(count=fmt().number(result.features_found))])
 with macro_tab:
-    st.dataframe(_table(result.macro), hide_index=True, width="stretch")
+    st.dataframe(_table(result.macro, walks), hide_index=True, width="stretch")
 with micro_tab:
-    st.dataframe(_table(result.micro), hide_index=True, width="stretch")
+    st.dataframe(_table(result.micro, walks), hide_index=True, width="stretch")
 with land_tab:
     if result.features_truncated:
         st.caption(_("The nearest {shown} of {found}, nearest first; every one is counted below.").format(
@@ -323,7 +390,7 @@ with land_tab:
     if result.feature_counts:
         st.dataframe(_counts(result), hide_index=True, width="content")
 st.download_button(
-    _("Download the assets (CSV)"), _table(result.assets).to_csv(index=False).encode("utf-8"),
+    _("Download the assets (CSV)"), _table(result.assets, walks).to_csv(index=False).encode("utf-8"),
     file_name=f"assets-within-{radius_m:g}m.csv", mime="text/csv", disabled=not result.assets,
     key="explorer_download",
 )

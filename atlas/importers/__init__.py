@@ -19,6 +19,7 @@ import contextlib
 import time
 from collections.abc import Iterator, Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import geopandas as gpd
 import numpy as np
@@ -42,6 +43,10 @@ from atlas.importers.summary import (
 )
 from atlas.models import WriteResult
 from atlas.store import Store
+
+if TYPE_CHECKING:
+    from atlas.ground.build import GroundBuild
+    from atlas.ground.layers import GroundFeature
 
 TARGETS = ("features", "assets", "boundaries")
 RECORD_TARGETS = ("needs", "offers")
@@ -278,6 +283,13 @@ def _import_osm(store: Store, path: Path, *, as_: str | None, mapping: str | Pat
     data = osm.read_osm(path, mapping=tag_mapping, want=want, level=level.strip() if level else None,
                         admin_level=admin_level, progress=progress)
     licence = licence or osm.OSM_LICENCE
+    # The extract is also the area's ground (atlas.ground): its streets, water, parks and
+    # buildings, read now and saved with the import, then the walking network and base map
+    # made from them. Boundaries alone leave the ground as it is; so does an extract with no
+    # ground in it (a file of amenities), which would otherwise wipe a city's streets.
+    from atlas.ground.layers import read_osm_ground  # (atlas.ground reads through this package)
+
+    ground = read_osm_ground(path, progress=progress) if want & {"features", "assets"} else []
     file = str(path)
     skipped = list(data.skipped)
     repaired = 0
@@ -310,18 +322,30 @@ def _import_osm(store: Store, path: Path, *, as_: str | None, mapping: str | Pat
                 writes.link_assets_to_features(store, source)
             done += len(frame)
             progress("writing", done, rows_out)
+        built = _build_ground(store, ground, source=source, licence=licence, progress=progress)
     stored_as = as_ or "features and assets"
     for name in want:
         results.setdefault(name, WriteResult())
     return _summary(store, path, fmt=data.format, layer=None, stored_as=stored_as, source=source, licence=licence,
                     crs=CRS.from_epsg(4326), read=data.read, results=results, repaired=repaired, skipped=skipped,
-                    repairs=repairs, report_path=report_path, started=started)
+                    repairs=repairs, report_path=report_path, started=started, ground=built)
+
+
+def _build_ground(store: Store, ground: Sequence[GroundFeature], *, source: str, licence: str | None,
+                  progress: ProgressCallback) -> GroundBuild | None:
+    """The extract's ground saved, and the walking network and base map built from it, in
+    the import's transaction; None when the extract has no ground."""
+    if not ground:
+        return None
+    from atlas.ground.build import build_ground
+
+    return build_ground(store, ground, source=source, licence=licence, progress=progress)
 
 
 def _summary(store: Store, path: Path, *, fmt: str, layer: str | None, stored_as: str, source: str,
              licence: str | None, crs: CRS, read: int, results: dict[str, WriteResult], repaired: int,
              skipped: list[SkippedRow], report_path: str | Path | None, started: float,
-             repairs: Sequence[SkippedRow] = ()) -> ImportSummary:
+             repairs: Sequence[SkippedRow] = (), ground: GroundBuild | None = None) -> ImportSummary:
     report = None
     if skipped or repairs:
         # Rows kept but changed (split, simplified) are listed after the skipped ones, each
@@ -335,5 +359,5 @@ def _summary(store: Store, path: Path, *, fmt: str, layer: str | None, stored_as
         crs=readers.crs_label(crs), metric_epsg=store.settings.metric_epsg, read=read,
         imported=sum(c.imported for c in counts.values()), updated=sum(c.updated for c in counts.values()),
         removed=sum(c.removed for c in counts.values()), repaired=repaired, skipped=len(skipped),
-        skipped_report=report, seconds=time.perf_counter() - started, tables=counts,
+        skipped_report=report, seconds=time.perf_counter() - started, tables=counts, ground=ground,
     )

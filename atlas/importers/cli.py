@@ -93,6 +93,10 @@ def _summary_table(summary: ImportSummary) -> str:
     if summary.uncertain:
         lines += ["", f"{summary.uncertain:,} organisations may already be in the atlas under another name or "
                       f"place; they were not merged. Check them: {summary.uncertain_report}"]
+    if summary.ground is not None:
+        from atlas.ground.cli import describe
+
+        lines += ["", *describe(summary.ground)]
     if summary.metric_epsg:
         lines.append(f"Distances and areas in this atlas are measured in EPSG:{summary.metric_epsg}.")
     return "\n".join(lines)

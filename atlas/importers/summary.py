@@ -4,6 +4,10 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from atlas.ground.build import GroundBuild
 
 ProgressCallback = Callable[[str, int, "int | None"], None]
 """Called as ``progress(stage, done, total)`` while an import runs. ``stage`` is one of
@@ -70,6 +74,9 @@ class ImportSummary:
     columns_used: dict[str, str] = field(default_factory=dict)
     """Spend: which column of the file each field was read from (field -> column), shown so
     a wrong guess can be corrected with ``--column FIELD=COLUMN``."""
+    ground: GroundBuild | None = None
+    """OpenStreetMap extracts: the ground saved from it, and the walking network and base map
+    built from that (:mod:`atlas.ground.build`); None for other files."""
 
 
 @dataclass(frozen=True)
