@@ -116,7 +116,7 @@ def settings_cmd(place: str | None, language: str | None, currency: str | None, 
         extra = {} if changed is None else {"changed_scale": changed}
         click.echo(output.to_json({**_as_json(result), "walking_speed_kmh": speed, **extra}))
         return
-    rows = [*_rows(result, tr), {"what": tr.gettext("walking speed"), "value": f"{tr.number(speed)} km/h"}]
+    rows = [*_rows(result, tr), {"what": tr.gettext("walking speed"), "value": f"{tr.number(speed, digits=1)} km/h"}]
     click.echo(output.table(rows, ["what", "value"],
                             headers={"what": tr.gettext("setting"), "value": tr.gettext("value")}))
     if changed is not None:

@@ -46,6 +46,9 @@ RUNS: dict[str, str] = {
     'atlas nearby "-1.9585,52.4977" --radius 400': "Within 400 m of -1.95850, 52.49770",
     "atlas nearby asset:1 --format json": '"assets": [',
     'atlas nearby "Edgbaston Reservoir" --all': "Within 800 m of Edgbaston Reservoir",
+    # 10 minutes at 4.8 km/h; the demo has no walking network (stderr says so: tests/test_cli_walk.py)
+    'atlas nearby "Edgbaston Reservoir" --walk 10': "Within 800 m of Edgbaston Reservoir",
+    "atlas basemap build": "Base map: ",
     'atlas search "cafe"': "Café Kavarna",
     "atlas import city.osm.pbf": "Imported city.osm.pbf",
     "atlas import wards.geojson --as boundaries --name-field WD13NM --level ward": "Imported wards.geojson",

@@ -54,7 +54,18 @@ def test_settings_shows_the_place(demo_store_path):
     assert re.search(r"macro: employees over\s+250", table.output)
     data = json.loads(run("settings", "--db", str(demo_store_path), "--format", "json").output)
     assert data == {"place": s.place, "language": "en", "currency": "GBP", "employees": 250,
-                    "spend": 1_000_000.0, "land_ha": 5.0}
+                    "spend": 1_000_000.0, "land_ha": 5.0, "walking_speed_kmh": 4.8}
+    assert re.search(r"walking speed\s+4\.8 km/h", table.output)
+
+
+def test_walking_speed_is_kept_and_a_wrong_one_changes_nothing(demo_store_path):
+    assert run("settings", "--db", str(demo_store_path), "--walking-speed", "3").exit_code == 0
+    data = json.loads(run("settings", "--db", str(demo_store_path), "--format", "json").output)
+    assert data["walking_speed_kmh"] == 3.0
+    refused = run("settings", "--db", str(demo_store_path), "--walking-speed", "99", "--place", "Elsewhere")
+    assert refused.exit_code != 0 and "Walking speed" in refused.output
+    data = json.loads(run("settings", "--db", str(demo_store_path), "--format", "json").output)
+    assert data["walking_speed_kmh"] == 3.0 and data["place"] != "Elsewhere"
 
 
 def test_new_currency_and_spend_threshold_reclassify_every_asset(demo_store_path):
