@@ -10,7 +10,6 @@ network gives None throughout, and pages keep their straight-line distances.
 from __future__ import annotations
 
 import html
-from collections.abc import Sequence
 from dataclasses import dataclass
 
 import folium
@@ -27,7 +26,6 @@ from app.text import leaflet_html
 from atlas.ground import walking
 from atlas.ground.walking import Catchment, WalkingNetwork, WalkTime
 from atlas.models import NearbyAsset, NearbyResult
-from atlas.projection import WGS84, transformer
 from atlas.settings import WALKING_CATCHMENT_MINUTES
 from atlas.site_refs import SiteQuery
 from cedplans import walking_catchment
@@ -79,19 +77,15 @@ class SiteWalks:
         return self.walks.get(asset.id)
 
 
-def _metric_points(assets: Sequence[NearbyAsset], epsg: int) -> list[BaseGeometry]:
-    if not assets:
-        return []
-    x, y = transformer(WGS84, epsg).transform([a.geom.x for a in assets], [a.geom.y for a in assets])
-    return [shapely.Point(px, py) for px, py in zip(x, y, strict=True)]
-
-
 def _walks(result: NearbyResult, net: WalkingNetwork, speed: float) -> SiteWalks:
     origin_m = result.site.geom_m
     straight_min = result.radius_m / walking.metres_per_minute(speed)
     limit = min(LONGEST_WALK_MIN, max(WALKING_CATCHMENT_MINUTES[-1], straight_min * DETOUR_LIMIT))
     found = walking.catchments(net, origin_m, WALKING_CATCHMENT_MINUTES, speed)
-    times = walking.walk_times(net, origin_m, _metric_points(result.assets, net.epsg), speed, max_minutes=limit)
+    # The assets' points as the store measures them, as walking_nearby does: an asset made
+    # from an area has its point chosen in each CRS on its own, a metre or more apart.
+    points_m = state.query(walking.asset_points_m, [a.id for a in result.assets])
+    times = walking.walk_times(net, origin_m, [points_m[a.id] for a in result.assets], speed, max_minutes=limit)
     _where, snap_m = net.attach(origin_m)  # how far the site itself lies from a path
     origin = WalkTime(walk_m=0.0, walk_min=0.0, snap_m=snap_m, far_from_street=snap_m > walking.FAR_FROM_STREET_M)
     return SiteWalks(speed_kmh=speed, catchments=found, walks={a.id: w for a, w in zip(result.assets, times,

@@ -556,7 +556,7 @@ def _walk_time(walk_m: float, snap_m: float, per_minute: float, cutoff_m: float 
                     snap_m=snap_m, far_from_street=snap_m > FAR_FROM_STREET_M)
 
 
-def _assets_m(store: Store, ids: Sequence[int]) -> dict[int, BaseGeometry]:
+def asset_points_m(store: Store, ids: Sequence[int]) -> dict[int, BaseGeometry]:
     """The assets' points as the store measures them (``geom_m``), by id. Not ``geom``
     reprojected: an asset made from an area is a point chosen inside it in each CRS on its
     own, and the two can lie a metre or more apart (Monaco's Lycée Albert-1er: 1.1 m)."""
@@ -583,7 +583,7 @@ def walking_nearby(store: Store, net: WalkingNetwork, site: Site, minutes: float
     # Only nearby()'s assets statement: its features and their counts are not wanted here.
     (sql, params), _ = queries.nearby_statements(store, site, reach + origin_snap + FAR_FROM_STREET_M, 0)
     found = store.records(NearbyAsset, sql, params, wkb=("geom",))
-    points_m = _assets_m(store, [a.id for a in found])
+    points_m = asset_points_m(store, [a.id for a in found])
     attached = _attach_all(net, [points_m[a.id] for a in found]) if found else []
     walks = [WalkingAsset(a, _walk_time(net.walk_to(settled, origin, where), snap, per_minute, reach))
              for a, (where, snap) in zip(found, attached, strict=True)]
