@@ -87,7 +87,7 @@ def _walks(result: NearbyResult, net: WalkingNetwork, speed: float) -> SiteWalks
     points_m = state.query(walking.asset_points_m, [a.id for a in result.assets])
     times = walking.walk_times(net, origin_m, [points_m[a.id] for a in result.assets], speed, max_minutes=limit)
     _where, snap_m = net.attach(origin_m)  # how far the site itself lies from a path
-    origin = WalkTime(walk_m=0.0, walk_min=0.0, snap_m=snap_m, far_from_street=snap_m > walking.FAR_FROM_STREET_M)
+    origin = WalkTime.start(snap_m)
     return SiteWalks(speed_kmh=speed, catchments=found, walks={a.id: w for a, w in zip(result.assets, times,
                                                                                           strict=True)},
                      origin=origin, limit_min=limit)

@@ -117,6 +117,11 @@ class WalkTime:
     snap_m: float
     far_from_street: bool
 
+    @classmethod
+    def start(cls, snap_m: float) -> WalkTime:
+        """Where a walk starts (no way walked yet), joined to the network from ``snap_m`` away."""
+        return cls(walk_m=0.0, walk_min=0.0, snap_m=snap_m, far_from_street=snap_m > FAR_FROM_STREET_M)
+
 
 @dataclass(frozen=True)
 class Catchment:
@@ -589,9 +594,8 @@ def walking_nearby(store: Store, net: WalkingNetwork, site: Site, minutes: float
              for a, (where, snap) in zip(found, attached, strict=True)]
     reached = sorted((w for w in walks if w.walk.walk_m is not None), key=lambda w: (w.walk.walk_m, w.asset.id))
     beyond = [w for w in walks if w.walk.walk_m is None and w.asset.distance_m <= reach]
-    origin_time = WalkTime(walk_m=0.0, walk_min=0.0, snap_m=origin_snap,
-                           far_from_street=origin_snap > FAR_FROM_STREET_M)
-    return WalkingNearby(site=site, minutes=minutes, speed_kmh=speed_kmh, catchment=catchment, origin=origin_time,
+    return WalkingNearby(site=site, minutes=minutes, speed_kmh=speed_kmh, catchment=catchment,
+                         origin=WalkTime.start(origin_snap),
                          assets=reached, beyond=beyond)
 
 
