@@ -6,8 +6,13 @@ serves that folder at ``/app/static/`` (``server.enableStaticServing``) with HTT
 requests, which is how protomaps-leaflet reads one tile at a time from a single file. The
 name holds the archive's hash, so a rebuilt base map gets a new URL and no browser keeps
 tiles of the old one. Nothing is fetched from anywhere else: the library is copied from
-``node_modules`` by :mod:`app.static_assets`, and labels are drawn in the browser's own
-sans-serif font.
+``node_modules`` by :mod:`app.static_assets`, and so is the Noto Sans font the names are
+lettered in.
+
+The names are drawn on a canvas, which uses a web font only once it has loaded and
+otherwise falls back to the device's own fonts (a server with none draws no names at all).
+So the layer gives the browser the font's files itself and lays its labels out again when
+they have arrived.
 
 The style (paint and label rules) is written here in JavaScript: quiet greys for streets
 and buildings, pale blue water and pale green parks, dark grey street names along the
@@ -17,6 +22,7 @@ streets, so the atlas's own symbols (:mod:`app.map_style`) stand out on it.
 from __future__ import annotations
 
 import hashlib
+import json
 import logging
 import os
 import tempfile
@@ -52,6 +58,12 @@ their zoom."""
 
 # The style: quiet colours, light enough that the atlas's symbols stand out on every one.
 BACKGROUND = map_style.BASE_MAP
+LETTERING_FAMILY = "Noto Sans"
+"""The font the base map's names are lettered in (:data:`app.static_assets.NOTO_SANS`)."""
+LETTERING_SCRIPTS = ("latin", "latin-ext", "greek", "greek-ext", "cyrillic", "cyrillic-ext")
+"""The scripts of Europe's street names: each has a file of its own per style."""
+LETTERING_STYLES = (("400", "normal"), ("400", "italic"), ("500", "normal"), ("600", "normal"))
+"""(weight, style) of the label rules' fonts below."""
 WATER = "#d4e6f4"
 WATER_LINE = "#9fc4e2"
 WATER_TEXT = "#35648c"
@@ -215,25 +227,41 @@ var {{ this.get_name() }} = (function (o) {
         road(["major"], c.major_casing, c.major_road, [[12, 1.5], [15, 5], [17, 11], [20, 40]], 0)
     );
     var text = function (colour, font) {
-        return {fill: colour, stroke: c.halo, width: 3, font: font, labelProps: ["name"]};
+        return {fill: colour, stroke: c.halo, width: 3, font: font + " '" + o.family + "', sans-serif",
+                labelProps: ["name"]};
     };
     var labels = [
         {dataLayer: "labels", filter: is("kind", ["water"]),
-         symbolizer: new P.CenteredTextSymbolizer(text(c.water_text, "italic 400 13px sans-serif"))},
+         symbolizer: new P.CenteredTextSymbolizer(text(c.water_text, "italic 400 13px"))},
         {dataLayer: "labels", filter: is("kind", ["park"]), minzoom: 14,
-         symbolizer: new P.CenteredTextSymbolizer(text(c.park_text, "400 12px sans-serif"))},
+         symbolizer: new P.CenteredTextSymbolizer(text(c.park_text, "400 12px"))},
         {dataLayer: "waterways", minzoom: 13,
-         symbolizer: new P.LineLabelSymbolizer(text(c.water_text, "italic 400 12px sans-serif"))},
+         symbolizer: new P.LineLabelSymbolizer(text(c.water_text, "italic 400 12px"))},
         {dataLayer: "roads", minzoom: 13, filter: is("class", ["major", "medium"]),
-         symbolizer: new P.LineLabelSymbolizer(text(c.street_text, "600 12px sans-serif"))},
+         symbolizer: new P.LineLabelSymbolizer(text(c.street_text, "600 12px"))},
         {dataLayer: "roads", minzoom: 15, filter: is("class", ["minor", "service"]),
-         symbolizer: new P.LineLabelSymbolizer(text(c.street_text, "500 12px sans-serif"))},
+         symbolizer: new P.LineLabelSymbolizer(text(c.street_text, "500 12px"))},
         {dataLayer: "paths", minzoom: 17,
-         symbolizer: new P.LineLabelSymbolizer(text(c.street_text, "400 11px sans-serif"))}
+         symbolizer: new P.LineLabelSymbolizer(text(c.street_text, "400 11px"))}
     ];
-    return P.leafletLayer({url: o.url, paintRules: paint, labelRules: labels, backgroundColor: c.background,
-                           maxDataZoom: o.maxDataZoom, levelDiff: o.levelDiff, maxZoom: o.maxZoom,
-                           attribution: o.attribution});
+    var layer = P.leafletLayer({url: o.url, paintRules: paint, labelRules: labels, backgroundColor: c.background,
+                                maxDataZoom: o.maxDataZoom, levelDiff: o.levelDiff, maxZoom: o.maxZoom,
+                                attribution: o.attribution});
+    // The names are drawn on a canvas, which letters them only in fonts already loaded: the
+    // font's files are loaded once per page (the map itself may be drawn again, with a new
+    // layer), and each layer lays its labels out again once they are in.
+    if (window.FontFace && document.fonts) {
+        if (!window.atlasLettering) {
+            window.atlasLettering = Promise.all(o.faces.map(function (f) {
+                var face = new FontFace(o.family, "url(" + f.url + ")",
+                                        {weight: f.weight, style: f.style, unicodeRange: f.unicodeRange});
+                document.fonts.add(face);
+                return face.load().catch(function () { return null; });
+            }));
+        }
+        window.atlasLettering.then(function () { layer.clearLayout(); layer.rerenderTiles(); });
+    }
+    return layer;
 })({{ this.options_js }});
 {% endmacro %}
 """)
@@ -250,7 +278,22 @@ var {{ this.get_name() }} = (function (o) {
                    "path": PATH, "rail": RAIL, "street_text": STREET_TEXT, "halo": HALO}
         self.options_js = js_literal({"url": served.url, "maxDataZoom": served.max_zoom,
                                       "levelDiff": served.level_diff, "maxZoom": MAP_MAX_ZOOM,
-                                      "attribution": attribution_html, "colours": colours})
+                                      "attribution": attribution_html, "colours": colours,
+                                      "family": LETTERING_FAMILY, "faces": lettering_faces()})
+
+
+def lettering_faces() -> list[dict[str, str]]:
+    """The base map font's files as the browser's ``FontFace`` API takes them: URL, weight,
+    style and the letters each covers. None when the font is not installed: the names are
+    then lettered in the device's own sans-serif, as on any web map."""
+    font = static_assets.NOTO_SANS
+    if not static_assets.available(font):
+        return []
+    source, _version = font.locate()
+    letters = json.loads((source / "unicode.json").read_text(encoding="utf-8"))
+    return [{"url": static_assets.url(font, f"files/noto-sans-{script}-{weight}-{style}.woff2"),
+             "weight": weight, "style": style, "unicodeRange": letters[script]}
+            for script in LETTERING_SCRIPTS for weight, style in LETTERING_STYLES]
 
 
 def add_background(m: folium.Map, served: ServedBasemap | None, *, online: bool, names: tuple[str, str],

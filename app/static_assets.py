@@ -1,9 +1,10 @@
 """The browser libraries the map needs, served by the app itself: no CDN.
 
 A community hall often has no internet, and tests must not touch the network, so Leaflet,
-jQuery (folium's templates use it), Leaflet.markercluster, Leaflet.draw and
-protomaps-leaflet (which draws the offline base map, :mod:`app.basemap`) are copied
-from installed packages into ``static/`` when the app starts, and Streamlit serves that
+jQuery (folium's templates use it), Leaflet.markercluster, Leaflet.draw,
+protomaps-leaflet (which draws the offline base map, :mod:`app.basemap`) and the Noto Sans
+font the base map's names are lettered in are copied from installed packages into
+``static/`` when the app starts, and Streamlit serves that
 folder (``server.enableStaticServing`` in ``.streamlit/config.toml``) at ``/app/static/``.
 
 Where each comes from (none is committed to this repository):
@@ -14,6 +15,10 @@ Where each comes from (none is committed to this repository):
   ``protomaps-leaflet`` (``npm install``, from ``package.json``), which land in
   ``node_modules/``. protomaps-leaflet's ``dist/protomaps-leaflet.js`` is one file with its
   own dependencies (the PMTiles reader among them) bundled in.
+- Noto Sans: the npm package ``@fontsource/noto-sans`` (its WOFF2 files for the weights
+  the base map uses). The base map letters street names on a canvas, which uses
+  only fonts the browser has: with the font served here, the names are drawn, and drawn
+  the same size, on a tablet, a projector's laptop or a server with no fonts at all.
 
 Each library is copied to ``static/<name>-<version>/``, so an upgrade gets a fresh URL
 and no browser keeps a stale cached copy.
@@ -55,7 +60,8 @@ class Library:
     locate: Callable[[], tuple[Path, str]]
     """Returns (folder holding the files, version); raises MissingWebAsset."""
     files: tuple[str, ...]
-    """Paths relative to that folder; a trailing "/" copies a whole folder."""
+    """Paths relative to that folder; a trailing "/" copies a whole folder, and a "*" in
+    the name copies every file it matches."""
     js: tuple[str, ...] = ()
     css: tuple[str, ...] = ()
 
@@ -77,14 +83,14 @@ def _xstatic(module: str, hint: str) -> Callable[[], tuple[Path, str]]:
     return locate
 
 
-def _npm(package: str, what: str) -> Callable[[], tuple[Path, str]]:
+def _npm(package: str, what: str, folder: str = "dist") -> Callable[[], tuple[Path, str]]:
     @functools.lru_cache(maxsize=1)
     def locate() -> tuple[Path, str]:
         root = NODE_MODULES / package
         manifest = root / "package.json"
         if not manifest.exists():
             raise MissingWebAsset(f"{what} ({package}) is not installed. In the project folder run: npm install")
-        return root / "dist", str(json.loads(manifest.read_text())["version"])
+        return root / folder, str(json.loads(manifest.read_text())["version"])
 
     return locate
 
@@ -112,7 +118,17 @@ PROTOMAPS_LEAFLET = Library(
     files=("protomaps-leaflet.js",), js=("protomaps-leaflet.js",),
 )
 
-LIBRARIES = (LEAFLET, JQUERY, MARKER_CLUSTER, LEAFLET_DRAW, PROTOMAPS_LEAFLET)
+NOTO_SANS = Library(
+    "noto-sans", _npm("@fontsource/noto-sans", "The base map's lettering", folder=""),
+    files=("unicode.json", *(f"files/noto-sans-*-{style}.woff2"
+                             for style in ("400-normal", "400-italic", "500-normal", "600-normal"))),
+)
+"""One WOFF2 file per script (Latin, Greek, Cyrillic...) and style; ``unicode.json`` says
+which letters each script's file covers. :mod:`app.basemap` hands them to the browser's
+``FontFace`` API itself: a stylesheet's ``@font-face`` rules do not survive
+streamlit-folium rewriting the map's ``<head>``."""
+
+LIBRARIES = (LEAFLET, JQUERY, MARKER_CLUSTER, LEAFLET_DRAW, PROTOMAPS_LEAFLET, NOTO_SANS)
 
 
 @dataclass(frozen=True)
@@ -132,12 +148,12 @@ def install(static_dir: Path = STATIC_DIR) -> InstallReport:
     for lib in LIBRARIES:
         try:
             source, version = lib.locate()
+            target = static_dir / f"{lib.name}-{version}"
+            if not target.is_dir():
+                _copy(lib, source, target)
         except MissingWebAsset as exc:
             missing[lib.name] = str(exc)
             continue
-        target = static_dir / f"{lib.name}-{version}"
-        if not target.is_dir():
-            _copy(lib, source, target)
         installed.append(target.name)
     return InstallReport(tuple(installed), missing)
 
@@ -147,7 +163,14 @@ def _copy(lib: Library, source: Path, target: Path) -> None:
     try:
         for rel in lib.files:
             src = source / rel.rstrip("/")
-            if rel.endswith("/"):
+            if "*" in rel:
+                matches = sorted(src.parent.glob(src.name))
+                if not matches:
+                    raise MissingWebAsset(f"{lib.name}: no file matches {rel}. In the project folder run: npm install")
+                (work / rel).parent.mkdir(parents=True, exist_ok=True)
+                for match in matches:
+                    shutil.copy2(match, (work / rel).parent / match.name)
+            elif rel.endswith("/"):
                 shutil.copytree(src, work / rel.rstrip("/"))
             else:
                 (work / rel).parent.mkdir(parents=True, exist_ok=True)

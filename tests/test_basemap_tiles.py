@@ -261,3 +261,33 @@ def test_every_map_has_the_offline_base_map_first_and_the_online_one_as_an_optio
     # Without a base map nothing changes: no background unless the online one is asked for.
     page = maps.finish(maps.base_map(view, ground=None)).get_root().render()
     assert "protomaps" not in page and "L.tileLayer" not in page
+
+
+def test_the_base_map_letters_names_in_a_font_the_app_serves(tmp_path):
+    """The names are lettered in Noto Sans, whose files the app copies into ``static/``: every
+    face the layer hands the browser is a file there, for each script and style the label
+    rules use (tests/test_browser_basemap_offline.py draws them in a browser with no fonts)."""
+    import json
+
+    from app import basemap, static_assets
+
+    report = static_assets.install(tmp_path)
+    assert static_assets.NOTO_SANS.folder in report.installed
+    faces = basemap.lettering_faces()
+    assert {(f["weight"], f["style"]) for f in faces} == set(basemap.LETTERING_STYLES)
+    prefix = static_assets.url(static_assets.NOTO_SANS, "")
+    for face in faces:
+        assert face["url"].startswith(prefix)
+        assert (tmp_path / static_assets.NOTO_SANS.folder / face["url"][len(prefix):]).stat().st_size > 1000
+    latin = next(f for f in faces if "latin-600-normal" in f["url"])
+    assert "U+0000-00FF" in latin["unicodeRange"]  # the letters of English, French, German...
+    assert len(faces) == len(basemap.LETTERING_SCRIPTS) * len(basemap.LETTERING_STYLES)
+    # The map's page hands them to the browser, and the label rules name the font.
+    from app import maps
+    from atlas.viewport import Viewport
+
+    served = basemap.ServedBasemap(url="/app/static/basemap-abc.pmtiles", attribution="Demo", approximate=True,
+                                   min_zoom=11, max_zoom=16, level_diff=1, bounds=(-1.95, 52.47, -1.90, 52.50))
+    page = maps.finish(maps.base_map(Viewport(-1.95, 52.47, -1.90, 52.50, zoom=14), ground=served)).get_root().render()
+    assert '"family":"Noto Sans"' in page
+    assert json.dumps(latin["url"]) in page

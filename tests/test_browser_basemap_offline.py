@@ -4,10 +4,15 @@ and recorded, and the atlas map zoomed to a street (zoom 17). The street's name 
 placed by protomaps-leaflet's labeller and drawn into the map's tiles, the archive must
 come from the app in HTTP range requests, and nothing may leave the machine.
 
+The browser is started with no fonts of its own (an empty fontconfig): the names must be
+lettered in the font the app serves, as they are on a machine that has none (CI's had none,
+and drew no street names until the app served one).
+
 The screenshot is kept as ``test-artifacts/basemap-monaco.png``."""
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator
 from dataclasses import dataclass
 
@@ -17,7 +22,16 @@ from atlas import open_store
 from atlas.ground.layers import load_ground
 from atlas.ground.tiles import ROAD_CLASS, basemap_archive
 from atlas.importers import import_file
-from tests.browser_fixtures import ARTIFACTS, AppServer, local_page, map_frame, open_app, start_app, stop_app
+from tests.browser_fixtures import (
+    ARTIFACTS,
+    CHROMIUM_ARGS,
+    AppServer,
+    local_page,
+    map_frame,
+    open_app,
+    start_app,
+    stop_app,
+)
 from tests.conftest import SHARED_DATA
 
 pytestmark = [pytest.mark.browser, pytest.mark.realdata]
@@ -60,6 +74,28 @@ def monaco(chromium_path, tmp_path_factory) -> Iterator[tuple[AppServer, Street]
     stop_app(server)
 
 
+NO_FONTS_CONF = """<?xml version="1.0"?>
+<!DOCTYPE fontconfig SYSTEM "fonts.dtd">
+<fontconfig><cachedir>{cache}</cachedir></fontconfig>
+"""
+
+
+@pytest.fixture(scope="module")
+def browser(chromium_path, tmp_path_factory):
+    """Chromium with no fonts at all: fontconfig is pointed at a configuration naming no
+    font folders."""
+    from playwright.sync_api import sync_playwright
+
+    folder = tmp_path_factory.mktemp("no-fonts")
+    conf = folder / "fonts.conf"
+    conf.write_text(NO_FONTS_CONF.format(cache=folder / "cache"))
+    with sync_playwright() as p:
+        b = p.chromium.launch(executable_path=str(chromium_path), headless=True, args=CHROMIUM_ARGS,
+                              env={**os.environ, "FONTCONFIG_FILE": str(conf)})
+        yield b
+        b.close()
+
+
 PLACED_LABELS_JS = """z => { var names = [];
     map.eachLayer(function (l) {
         var index = l.labelers && l.labelers.getIndex(z);
@@ -93,8 +129,10 @@ def test_street_names_are_drawn_with_the_internet_off(monaco, browser):
     server, street = monaco
     page = local_page(browser, server)
     archive_responses: list[tuple[str, int, str | None]] = []
+    font_responses: list[tuple[str, int]] = []
     page.on("response", lambda r: archive_responses.append((r.url, r.status, r.request.headers.get("range")))
             if r.url.endswith(".pmtiles") else None)
+    page.on("response", lambda r: font_responses.append((r.url, r.status)) if "/noto-sans-" in r.url else None)
     try:
         open_app(page, server)
         frame = map_frame(page)
@@ -107,6 +145,8 @@ def test_street_names_are_drawn_with_the_internet_off(monaco, browser):
         ARTIFACTS.mkdir(exist_ok=True)
         page.screenshot(path=str(ARTIFACTS / "basemap-monaco.png"))
 
+        # The names are lettered in the app's own font: this browser has no other.
+        assert frame.evaluate("() => document.fonts.check(\"600 12px 'Noto Sans'\")")
         placed = frame.evaluate(f"() => ({PLACED_LABELS_JS})({STREET_ZOOM})")
         assert street.name in placed
         assert len(placed) >= 3, placed  # the streets around it are named too
@@ -129,6 +169,10 @@ def test_street_names_are_drawn_with_the_internet_off(monaco, browser):
     assert all(url.startswith(f"{server.url}/app/static/basemap-") for url, _s, _r in archive_responses)
     assert {status for _u, status, _r in archive_responses} == {206}
     assert all(rng and rng.startswith("bytes=") for _u, _s, rng in archive_responses)
+    # The font came from the app too.
+    assert any("noto-sans-latin-600-normal" in url for url, _s in font_responses), font_responses
+    assert all(url.startswith(f"{server.url}/app/static/noto-sans-") and url.endswith(".woff2") and status == 200
+               for url, status in font_responses), font_responses
     # Nothing left the machine: every request went to the app.
     assert page.external_requests == []
 
