@@ -249,15 +249,22 @@ var {{ this.get_name() }} = (function (o) {
                                 attribution: o.attribution});
     // The names are drawn on a canvas, which letters them only in fonts already loaded: the
     // font's files are loaded once per page (the map itself may be drawn again, with a new
-    // layer), and each layer lays its labels out again once they are in.
+    // layer), and each layer lays its labels out again once they are in. A face whose
+    // download failed stays failed, so it is made again and retried.
     if (window.FontFace && document.fonts) {
+        var letter = function (f, attempt) {
+            var face = new FontFace(o.family, "url(" + f.url + ")",
+                                    {weight: f.weight, style: f.style, unicodeRange: f.unicodeRange});
+            document.fonts.add(face);
+            return face.load().catch(function () {
+                document.fonts.delete(face);
+                if (attempt >= 4) { return null; }
+                return new Promise(function (done) { setTimeout(done, 300 * attempt); })
+                    .then(function () { return letter(f, attempt + 1); });
+            });
+        };
         if (!window.atlasLettering) {
-            window.atlasLettering = Promise.all(o.faces.map(function (f) {
-                var face = new FontFace(o.family, "url(" + f.url + ")",
-                                        {weight: f.weight, style: f.style, unicodeRange: f.unicodeRange});
-                document.fonts.add(face);
-                return face.load().catch(function () { return null; });
-            }));
+            window.atlasLettering = Promise.all(o.faces.map(function (f) { return letter(f, 1); }));
         }
         window.atlasLettering.then(function () { layer.clearLayout(); layer.rerenderTiles(); });
     }

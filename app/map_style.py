@@ -119,7 +119,8 @@ def symbol_edges() -> dict[str, str]:
 
 # CSS for the symbols and the legend, put in the page's header with the map.
 CSS = f"""
-.leaflet-container {{ background: {BASE_MAP}; font: 14px/1.4 system-ui, -apple-system, "Segoe UI", sans-serif; }}
+.leaflet-container {{ background: {BASE_MAP}; font: 14px/1.4 system-ui, -apple-system, "Segoe UI",
+  "Noto Sans", sans-serif; }}
 .leaflet-container :focus-visible, .leaflet-container:focus-visible {{ outline: 3px solid {FOCUS_COLOUR};
   outline-offset: 1px; }}
 .atlas-symbol {{ display: flex; align-items: center; justify-content: center; }}
