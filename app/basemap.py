@@ -21,6 +21,7 @@ streets, so the atlas's own symbols (:mod:`app.map_style`) stand out on it.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 import logging
@@ -60,10 +61,6 @@ their zoom."""
 BACKGROUND = map_style.BASE_MAP
 LETTERING_FAMILY = "Noto Sans"
 """The font the base map's names are lettered in (:data:`app.static_assets.NOTO_SANS`)."""
-LETTERING_SCRIPTS = ("latin", "latin-ext", "greek", "greek-ext", "cyrillic", "cyrillic-ext")
-"""The scripts of Europe's street names: each has a file of its own per style."""
-LETTERING_STYLES = (("400", "normal"), ("400", "italic"), ("500", "normal"), ("600", "normal"))
-"""(weight, style) of the label rules' fonts below."""
 WATER = "#d4e6f4"
 WATER_LINE = "#9fc4e2"
 WATER_TEXT = "#35648c"
@@ -286,21 +283,23 @@ var {{ this.get_name() }} = (function (o) {
         self.options_js = js_literal({"url": served.url, "maxDataZoom": served.max_zoom,
                                       "levelDiff": served.level_diff, "maxZoom": MAP_MAX_ZOOM,
                                       "attribution": attribution_html, "colours": colours,
-                                      "family": LETTERING_FAMILY, "faces": lettering_faces()})
+                                      "family": LETTERING_FAMILY, "faces": list(lettering_faces())})
 
 
-def lettering_faces() -> list[dict[str, str]]:
+@functools.lru_cache(maxsize=1)
+def lettering_faces() -> tuple[dict[str, str], ...]:
     """The base map font's files as the browser's ``FontFace`` API takes them: URL, weight,
-    style and the letters each covers. None when the font is not installed: the names are
-    then lettered in the device's own sans-serif, as on any web map."""
+    style and the letters each covers (read once: every map on every page hands them over).
+    None when the font is not installed: the names are then lettered in the device's own
+    sans-serif, as on any web map."""
     font = static_assets.NOTO_SANS
     if not static_assets.available(font):
-        return []
+        return ()
     source, _version = font.locate()
     letters = json.loads((source / "unicode.json").read_text(encoding="utf-8"))
-    return [{"url": static_assets.url(font, f"files/noto-sans-{script}-{weight}-{style}.woff2"),
-             "weight": weight, "style": style, "unicodeRange": letters[script]}
-            for script in LETTERING_SCRIPTS for weight, style in LETTERING_STYLES]
+    return tuple({"url": static_assets.url(font, static_assets.noto_sans_file(script, weight, style)),
+                  "weight": weight, "style": style, "unicodeRange": letters[script]}
+                 for script, weight, style in static_assets.NOTO_SANS_FACES)
 
 
 def add_background(m: folium.Map, served: ServedBasemap | None, *, online: bool, names: tuple[str, str],

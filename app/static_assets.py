@@ -60,8 +60,7 @@ class Library:
     locate: Callable[[], tuple[Path, str]]
     """Returns (folder holding the files, version); raises MissingWebAsset."""
     files: tuple[str, ...]
-    """Paths relative to that folder; a trailing "/" copies a whole folder, and a "*" in
-    the name copies every file it matches."""
+    """Paths relative to that folder; a trailing "/" copies a whole folder."""
     js: tuple[str, ...] = ()
     css: tuple[str, ...] = ()
 
@@ -118,10 +117,22 @@ PROTOMAPS_LEAFLET = Library(
     files=("protomaps-leaflet.js",), js=("protomaps-leaflet.js",),
 )
 
+NOTO_SANS_FACES = tuple((script, weight, style)
+                        for script in ("latin", "latin-ext", "greek", "greek-ext", "cyrillic", "cyrillic-ext")
+                        for weight, style in (("400", "normal"), ("400", "italic"), ("500", "normal"),
+                                              ("600", "normal")))
+"""(script, weight, style) of each Noto Sans face installed: the scripts of Europe's street
+names, and the weights and styles the base map's label rules use (:mod:`app.basemap`)."""
+
+
+def noto_sans_file(script: str, weight: str, style: str) -> str:
+    """The file of one face, relative to :data:`NOTO_SANS`'s folder."""
+    return f"files/noto-sans-{script}-{weight}-{style}.woff2"
+
+
 NOTO_SANS = Library(
     "noto-sans", _npm("@fontsource/noto-sans", "The base map's lettering", folder=""),
-    files=("unicode.json", *(f"files/noto-sans-*-{style}.woff2"
-                             for style in ("400-normal", "400-italic", "500-normal", "600-normal"))),
+    files=("unicode.json", *(noto_sans_file(*face) for face in NOTO_SANS_FACES)),
 )
 """One WOFF2 file per script (Latin, Greek, Cyrillic...) and style; ``unicode.json`` says
 which letters each script's file covers. :mod:`app.basemap` hands them to the browser's
@@ -148,12 +159,12 @@ def install(static_dir: Path = STATIC_DIR) -> InstallReport:
     for lib in LIBRARIES:
         try:
             source, version = lib.locate()
-            target = static_dir / f"{lib.name}-{version}"
-            if not target.is_dir():
-                _copy(lib, source, target)
         except MissingWebAsset as exc:
             missing[lib.name] = str(exc)
             continue
+        target = static_dir / f"{lib.name}-{version}"
+        if not target.is_dir():
+            _copy(lib, source, target)
         installed.append(target.name)
     return InstallReport(tuple(installed), missing)
 
@@ -163,14 +174,7 @@ def _copy(lib: Library, source: Path, target: Path) -> None:
     try:
         for rel in lib.files:
             src = source / rel.rstrip("/")
-            if "*" in rel:
-                matches = sorted(src.parent.glob(src.name))
-                if not matches:
-                    raise MissingWebAsset(f"{lib.name}: no file matches {rel}. In the project folder run: npm install")
-                (work / rel).parent.mkdir(parents=True, exist_ok=True)
-                for match in matches:
-                    shutil.copy2(match, (work / rel).parent / match.name)
-            elif rel.endswith("/"):
+            if rel.endswith("/"):
                 shutil.copytree(src, work / rel.rstrip("/"))
             else:
                 (work / rel).parent.mkdir(parents=True, exist_ok=True)
